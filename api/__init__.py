@@ -1,0 +1,7 @@
+"""The JSON API under /api/v1 (shared/CONTRACT.md, "HTTP API")."""
+
+from flask import Blueprint
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+from api import cors, responses, sites  # noqa: E402,F401  (routes register on import)

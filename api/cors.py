@@ -1,0 +1,71 @@
+"""Origin checks and CORS for the widget's cross-origin calls.
+
+The server decides, not only the browser: a request whose Origin is not one of the site's gets
+403 and no CORS headers. An allowed origin is reflected exactly, never `*`, and no credentials
+are ever allowed (the embeds use no cookies). Public read-only aggregates are open to all.
+"""
+
+from __future__ import annotations
+
+from flask import abort, g, request
+from sqlalchemy.exc import SQLAlchemyError
+
+from api import bp
+from extensions import db
+from models import Response, Site
+
+# Read-only, public, cookie-free: any page may read them.
+OPEN_ENDPOINTS = {"api.site_nps", "api.openapi"}
+
+
+def site_of_request() -> Site | None:
+    """The site this request is about, from the URL, looked up once per request."""
+    if "cors_site" not in g:
+        args = request.view_args or {}
+        site = None
+        try:
+            if "key" in args:
+                site = db.session.execute(db.select(Site).filter_by(key=args["key"])).scalar()
+            elif "response_id" in args:
+                response = db.session.get(Response, args["response_id"])
+                site = response.site if response else None
+        except SQLAlchemyError:
+            db.session.rollback()
+        g.cors_site = site
+    return g.cors_site
+
+
+def origin_allowed(site: Site) -> bool:
+    return request.headers.get("Origin") in (site.origins or [])
+
+
+def require_origin(site: Site, *, required: bool) -> None:
+    """403 unless the request comes from one of the site's pages. Server-to-server calls carry
+    no Origin: `required` says whether they are refused (creating) or allowed (a bearer token
+    already proves who is completing an answer)."""
+    origin = request.headers.get("Origin")
+    if origin is None and not required:
+        return
+    if not origin_allowed(site):
+        abort(403, description="This page's origin is not allowed to use this site's survey.")
+
+
+@bp.after_request
+def add_cors_headers(response):
+    origin = request.headers.get("Origin")
+    if not origin:
+        return response
+    response.vary.add("Origin")
+    if request.endpoint in OPEN_ENDPOINTS:
+        response.headers["Access-Control-Allow-Origin"] = "*"
+    else:
+        site = site_of_request()
+        if site is None or not origin_allowed(site):
+            return response
+        response.headers["Access-Control-Allow-Origin"] = origin
+    if request.method == "OPTIONS":
+        response.headers["Access-Control-Allow-Methods"] = "GET, POST, PATCH"
+        response.headers["Access-Control-Allow-Headers"] = "Content-Type, Authorization"
+        response.headers["Access-Control-Max-Age"] = "7200"
+    response.headers["Access-Control-Expose-Headers"] = "Retry-After, RateLimit-Reset"
+    return response

@@ -1,0 +1,71 @@
+"""Creating an answer (the score, the moment it is chosen) and completing it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import abort, current_app, request
+from werkzeug.datastructures import WWWAuthenticate
+from werkzeug.exceptions import Unauthorized
+
+from api import bp
+from api.cors import require_origin
+from api.schemas import ResponseCreate, ResponseUpdate
+from api.sites import site_or_404
+from core.survey import complete_response, follow_up, record_response, token_matches, visitor_hash
+from extensions import db, limiter
+from models import Response, utcnow
+
+
+def json_body() -> dict:
+    body = request.get_json(force=True, silent=True)
+    if not isinstance(body, dict):
+        abort(400, description="The body must be a JSON object.")
+    return body
+
+
+def current_visitor(site_key: str) -> str:
+    return visitor_hash(
+        current_app.config["SECRET_KEY"],
+        site_key,
+        request.remote_addr or "",
+        request.headers.get("User-Agent", ""),
+        utcnow().date().isoformat(),
+    )
+
+
+def bearer_response(response_id: int) -> Response:
+    response = db.session.get(Response, response_id) or abort(404, description="No such response.")
+    token = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    max_age = timedelta(hours=current_app.config["PLAUDIT_RESPONSE_EDIT_HOURS"])
+    if not token or not token_matches(response, token, max_age):
+        raise Unauthorized(
+            "A valid bearer token from the response's creation is required.",
+            www_authenticate=WWWAuthenticate("bearer"),
+        )
+    return response
+
+
+def answer(response: Response, **extra) -> dict:
+    return {"id": response.id, "category": response.category, "follow_up": follow_up(response.site, response), **extra}
+
+
+@bp.post("/sites/<key>/responses")
+@limiter.limit(lambda: current_app.config["PLAUDIT_SUBMIT_LIMIT"])
+def create_response(key: str):
+    site = site_or_404(key)
+    require_origin(site, required=True)
+    data = ResponseCreate().load(json_body())
+    response, token = record_response(site, data, current_visitor(site.key))
+    return answer(response, token=token), 201
+
+
+@bp.patch("/responses/<int:response_id>")
+@limiter.limit(lambda: current_app.config["PLAUDIT_COMPLETE_LIMIT"])
+def update_response(response_id: int):
+    response = bearer_response(response_id)
+    require_origin(response.site, required=False)
+    data = ResponseUpdate().load(json_body())
+    complete_response(response, data)
+    status = response.testimonial.status if response.testimonial else None
+    return answer(response, testimonial=status)

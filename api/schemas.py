@@ -1,0 +1,66 @@
+"""Every request body the API accepts, validated at the edge. Unknown fields are refused
+(marshmallow's default), free text goes through core.text.clean_text after validation."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, post_load, validate
+
+from core.origins import page_without_query
+from core.strings import LANGUAGES
+from core.text import clean_text
+
+WHY_MAX = 2000
+LABEL = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9 _.:/-]*$", error="Letters, digits, space and _ . : / - only.")
+
+
+class StrictInteger(fields.Integer):
+    """An integer that refuses strings, floats and booleans (True is an int in Python)."""
+
+    def _validated(self, value):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.make_error("invalid")
+        return super()._validated(value)
+
+
+class StrictBoolean(fields.Boolean):
+    truthy = {True}
+    falsy = {False}
+
+
+class PlainText(fields.String):
+    """A string cleaned by the one sanitiser; validators (length) then see the cleaned text."""
+
+    def __init__(self, *, multiline: bool = False, **kwargs):
+        self.multiline = multiline
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return clean_text(super()._deserialize(value, attr, data, **kwargs), multiline=self.multiline)
+
+
+class ResponseCreate(Schema):
+    score = StrictInteger(required=True, validate=validate.Range(min=0, max=10))
+    lang = fields.String(validate=validate.OneOf(LANGUAGES))
+    touchpoint = fields.String(validate=[validate.Length(max=64), LABEL])
+    page_url = fields.Url(schemes={"http", "https"}, require_tld=False, validate=validate.Length(max=2048))
+    respondent = PlainText(validate=validate.Length(min=1, max=128))
+    attributes = fields.Dict(
+        keys=fields.String(validate=validate.Regexp(r"^[a-z0-9][a-z0-9_-]{0,31}$")),
+        values=PlainText(validate=validate.Length(max=128)),
+        validate=validate.Length(max=20),
+    )
+
+    @post_load
+    def _privacy(self, data, **kwargs):
+        if "page_url" in data:
+            data["page_url"] = page_without_query(data["page_url"])
+        return data
+
+
+class ResponseUpdate(Schema):
+    score = StrictInteger(validate=validate.Range(min=0, max=10))
+    why = PlainText(multiline=True, validate=validate.Length(max=WHY_MAX))
+    consent = StrictBoolean()
+    display_name = PlainText(validate=validate.Length(max=80))
+    role = PlainText(validate=validate.Length(max=120))
+    email = fields.Email(allow_none=True, validate=validate.Length(max=254))

@@ -1,0 +1,47 @@
+"""Public site endpoints: the widget's configuration and the site's NPS."""
+
+from __future__ import annotations
+
+from flask import abort, request
+
+from api import bp
+from api.cors import require_origin
+from core.strings import LANGUAGES, texts_for
+from core.survey import site_summary
+from extensions import db
+from models import Site
+
+
+def site_or_404(key: str) -> Site:
+    site = db.session.execute(db.select(Site).filter_by(key=key)).scalar()
+    return site or abort(404, description="No site has this key.")
+
+
+def widget_config(site: Site, lang: str) -> dict:
+    texts = texts_for(lang, site.name, site.texts)
+    return {
+        "site": {"key": site.key, "name": site.name},
+        "lang": lang,
+        "texts": texts,
+        "consent_scope": site.consent_scope,
+        "consent_version": site.consent_version,
+        "resurvey_days": site.resurvey_days,
+        "theme": {"color": site.theme_color},
+        "cta": {
+            category: {"url": url, "label": texts[f"cta_{category}"]}
+            for category, url in (site.cta_urls or {}).items()
+        },
+    }
+
+
+@bp.get("/sites/<key>/config")
+def site_config(key: str):
+    site = site_or_404(key)
+    require_origin(site, required=False)
+    lang = request.args.get("lang")
+    return widget_config(site, lang if lang in LANGUAGES else site.default_lang)
+
+
+@bp.get("/sites/<key>/nps")
+def site_nps(key: str):
+    return site_summary(site_or_404(key)).public()

@@ -1,0 +1,60 @@
+"""Plaudit's application factory: `flask --app app …` and `gunicorn 'app:create_app()'`."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+import config
+from extensions import db, limiter, migrate
+
+
+def create_app(test_config: dict | type | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(config.settings(app.instance_path))
+    app.config.from_prefixed_env()
+    if test_config is not None:
+        if isinstance(test_config, dict):
+            app.config.from_mapping(test_config)
+        else:
+            app.config.from_object(test_config)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
+    limiter.init_app(app)
+    with app.app_context():
+        _tune_sqlite(db.engine)
+
+    from api import bp as api_bp
+    from api.errors import register_error_handlers
+    from cli import register_cli
+    from health import bp as health_bp
+    from widget import bp as widget_bp
+
+    app.register_blueprint(api_bp)
+    app.register_blueprint(widget_bp)
+    app.register_blueprint(health_bp)
+    register_error_handlers(app)
+    register_cli(app)
+    return app
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    """WAL lets readers and one writer work at once; the busy timeout makes concurrent writers
+    wait for each other instead of failing with "database is locked"."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()

@@ -1,0 +1,158 @@
+"""`flask --app app site|user|token|demo` (shared/CONTRACT.md, "CLI")."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import sys
+from urllib.parse import urlsplit
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from core.origins import normalise_origin
+from core.strings import LANGUAGES
+from core.text import clean_text
+from extensions import db
+from models import ApiToken, Site, User
+from widget.snippets import embed_snippets, public_base_url
+
+site_cli = AppGroup("site", help="Manage surveyed sites.")
+user_cli = AppGroup("user", help="Manage back-office users.")
+token_cli = AppGroup("token", help="Manage API tokens.")
+
+DEMO_SITE_NAME = "Plaudit demo blog"
+DEMO_OWNER = "owner@demo.plaudit.local"
+DEMO_MODERATOR = "moderator@demo.plaudit.local"
+
+
+def _origins(values: tuple[str, ...]) -> list[str]:
+    try:
+        return list(dict.fromkeys(normalise_origin(v) for v in values))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--origin") from exc
+
+
+def _sites(keys: tuple[str, ...]) -> list[Site]:
+    sites = []
+    for key in keys:
+        site = db.session.execute(db.select(Site).filter_by(key=key)).scalar()
+        if site is None:
+            raise click.BadParameter(f"no site has the key {key!r}", param_hint="--site")
+        sites.append(site)
+    return sites
+
+
+def _print_site(site: Site) -> None:
+    click.echo(f"Site {site.name!r} created.\nKey: {site.key}\nOrigins: {', '.join(site.origins)}\n")
+    snippets = embed_snippets(site.key)
+    click.echo("NPS widget (paste where the survey should appear):\n  " + snippets["widget"])
+    click.echo("Testimonial wall:\n  " + snippets["wall"])
+    click.echo("NPS badge:\n  " + snippets["badge"])
+
+
+@site_cli.command("create")
+@click.option("--name", required=True, help="The site's name, shown in the question.")
+@click.option("--origin", "origins", multiple=True, required=True, help="An origin allowed to embed the survey, e.g. https://blog.example (repeatable).")
+@click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def site_create(name: str, origins: tuple[str, ...], lang: str, as_json: bool) -> None:
+    """Create a site and print its key and embed snippets."""
+    clean_name = clean_text(name)
+    if not clean_name or len(clean_name) > 200:
+        raise click.BadParameter("give a name of 1 to 200 characters", param_hint="--name")
+    site = Site(name=clean_name, origins=_origins(origins), default_lang=lang)
+    db.session.add(site)
+    db.session.commit()
+    if as_json:
+        click.echo(json.dumps({"key": site.key, "name": site.name, "origins": site.origins, "lang": site.default_lang, "snippets": embed_snippets(site.key)}))
+    else:
+        _print_site(site)
+
+
+@user_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--role", type=click.Choice(User.ROLES), required=True)
+@click.option("--site", "site_keys", multiple=True, help="Key of a site this user works on (repeatable).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of generating one.")
+def user_create(email: str, role: str, site_keys: tuple[str, ...], password_stdin: bool) -> None:
+    """Create a back-office user. An owner with no --site administers every site."""
+    email = email.strip().lower()
+    if "@" not in email or len(email) > 254:
+        raise click.BadParameter("not an e-mail address", param_hint="--email")
+    if db.session.execute(db.select(User).filter_by(email=email)).scalar():
+        raise click.ClickException(f"a user with the e-mail {email} exists already")
+    if role == "moderator" and not site_keys:
+        raise click.BadParameter("a moderator needs at least one --site", param_hint="--site")
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else secrets.token_urlsafe(12)
+    if len(password) < 8:
+        raise click.BadParameter("a password has at least 8 characters", param_hint="--password-stdin")
+    user = User(email=email, role=role, sites=_sites(site_keys), all_sites=role == "owner" and not site_keys)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    scope = "every site" if user.all_sites else ", ".join(s.key for s in user.sites)
+    click.echo(f"User {email} ({role}) created for {scope}.")
+    if not password_stdin:
+        click.echo(f"Password (shown once): {password}")
+
+
+@token_cli.command("create")
+@click.option("--email", required=True, help="The user the token acts as.")
+@click.option("--json", "as_json", is_flag=True)
+def token_create(email: str, as_json: bool) -> None:
+    """Create an API token. It is shown once and only its hash is kept."""
+    user = db.session.execute(db.select(User).filter_by(email=email.strip().lower())).scalar()
+    if user is None:
+        raise click.ClickException(f"no user has the e-mail {email}")
+    token, plain = ApiToken.issue(user)
+    db.session.add(token)
+    db.session.commit()
+    click.echo(json.dumps({"token": plain}) if as_json else f"API token for {user.email} (shown once):\n{plain}")
+
+
+def demo_password(email: str) -> str:
+    """Stable for one instance (derived from its secret key) so `demo` can print it on every
+    run without storing it; unguessable without that key."""
+    digest = hmac.new(current_app.config["SECRET_KEY"].encode(), f"demo:{email}".encode(), hashlib.sha256)
+    return digest.hexdigest()[:16]
+
+
+def _demo_user(email: str, role: str, site: Site) -> User:
+    user = db.session.execute(db.select(User).filter_by(email=email)).scalar()
+    if user is None:
+        user = User(email=email, role=role, sites=[site])
+        user.set_password(demo_password(email))
+        db.session.add(user)
+    return user
+
+
+@click.command("demo")
+def demo() -> None:
+    """Create the demo site, owner and moderator if missing, and print where to go."""
+    base = public_base_url()
+    origins = {normalise_origin(base)}
+    port = urlsplit(base).port
+    if port:  # the same server reached by either loopback name
+        origins |= {f"http://127.0.0.1:{port}", f"http://localhost:{port}"}
+    site = db.session.execute(db.select(Site).filter_by(is_demo=True)).scalar()
+    if site is None:
+        site = Site(name=DEMO_SITE_NAME, is_demo=True, origins=[], min_sample=5)
+        db.session.add(site)
+    # Idempotent, but a demo served on another port must keep working: add missing origins.
+    site.origins = list(dict.fromkeys([*(site.origins or []), *sorted(origins)]))
+    _demo_user(DEMO_OWNER, "owner", site)
+    _demo_user(DEMO_MODERATOR, "moderator", site)
+    db.session.commit()
+    click.echo(f"Demo page:     {base}/demo")
+    click.echo(f"Demo site key: {site.key}")
+    click.echo(f"Owner login:     {DEMO_OWNER} / {demo_password(DEMO_OWNER)}")
+    click.echo(f"Moderator login: {DEMO_MODERATOR} / {demo_password(DEMO_MODERATOR)}")
+
+
+def register_cli(app: Flask) -> None:
+    for command in (site_cli, user_cli, token_cli, demo):
+        app.cli.add_command(command)

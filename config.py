@@ -1,0 +1,75 @@
+"""The one place that reads the environment. Every default is safe for a first run."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import secrets
+from pathlib import Path
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept `postgres://` and `postgresql://` as given and pick the installed driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            rest = url[len(prefix) :]
+            driver = "psycopg" if importlib.util.find_spec("psycopg") else "psycopg2"
+            return f"postgresql+{driver}://{rest}"
+    return url
+
+
+def instance_secret_key(instance_path: str) -> str:
+    """A key generated on first start and kept in the instance folder, so sessions survive
+    restarts and every worker of one instance signs with the same key."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # O_EXCL: when several gunicorn workers start at once, exactly one writes the key.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def settings(instance_path: str) -> dict:
+    """Configuration from the environment (CONTRACT.md, "Configuration")."""
+    database_url = os.environ.get("DATABASE_URL") or "sqlite:///" + os.path.join(
+        instance_path, "plaudit.sqlite3"
+    )
+    redis_url = os.environ.get("REDIS_URL")
+    return {
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or instance_secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "PLAUDIT_PUBLIC_URL": (os.environ.get("PLAUDIT_PUBLIC_URL") or "").rstrip("/") or None,
+        "REDIS_URL": redis_url,
+        # Rate limits: shared through Redis when there is one, in-process otherwise. When Redis
+        # is down the limiter fails open (swallows its errors) rather than refusing visitors.
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_KEY_PREFIX": "plaudit",
+        "PLAUDIT_SUBMIT_LIMIT": "30/minute;300/hour",
+        "PLAUDIT_COMPLETE_LIMIT": "60/minute",
+        # A widget body is a few hundred bytes; 64 KiB leaves room and stops floods early.
+        "MAX_CONTENT_LENGTH": 64 * 1024,
+        # How long the bearer token of a response may complete or change it.
+        "PLAUDIT_RESPONSE_EDIT_HOURS": 24,
+        "JSON_SORT_KEYS": False,
+    }
+
+
+class TestConfig:
+    """What tests change: their own database, no shared state between tests."""
+
+    TESTING = True
+    SECRET_KEY = "test-secret-key"
+    SQLALCHEMY_DATABASE_URI = normalise_database_url(
+        os.environ.get("TEST_DATABASE_URL") or "sqlite://"
+    )
+    RATELIMIT_STORAGE_URI = "memory://"
+    PLAUDIT_PUBLIC_URL = "http://plaudit.test"

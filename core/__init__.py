@@ -1,0 +1,1 @@
+"""The domain below every blueprint: NPS maths, text sanitising, defaults. Imports no blueprint."""

@@ -1,0 +1,80 @@
+"""Net Promoter Score maths: pure functions, no database, no Flask."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from fractions import Fraction
+
+CATEGORIES = ("promoter", "passive", "detractor")
+
+
+def category(score: int) -> str:
+    """Promoters 9–10, passives 7–8, detractors 0–6."""
+    if not 0 <= score <= 10:
+        raise ValueError(f"score out of range: {score}")
+    if score >= 9:
+        return "promoter"
+    if score >= 7:
+        return "passive"
+    return "detractor"
+
+
+def nps(promoters: int, passives: int, detractors: int) -> int | None:
+    """% promoters − % detractors, rounded half away from zero; None when nobody answered."""
+    total = promoters + passives + detractors
+    if total == 0:
+        return None
+    exact = Fraction(100 * (promoters - detractors), total)
+    magnitude = math.floor(abs(exact) + Fraction(1, 2))
+    return magnitude if exact >= 0 else -magnitude
+
+
+def margin_of_error(promoters: int, passives: int, detractors: int) -> float | None:
+    """Half-width of the 95 % confidence interval of the NPS, in points.
+
+    NPS is a difference of two shares of one multinomial sample, so its variance is
+    (p⁺ + p⁻ − (p⁺ − p⁻)²) / n.
+    """
+    total = promoters + passives + detractors
+    if total == 0:
+        return None
+    p_plus, p_minus = promoters / total, detractors / total
+    variance = (p_plus + p_minus - (p_plus - p_minus) ** 2) / total
+    return round(1.96 * math.sqrt(variance) * 100, 1)
+
+
+@dataclass(frozen=True)
+class Summary:
+    nps: int | None
+    total: int
+    promoters: int
+    passives: int
+    detractors: int
+    margin_of_error: float | None
+    enough_data: bool
+    min_sample: int
+
+    def public(self) -> dict:
+        """What public surfaces may show: no number below the minimum sample."""
+        data = asdict(self)
+        if not self.enough_data:
+            data["nps"] = None
+            data["margin_of_error"] = None
+        return data
+
+
+def summarise(counts: dict[str, int], min_sample: int) -> Summary:
+    """Counts per category (missing ones are zero) → the numbers every surface shows."""
+    p, a, d = (int(counts.get(c, 0)) for c in CATEGORIES)
+    total = p + a + d
+    return Summary(
+        nps=nps(p, a, d),
+        total=total,
+        promoters=p,
+        passives=a,
+        detractors=d,
+        margin_of_error=margin_of_error(p, a, d),
+        enough_data=total >= max(min_sample, 1),
+        min_sample=min_sample,
+    )

@@ -1,0 +1,76 @@
+"""Default texts in both languages (shared/PLAYBOOK.md). `{name}` is the site's name.
+
+Neutral on purpose: nothing here tells a visitor which score counts as "satisfied".
+A site overrides any key per language; the widget config merges overrides over these.
+"""
+
+from __future__ import annotations
+
+LANGUAGES = ("en", "fr")
+
+DEFAULTS: dict[str, dict[str, str]] = {
+    "en": {
+        "question": "How likely are you to recommend {name} to a friend or colleague?",
+        "scale_low": "Not at all likely",
+        "scale_high": "Extremely likely",
+        "radio_label": "{n} out of 10",
+        "prompt_promoter": "What do you like most?",
+        "prompt_passive": "What could we do to earn one more point?",
+        "prompt_detractor": "What went wrong, and what should we improve?",
+        "consent": "I agree that {name} may publish my answer, with the name below, on its website.",
+        "display_name": "Name shown with your words (e.g. Camille D.)",
+        "role": "Your role or company (optional)",
+        "contact_opt_in": "You may contact me about my answer",
+        "email": "Your e-mail address",
+        "send": "Send",
+        "skip": "No thanks",
+        "thanks_promoter": "Thank you! It means a lot to us.",
+        "thanks_passive": "Thank you. We read every answer and will work to earn that extra point.",
+        "thanks_detractor": "Thank you for telling us. We are sorry, and we will look into it.",
+        "cta_promoter": "Recommend {name}",
+        "cta_passive": "See what is new",
+        "cta_detractor": "Contact us",
+        "withdraw": "Changed your mind? Withdraw your testimonial",
+        "offline": "Your answer is kept here; we will send it when the connection is back.",
+        "error": "Something went wrong. Please check your answer and try again.",
+        "selected": "{n} out of 10 selected.",
+    },
+    "fr": {
+        "question": "Quelle est la probabilité que vous recommandiez {name} à un ami ou un collègue ?",
+        "scale_low": "Pas du tout probable",
+        "scale_high": "Très probable",
+        "radio_label": "{n} sur 10",
+        "prompt_promoter": "Qu'appréciez-vous le plus ?",
+        "prompt_passive": "Que pourrions-nous faire pour gagner un point de plus ?",
+        "prompt_detractor": "Qu'est-ce qui n'a pas fonctionné, et que devrions-nous améliorer ?",
+        "consent": "J'accepte que {name} publie ma réponse, avec le nom ci-dessous, sur son site.",
+        "display_name": "Nom affiché avec votre réponse (ex. Camille D.)",
+        "role": "Votre fonction ou entreprise (facultatif)",
+        "contact_opt_in": "Vous pouvez me recontacter au sujet de ma réponse",
+        "email": "Votre adresse e-mail",
+        "send": "Envoyer",
+        "skip": "Non merci",
+        "thanks_promoter": "Merci ! Votre avis compte beaucoup pour nous.",
+        "thanks_passive": "Merci. Nous lisons chaque réponse et ferons tout pour mériter ce point de plus.",
+        "thanks_detractor": "Merci de nous l'avoir dit. Nous en sommes désolés et allons nous en occuper.",
+        "cta_promoter": "Recommander {name}",
+        "cta_passive": "Voir les nouveautés",
+        "cta_detractor": "Nous contacter",
+        "withdraw": "Vous avez changé d'avis ? Retirer votre témoignage",
+        "offline": "Votre réponse est conservée ; nous l'enverrons dès le retour de la connexion.",
+        "error": "Une erreur est survenue. Vérifiez votre réponse et réessayez.",
+        "selected": "{n} sur 10 sélectionné.",
+    },
+}
+
+TEXT_KEYS = frozenset(DEFAULTS["en"])
+
+
+def texts_for(lang: str, name: str, overrides: dict[str, dict[str, str]] | None) -> dict[str, str]:
+    """Defaults for `lang`, the site's overrides on top, `{name}` filled in.
+
+    `{n}` stays for the widget to fill per radio. Overrides are owner text: they are plain
+    text like everything else and are escaped where shown.
+    """
+    merged = {**DEFAULTS[lang], **((overrides or {}).get(lang) or {})}
+    return {key: value.replace("{name}", name) for key, value in merged.items()}

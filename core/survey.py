@@ -1,0 +1,151 @@
+"""Recording and completing answers, and the site's NPS: the rules every surface shares."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_
+
+from core.nps import Summary, summarise
+from core.nps import category as nps_category
+from core.strings import texts_for
+from extensions import db
+from models import Response, Site, Testimonial, sha256_hex, utcnow
+
+
+class SurveyError(Exception):
+    """A rule of the survey refused the change; `field` names what to fix."""
+
+    def __init__(self, field: str, message: str, code: int = 422):
+        super().__init__(message)
+        self.field, self.message, self.code = field, message, code
+
+
+def visitor_hash(secret_key: str, site_key: str, address: str, user_agent: str, day: str) -> str:
+    """A keyed hash that recognises a repeat visitor for one day and no longer.
+
+    The salt is derived from the secret key and the UTC date, so it rotates daily without being
+    stored anywhere: yesterday's hashes cannot be linked to today's, and the address itself is
+    never written down.
+    """
+    salt = hmac.new(secret_key.encode(), f"visitor-salt:{day}".encode(), hashlib.sha256).digest()
+    message = f"{site_key}\n{address}\n{user_agent}".encode()
+    return hmac.new(salt, message, hashlib.sha256).hexdigest()
+
+
+def is_repeat(site: Site, visitor: str, respondent: str | None, now: datetime) -> bool:
+    """Has this visitor answered for this site within its resurvey interval?
+
+    Anonymous visitors are recognised for the day their hash lives; visitors the site names
+    (`data-respondent`) for the whole interval.
+    """
+    seen = [Response.visitor_hash == visitor]
+    if respondent:
+        since = now - timedelta(days=site.resurvey_days)
+        seen.append((Response.respondent == respondent) & (Response.created_at >= since))
+    query = db.select(Response.id).where(Response.site_id == site.id, or_(*seen)).limit(1)
+    return db.session.execute(query).first() is not None
+
+
+def follow_up(site: Site, response: Response) -> dict:
+    """What the widget asks next for this answer's category, and how it thanks."""
+    texts = texts_for(response.lang, site.name, site.texts)
+    category = response.category
+    url = (site.cta_urls or {}).get(category)
+    return {
+        "prompt": texts[f"prompt_{category}"],
+        "ask_consent": site.asks_consent(category),
+        "ask_contact": category != "promoter",
+        "thanks": texts[f"thanks_{category}"],
+        "cta": {"url": url, "label": texts[f"cta_{category}"]} if url else None,
+    }
+
+
+def record_response(site: Site, data: dict, visitor: str) -> tuple[Response, str]:
+    """Store a score the moment it is chosen. Repeats are kept, flagged, and left out of NPS."""
+    now = utcnow()
+    token = secrets.token_urlsafe(24)
+    response = Response(
+        site=site,
+        lang=data.get("lang") or site.default_lang,
+        touchpoint=data.get("touchpoint"),
+        page_url=data.get("page_url"),
+        respondent=data.get("respondent"),
+        attributes=data.get("attributes") or {},
+        visitor_hash=visitor,
+        is_duplicate=is_repeat(site, visitor, data.get("respondent"), now),
+        token_hash=sha256_hex(token),
+        created_at=now,
+        updated_at=now,
+    )
+    response.set_score(data["score"])
+    db.session.add(response)
+    db.session.commit()
+    return response, token
+
+
+def token_matches(response: Response, token: str, max_age: timedelta) -> bool:
+    fresh = utcnow() - response.created_at <= max_age
+    return fresh and hmac.compare_digest(response.token_hash, sha256_hex(token))
+
+
+def complete_response(response: Response, data: dict) -> Response:
+    """Apply the visitor's follow-up (a changed score, why, contact, consent) in one commit.
+
+    Every rule is checked before anything changes: a refused request leaves the response
+    exactly as it was.
+    """
+    site, testimonial = response.site, response.testimonial
+    if "score" in data and data["score"] != response.score and testimonial is not None:
+        raise SurveyError("score", "The score cannot change once the answer is consented to.", 409)
+    category = nps_category(data["score"]) if "score" in data else response.category
+    why = data["why"] if "why" in data else response.why
+    if data.get("consent") is True:
+        if not site.asks_consent(category):
+            raise SurveyError("consent", "This site does not ask consent for this answer.")
+        if not why:
+            raise SurveyError("why", "Write the words you agree to publish before consenting.")
+
+    if "score" in data:
+        response.set_score(data["score"])
+    if "why" in data:
+        response.why = why or None
+    if "email" in data:
+        response.contact_email = data["email"] or None
+    if data.get("consent") is True:
+        testimonial = testimonial or Testimonial(site_id=site.id, response=response)
+        _take_receipt(site, response, testimonial)
+    elif data.get("consent") is False and testimonial is not None:
+        testimonial.status = "withdrawn"
+    if testimonial is not None and testimonial.status == "pending":
+        _update_testimonial(testimonial, response, data)
+    db.session.commit()
+    return response
+
+
+def _take_receipt(site: Site, response: Response, testimonial: Testimonial) -> None:
+    """The consent receipt: exactly the text shown, its version, and when."""
+    testimonial.consent_text = texts_for(response.lang, site.name, site.texts)["consent"]
+    testimonial.consent_version = site.consent_version
+    testimonial.consented_at = utcnow()
+    testimonial.status = "pending"
+
+
+def _update_testimonial(testimonial: Testimonial, response: Response, data: dict) -> None:
+    testimonial.quote = response.why or ""
+    for field in ("display_name", "role"):
+        if field in data:
+            setattr(testimonial, field, data[field] or None)
+
+
+def site_summary(site: Site) -> Summary:
+    """Every non-duplicate response counts, published or not (PLAYBOOK.md, honesty rules)."""
+    rows = db.session.execute(
+        db.select(Response.category, func.count())
+        .where(Response.site_id == site.id, Response.is_duplicate.is_(False))
+        .group_by(Response.category)
+    )
+    return summarise(dict(rows.all()), site.min_sample)

@@ -1,0 +1,7 @@
+"""Serves the embeds' scripts and styles, builds embed snippets, and shows the demo page."""
+
+from flask import Blueprint
+
+bp = Blueprint("widget", __name__)
+
+from widget import views  # noqa: E402,F401

@@ -1,0 +1,29 @@
+"""The three embed snippets of shared/CONTRACT.md, for one site."""
+
+from __future__ import annotations
+
+import os
+
+from flask import current_app, has_request_context, request
+from markupsafe import escape
+
+
+def public_base_url() -> str:
+    """PLAUDIT_PUBLIC_URL when set; else the address the request came to; else, from the CLI,
+    where `make run` serves."""
+    configured = current_app.config.get("PLAUDIT_PUBLIC_URL")
+    if configured:
+        return configured
+    if has_request_context():
+        return request.url_root.rstrip("/")
+    return f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"
+
+
+def embed_snippets(site_key: str, base: str | None = None) -> dict[str, str]:
+    base = escape(base or public_base_url())
+    key = escape(site_key)
+    return {
+        "widget": f'<script async src="{base}/widget.js" data-site="{key}"></script>',
+        "wall": f'<script async src="{base}/wall.js" data-site="{key}" data-layout="grid"></script>',
+        "badge": f'<img src="{base}/badge/{key}.svg" alt="Net Promoter Score">',
+    }
