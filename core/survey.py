@@ -116,7 +116,9 @@ def complete_response(response: Response, data: dict) -> Response:
     if "email" in data:
         response.contact_email = data["email"] or None
     if data.get("consent") is True:
-        testimonial = testimonial or Testimonial(site_id=site.id, response=response)
+        if testimonial is None:
+            testimonial = Testimonial(site_id=site.id, response=response)
+            db.session.add(testimonial)
         _take_receipt(site, response, testimonial)
     elif data.get("consent") is False and testimonial is not None:
         testimonial.status = "withdrawn"
