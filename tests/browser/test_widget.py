@@ -1,0 +1,204 @@
+"""The widget as a visitor meets it: pasted into a page of another origin, in Chromium."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from playwright.sync_api import expect
+
+from extensions import db
+import models
+from models import Response
+
+_paths = itertools.count()
+
+
+def host_page(host_pages, live_app, site, *, lang="en", headers=None, attrs="", before="", after="") -> str:
+    """Register a blog post that pastes the snippet, and return its URL."""
+    path = f"/post-{next(_paths)}"
+    snippet = f'<script async src="{live_app.config["LIVE_URL"]}/widget.js" data-site="{site.key}" {attrs}></script>'
+    html = f"""<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>Post</title></head>
+<body><article><h1>A post</h1><p>Words.</p>{before}{snippet}{after}<p>After the survey.</p></article></body></html>"""
+    host_pages.add(path, html, headers)
+    return host_pages.origin + path
+
+
+def stored_responses(live_app, site) -> list[Response]:
+    with live_app.app_context():
+        rows = db.session.execute(db.select(Response).filter_by(site_id=site.id).order_by(Response.id)).scalars().all()
+        for row in rows:
+            db.session.expunge(row)
+        return rows
+
+
+def stored_testimonials(live_app, site) -> list:
+    with live_app.app_context():
+        rows = db.session.execute(db.select(models.Testimonial).filter_by(site_id=site.id)).scalars().all()
+        for row in rows:
+            db.session.expunge(row)
+        return rows
+
+
+def wait_for(predicate, page, what: str):
+    """Poll the database while the page keeps running; fail with `what` after 10 s."""
+    for _ in range(100):
+        value = predicate()
+        if value:
+            return value
+        page.wait_for_timeout(100)
+    pytest.fail(f"never happened: {what}")
+
+
+def test_promoter_by_mouse_consents_and_is_pending(page, live_app, host_pages, live_site):
+    site = live_site()
+    page.goto(host_page(host_pages, live_app, site))
+    group = page.get_by_role("radiogroup", name="How likely are you to recommend Host blog to a friend or colleague?")
+    expect(group).to_be_visible()
+    assert page.evaluate("document.querySelector('article div').shadowRoot !== null")  # open shadow root
+    expect(page.get_by_text("Not at all likely")).to_be_visible()
+    expect(page.get_by_text("Extremely likely")).to_be_visible()
+    expect(page.get_by_role("radio")).to_have_count(11)
+
+    page.get_by_role("radio", name="9 out of 10", exact=True).click()
+    expect(page.get_by_label("What do you like most?")).to_be_visible()
+    # The score is recorded the moment it is chosen, before any "why".
+    wait_for(lambda: [r.score for r in stored_responses(live_app, site)] == [9], page, "score 9 recorded")
+
+    consent = page.get_by_role("checkbox", name="I agree that Host blog may publish my answer")
+    expect(consent).not_to_be_checked()
+    page.get_by_label("What do you like most?").fill('Fast <b>support</b> & "clear" docs')
+    consent.check()
+    page.get_by_label("Name shown with your words").fill("Camille D.")
+    page.get_by_role("button", name="Send").click()
+    expect(page.get_by_text("Thank you! It means a lot to us.")).to_be_visible()
+
+    [testimonial] = wait_for(lambda: stored_testimonials(live_app, site), page, "testimonial stored")
+    assert testimonial.status == "pending" and testimonial.display_name == "Camille D."
+    assert testimonial.quote == 'Fast support & "clear" docs'
+    assert testimonial.consent_text.startswith("I agree that Host blog may publish")
+    assert len(stored_responses(live_app, site)) == 1
+    assert page.context.cookies() == []
+
+
+def test_keyboard_moves_along_the_scale_without_a_trail(page, live_app, host_pages, live_site):
+    site = live_site()
+    page.goto(host_page(host_pages, live_app, site, before='<a href="#top">top</a>'))
+    expect(page.get_by_role("radio", name="0 out of 10", exact=True)).to_be_visible()
+    page.get_by_role("link", name="top").focus()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("radio", name="0 out of 10", exact=True)).to_be_focused()
+    for _ in range(7):
+        page.keyboard.press("ArrowRight")
+    expect(page.get_by_role("radio", name="7 out of 10", exact=True)).to_be_checked()
+    expect(page.get_by_label("What could we do to earn one more point?")).to_be_visible()
+    expect(page.get_by_role("status")).to_contain_text("7 out of 10 selected.")
+    rows = wait_for(lambda: [r for r in stored_responses(live_app, site) if r.score == 7], page, "score settled on 7")
+    assert len(stored_responses(live_app, site)) == 1 and rows[0].category == "passive"
+    # Passives and detractors are not asked to publish; they may leave an address, opt-in only.
+    expect(page.get_by_role("checkbox", name="I agree that")).to_have_count(0)
+    opt_in = page.get_by_role("checkbox", name="You may contact me about my answer")
+    expect(opt_in).not_to_be_checked()
+    opt_in.check()
+    page.get_by_label("Your e-mail address").fill("visitor@example.org")
+    page.get_by_label("What could we do to earn one more point?").fill("Dark mode")
+    page.keyboard.press("Tab")
+    page.get_by_role("button", name="Send").press("Enter")
+    expect(page.get_by_text("Thank you. We read every answer")).to_be_visible()
+    stored = wait_for(lambda: [r for r in stored_responses(live_app, site) if r.why], page, "why stored")[0]
+    assert stored.why == "Dark mode" and stored.contact_email == "visitor@example.org" and stored.score == 7
+
+
+def test_reload_does_not_ask_again(page, live_app, host_pages, live_site):
+    site = live_site()
+    url = host_page(host_pages, live_app, site)
+    page.goto(url)
+    page.get_by_role("radio", name="3 out of 10", exact=True).click()
+    expect(page.get_by_label("What went wrong, and what should we improve?")).to_be_visible()
+    page.get_by_role("button", name="No thanks").click()
+    expect(page.get_by_text("Thank you for telling us.")).to_be_visible()
+    wait_for(lambda: stored_responses(live_app, site), page, "score recorded")
+    config_requests = []
+    page.on("request", lambda r: config_requests.append(r.url) if "/config" in r.url else None)
+    page.reload(wait_until="networkidle")
+    expect(page.get_by_text("After the survey.")).to_be_visible()
+    expect(page.get_by_role("radio")).to_have_count(0)
+    assert config_requests == []
+    assert page.context.cookies() == []
+
+
+def test_french_from_the_page_language(page, live_app, host_pages, live_site):
+    site = live_site()
+    page.goto(host_page(host_pages, live_app, site, lang="fr-FR"))
+    page.get_by_role("radio", name="10 sur 10", exact=True).click()
+    expect(page.get_by_label("Qu'appréciez-vous le plus ?")).to_be_visible()
+    wait_for(lambda: [r.lang for r in stored_responses(live_app, site)] == ["fr"], page, "French answer")
+
+
+def test_foreign_origin_gets_no_widget_and_its_post_is_refused(page, live_app, host_pages, live_site):
+    site = live_site(origins=["https://only-this.example"])
+    page.goto(host_page(host_pages, live_app, site), wait_until="networkidle")
+    expect(page.get_by_text("After the survey.")).to_be_visible()
+    expect(page.get_by_role("radio")).to_have_count(0)
+    outcome = page.evaluate(
+        """async (url) => {
+            try {
+                const r = await fetch(url, {method: "POST", headers: {"Content-Type": "application/json"},
+                                            body: JSON.stringify({score: 10})});
+                return "answered " + r.status;
+            } catch (e) { return "blocked"; }
+        }""",
+        f"{live_app.config['LIVE_URL']}/api/v1/sites/{site.key}/responses",
+    )
+    assert outcome == "blocked"
+    assert stored_responses(live_app, site) == []
+
+
+def test_strict_csp_host_page_still_shows_and_submits(page, live_app, host_pages, live_site):
+    site = live_site()
+    base = live_app.config["LIVE_URL"]
+    csp = f"default-src 'none'; script-src {base}; connect-src {base}; style-src 'self'; img-src 'self'"
+    violations = []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    page.goto(host_page(host_pages, live_app, site, headers={"Content-Security-Policy": csp}))
+    page.get_by_role("radio", name="10 out of 10", exact=True).click()
+    # Styled inside the shadow root: the stylesheet applied despite style-src 'self'.
+    radius = page.evaluate(
+        "getComputedStyle(document.querySelector('article div').shadowRoot.querySelector('.plaudit')).borderRadius"
+    )
+    assert radius == "10px"
+    page.get_by_label("What do you like most?").fill("Works under CSP")
+    page.get_by_role("button", name="Send").click()
+    expect(page.get_by_text("Thank you! It means a lot to us.")).to_be_visible()
+    wait_for(lambda: [r.why for r in stored_responses(live_app, site)] == ["Works under CSP"], page, "why stored")
+    assert violations == []
+
+
+def test_mount_from_code_into_a_target_with_attributes(page, live_app, host_pages, live_site):
+    site = live_site()
+    url = host_page(
+        host_pages, live_app, site,
+        attrs='data-target="#survey" data-touchpoint="after-purchase" data-respondent="cust-9" data-attr-plan="trial" data-theme="dark"',
+        after='<div id="survey"></div>',
+    )
+    page.goto(url)
+    page.locator("#survey").get_by_role("radio", name="8 out of 10", exact=True).click()
+    [row] = wait_for(lambda: stored_responses(live_app, site), page, "answer stored")
+    assert (row.touchpoint, row.respondent, row.attributes) == ("after-purchase", "cust-9", {"plan": "trial"})
+    assert row.page_url.startswith(host_pages.origin + "/post-")
+    assert page.evaluate("document.querySelector('#survey').shadowRoot.querySelector('.plaudit').dataset.theme") == "dark"
+
+
+def test_network_failure_keeps_the_answer_and_retries(page, live_app, host_pages, live_site):
+    site = live_site()
+    page.goto(host_page(host_pages, live_app, site))
+    page.get_by_role("radio", name="9 out of 10", exact=True).click()
+    wait_for(lambda: stored_responses(live_app, site), page, "score recorded")
+    page.route("**/api/v1/responses/**", lambda route: route.abort())
+    page.get_by_label("What do you like most?").fill("Kept while offline")
+    page.get_by_role("button", name="Send").click()
+    expect(page.get_by_role("status")).to_contain_text("Your answer is kept here")
+    expect(page.get_by_label("What do you like most?")).to_have_value("Kept while offline")
+    page.unroute("**/api/v1/responses/**")
+    expect(page.get_by_text("Thank you! It means a lot to us.")).to_be_visible()
+    wait_for(lambda: [r.why for r in stored_responses(live_app, site)] == ["Kept while offline"], page, "retried")
