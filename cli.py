@@ -56,7 +56,13 @@ def _print_site(site: Site) -> None:
 
 @site_cli.command("create")
 @click.option("--name", required=True, help="The site's name, shown in the question.")
-@click.option("--origin", "origins", multiple=True, required=True, help="An origin allowed to embed the survey, e.g. https://blog.example (repeatable).")
+@click.option(
+    "--origin",
+    "origins",
+    multiple=True,
+    required=True,
+    help="An origin allowed to embed the survey, e.g. https://blog.example (repeatable).",
+)
 @click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def site_create(name: str, origins: tuple[str, ...], lang: str, as_json: bool) -> None:
@@ -68,7 +74,17 @@ def site_create(name: str, origins: tuple[str, ...], lang: str, as_json: bool) -
     db.session.add(site)
     db.session.commit()
     if as_json:
-        click.echo(json.dumps({"key": site.key, "name": site.name, "origins": site.origins, "lang": site.default_lang, "snippets": embed_snippets(site.key)}))
+        click.echo(
+            json.dumps(
+                {
+                    "key": site.key,
+                    "name": site.name,
+                    "origins": site.origins,
+                    "lang": site.default_lang,
+                    "snippets": embed_snippets(site.key),
+                }
+            )
+        )
     else:
         _print_site(site)
 

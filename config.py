@@ -37,9 +37,7 @@ def instance_secret_key(instance_path: str) -> str:
 
 def settings(instance_path: str) -> dict:
     """Configuration from the environment (CONTRACT.md, "Configuration")."""
-    database_url = os.environ.get("DATABASE_URL") or "sqlite:///" + os.path.join(
-        instance_path, "plaudit.sqlite3"
-    )
+    database_url = os.environ.get("DATABASE_URL") or "sqlite:///" + os.path.join(instance_path, "plaudit.sqlite3")
     redis_url = os.environ.get("REDIS_URL")
     return {
         "SECRET_KEY": os.environ.get("SECRET_KEY") or instance_secret_key(instance_path),
@@ -67,9 +65,7 @@ class TestConfig:
     """What tests change: their own database, no shared state between tests."""
 
     TESTING = True
-    SECRET_KEY = "test-secret-key"
-    SQLALCHEMY_DATABASE_URI = normalise_database_url(
-        os.environ.get("TEST_DATABASE_URL") or "sqlite://"
-    )
+    SECRET_KEY = "test-secret-key"  # noqa: S105  (tests only)
+    SQLALCHEMY_DATABASE_URI = normalise_database_url(os.environ.get("TEST_DATABASE_URL") or "sqlite://")
     RATELIMIT_STORAGE_URI = "memory://"
     PLAUDIT_PUBLIC_URL = "http://plaudit.test"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import JSON, Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -15,7 +15,7 @@ from extensions import db
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def new_site_key() -> str:
@@ -100,9 +100,7 @@ class Testimonial(db.Model):
     STATUSES = ("pending", "approved", "rejected", "withdrawn")
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    response_id: Mapped[int] = mapped_column(
-        ForeignKey("response.id", ondelete="CASCADE"), unique=True
-    )
+    response_id: Mapped[int] = mapped_column(ForeignKey("response.id", ondelete="CASCADE"), unique=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
     quote: Mapped[str] = mapped_column(Text)
     display_name: Mapped[str | None] = mapped_column(String(80))

@@ -28,8 +28,7 @@ def widget_config(site: Site, lang: str) -> dict:
         "resurvey_days": site.resurvey_days,
         "theme": {"color": site.theme_color},
         "cta": {
-            category: {"url": url, "label": texts[f"cta_{category}"]}
-            for category, url in (site.cta_urls or {}).items()
+            category: {"url": url, "label": texts[f"cta_{category}"]} for category, url in (site.cta_urls or {}).items()
         },
     }
 

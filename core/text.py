@@ -16,9 +16,7 @@ import bleach
 
 # C0/C1 controls except tab and newline, and the bidi overrides that can make a quote read
 # backwards on a wall ("Trojan Source" style spoofing).
-_UNWANTED = re.compile(
-    "[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\ufeff]"
-)
+_UNWANTED = re.compile("[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\ufeff]")
 _MANY_BLANK_LINES = re.compile(r"\n{3,}")
 _SPACES = re.compile(r"[ \t]+")
 

@@ -12,7 +12,12 @@ HEADERS = {"Origin": ORIGIN}
 
 
 def post_score(client, site, body=None, headers=HEADERS, **kwargs):
-    return client.post(f"/api/v1/sites/{site.key}/responses", json=body if body is not None else {"score": 9}, headers=headers, **kwargs)
+    return client.post(
+        f"/api/v1/sites/{site.key}/responses",
+        json=body if body is not None else {"score": 9},
+        headers=headers,
+        **kwargs,
+    )
 
 
 def patch(client, created, body, token=None):
@@ -63,9 +68,18 @@ def test_site_overrides_and_call_to_action(client, make_site):
     [(10, "promoter", True, False), (8, "passive", False, True), (3, "detractor", False, True)],
 )
 def test_a_score_is_recorded_with_its_follow_up(client, db, site, score, category, ask_consent, ask_contact):
-    created = post_score(client, site, {"score": score, "lang": "en", "touchpoint": "after-purchase",
-                                        "page_url": "https://blog.example/post?email=a@b.c#x",
-                                        "respondent": "cust-42", "attributes": {"plan": "trial"}})
+    created = post_score(
+        client,
+        site,
+        {
+            "score": score,
+            "lang": "en",
+            "touchpoint": "after-purchase",
+            "page_url": "https://blog.example/post?email=a@b.c#x",
+            "respondent": "cust-42",
+            "attributes": {"plan": "trial"},
+        },
+    )
     assert created.status_code == 201
     assert created.headers["Access-Control-Allow-Origin"] == ORIGIN
     assert created.json["category"] == category
@@ -80,8 +94,11 @@ def test_a_score_is_recorded_with_its_follow_up(client, db, site, score, categor
 
 def test_promoter_completes_and_consents(client, db, site):
     created = post_score(client, site, {"score": 10, "lang": "fr"})
-    done = patch(client, created, {"why": "Clear <b>docs</b> & fast support", "consent": True,
-                                   "display_name": "Camille D.", "role": "CTO"})
+    done = patch(
+        client,
+        created,
+        {"why": "Clear <b>docs</b> & fast support", "consent": True, "display_name": "Camille D.", "role": "CTO"},
+    )
     assert done.status_code == 200 and done.json["testimonial"] == "pending"
     testimonial = db.session.execute(db.select(models.Testimonial)).scalar_one()
     assert testimonial.quote == "Clear docs & fast support"
@@ -153,8 +170,16 @@ def test_nps_endpoint_counts_every_response_and_hides_small_samples(client, db, 
     body = client.get(f"/api/v1/sites/{site.key}/nps", headers={"Origin": "https://anyone.example"})
     assert body.headers["Access-Control-Allow-Origin"] == "*"
     # p+ = .5, p- = .25, n = 4: 1.96 * sqrt((.75 - .0625) / 4) * 100 = 81.26
-    assert body.json == {"nps": 25, "total": 4, "promoters": 2, "passives": 1, "detractors": 1,
-                         "margin_of_error": 81.3, "enough_data": True, "min_sample": 4}
+    assert body.json == {
+        "nps": 25,
+        "total": 4,
+        "promoters": 2,
+        "passives": 1,
+        "detractors": 1,
+        "margin_of_error": 81.3,
+        "enough_data": True,
+        "min_sample": 4,
+    }
     site.min_sample = 30
     db.session.commit()
     small = client.get(f"/api/v1/sites/{site.key}/nps").json
@@ -186,7 +211,9 @@ def test_bad_scores_are_refused_and_nothing_is_written(client, db, site, body):
 
 @pytest.mark.parametrize("raw", [b"not json", b"[1, 2]", b"9", b"", b'{"score": 9'])
 def test_bodies_that_are_not_json_objects(client, db, site, raw):
-    response = client.post(f"/api/v1/sites/{site.key}/responses", data=raw, headers={**HEADERS, "Content-Type": "application/json"})
+    response = client.post(
+        f"/api/v1/sites/{site.key}/responses", data=raw, headers={**HEADERS, "Content-Type": "application/json"}
+    )
     assert_error_shape(response, 400)
     assert count(db, Response) == 0
 
@@ -204,7 +231,14 @@ def test_a_100_kb_why_is_refused_and_the_answer_kept_intact(client, db, site):
 
 @pytest.mark.parametrize(
     "body",
-    [{"why": 12}, {"consent": "yes"}, {"consent": 1}, {"email": "not-an-email"}, {"display_name": "n" * 81}, {"token": "x"}],
+    [
+        {"why": 12},
+        {"consent": "yes"},
+        {"consent": 1},
+        {"email": "not-an-email"},
+        {"display_name": "n" * 81},
+        {"token": "x"},
+    ],
 )
 def test_bad_completions_are_refused(client, db, site, body):
     created = post_score(client, site)

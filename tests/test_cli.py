@@ -11,12 +11,25 @@ def test_site_create_prints_key_and_snippets(runner, db):
     assert site.origins == ["https://myblog.example"]
     assert f'<script async src="http://plaudit.test/widget.js" data-site="{site.key}"></script>' in result.output
     assert f'data-site="{site.key}" data-layout="grid"' in result.output
-    assert f'/badge/{site.key}.svg' in result.output
+    assert f"/badge/{site.key}.svg" in result.output
 
 
 def test_site_create_json(runner, db):
-    result = runner.invoke(args=["site", "create", "--name", "Blog", "--origin", "https://a.example",
-                                 "--origin", "http://localhost:8000", "--lang", "fr", "--json"])
+    result = runner.invoke(
+        args=[
+            "site",
+            "create",
+            "--name",
+            "Blog",
+            "--origin",
+            "https://a.example",
+            "--origin",
+            "http://localhost:8000",
+            "--lang",
+            "fr",
+            "--json",
+        ]
+    )
     data = json.loads(result.output)
     assert data["name"] == "Blog" and data["origins"] == ["https://a.example", "http://localhost:8000"]
     assert len(data["key"]) >= 16 and data["lang"] == "fr"
@@ -32,8 +45,20 @@ def test_site_create_refuses_bad_origins(runner, db):
 def test_user_create_owner_and_moderator(runner, db, site):
     owner = runner.invoke(args=["user", "create", "--email", "Boss@Example.org", "--role", "owner"])
     assert owner.exit_code == 0 and "Password (shown once):" in owner.output
-    moderator = runner.invoke(args=["user", "create", "--email", "mod@example.org", "--role", "moderator",
-                                    "--site", site.key, "--password-stdin"], input="correct horse battery\n")
+    moderator = runner.invoke(
+        args=[
+            "user",
+            "create",
+            "--email",
+            "mod@example.org",
+            "--role",
+            "moderator",
+            "--site",
+            site.key,
+            "--password-stdin",
+        ],
+        input="correct horse battery\n",
+    )
     assert moderator.exit_code == 0, moderator.output
     boss = db.session.execute(db.select(User).filter_by(email="boss@example.org")).scalar_one()
     mod = db.session.execute(db.select(User).filter_by(email="mod@example.org")).scalar_one()
@@ -44,8 +69,16 @@ def test_user_create_owner_and_moderator(runner, db, site):
 
 def test_user_create_refusals(runner, db, site):
     assert runner.invoke(args=["user", "create", "--email", "m@x.org", "--role", "moderator"]).exit_code != 0
-    assert runner.invoke(args=["user", "create", "--email", "m@x.org", "--role", "moderator", "--site", "nope"]).exit_code != 0
-    assert runner.invoke(args=["user", "create", "--email", "o@x.org", "--role", "owner", "--password-stdin"], input="short\n").exit_code != 0
+    assert (
+        runner.invoke(args=["user", "create", "--email", "m@x.org", "--role", "moderator", "--site", "nope"]).exit_code
+        != 0
+    )
+    assert (
+        runner.invoke(
+            args=["user", "create", "--email", "o@x.org", "--role", "owner", "--password-stdin"], input="short\n"
+        ).exit_code
+        != 0
+    )
     assert runner.invoke(args=["user", "create", "--email", "o@x.org", "--role", "owner"]).exit_code == 0
     assert runner.invoke(args=["user", "create", "--email", "o@x.org", "--role", "owner"]).exit_code != 0
     assert db.session.execute(db.select(db.func.count()).select_from(User)).scalar() == 1

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import rcssmin
@@ -21,7 +21,7 @@ ASSETS = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def _asset(path: str, mtime: float, minify) -> tuple[bytes, str]:
     # Keyed on the modification time, so an edited file is picked up without a restart.
     source = (Path(current_app.static_folder) / path).read_text(encoding="utf-8")

@@ -116,7 +116,9 @@ def live_site(live_app, host_pages):
 
     def make(**fields) -> Site:
         with live_app.app_context():
-            site = Site(name=fields.pop("name", "Host blog"), origins=fields.pop("origins", [host_pages.origin]), **fields)
+            site = Site(
+                name=fields.pop("name", "Host blog"), origins=fields.pop("origins", [host_pages.origin]), **fields
+            )
             db.session.add(site)
             db.session.commit()
             db.session.refresh(site)

@@ -7,8 +7,8 @@ import itertools
 import pytest
 from playwright.sync_api import expect
 
-from extensions import db
 import models
+from extensions import db
 from models import Response
 
 _paths = itertools.count()
@@ -177,7 +177,9 @@ def test_strict_csp_host_page_still_shows_and_submits(page, live_app, host_pages
 def test_mount_from_code_into_a_target_with_attributes(page, live_app, host_pages, live_site):
     site = live_site()
     url = host_page(
-        host_pages, live_app, site,
+        host_pages,
+        live_app,
+        site,
         attrs='data-target="#survey" data-touchpoint="after-purchase" data-respondent="cust-9" data-attr-plan="trial" data-theme="dark"',
         after='<div id="survey"></div>',
     )
@@ -186,7 +188,9 @@ def test_mount_from_code_into_a_target_with_attributes(page, live_app, host_page
     [row] = wait_for(lambda: stored_responses(live_app, site), page, "answer stored")
     assert (row.touchpoint, row.respondent, row.attributes) == ("after-purchase", "cust-9", {"plan": "trial"})
     assert row.page_url.startswith(host_pages.origin + "/post-")
-    assert page.evaluate("document.querySelector('#survey').shadowRoot.querySelector('.plaudit').dataset.theme") == "dark"
+    assert (
+        page.evaluate("document.querySelector('#survey').shadowRoot.querySelector('.plaudit').dataset.theme") == "dark"
+    )
 
 
 def test_network_failure_keeps_the_answer_and_retries(page, live_app, host_pages, live_site):
