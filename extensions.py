@@ -21,6 +21,8 @@ class Base(DeclarativeBase):
     )
 
 
-db = SQLAlchemy(model_class=Base)
+# Objects stay readable after commit: a view that commits and then answers with what it wrote
+# should not pay one SELECT per object to reload it.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate(render_as_batch=True)
 limiter = Limiter(key_func=get_remote_address)

@@ -10,11 +10,11 @@ from werkzeug.exceptions import Unauthorized
 
 from api import bp
 from api.cors import require_origin
-from api.schemas import ResponseCreate, ResponseUpdate
+from api.schemas import response_create, response_update
 from api.sites import site_or_404
-from core.survey import complete_response, follow_up, record_response, token_matches, visitor_hash
+from core.survey import Recorded, complete_response, follow_up, record_response, token_matches, visitor_hash
 from extensions import db, limiter
-from models import Response, utcnow
+from models import Response, Site, utcnow
 
 
 def json_body() -> dict:
@@ -46,8 +46,9 @@ def bearer_response(response_id: int) -> Response:
     return response
 
 
-def answer(response: Response, **extra) -> dict:
-    return {"id": response.id, "category": response.category, "follow_up": follow_up(response.site, response), **extra}
+def answer(site: Site, response: Response | Recorded, **extra) -> dict:
+    follow = follow_up(site, response.category, response.lang)
+    return {"id": response.id, "category": response.category, "follow_up": follow, **extra}
 
 
 @bp.post("/sites/<key>/responses")
@@ -55,9 +56,9 @@ def answer(response: Response, **extra) -> dict:
 def create_response(key: str):
     site = site_or_404(key)
     require_origin(site, required=True)
-    data = ResponseCreate().load(json_body())
-    response, token = record_response(site, data, current_visitor(site.key))
-    return answer(response, token=token), 201
+    data = response_create.load(json_body())
+    recorded = record_response(site, data, current_visitor(site.key))
+    return answer(site, recorded, token=recorded.token), 201
 
 
 @bp.patch("/responses/<int:response_id>")
@@ -65,7 +66,7 @@ def create_response(key: str):
 def update_response(response_id: int):
     response = bearer_response(response_id)
     require_origin(response.site, required=False)
-    data = ResponseUpdate().load(json_body())
+    data = response_update.load(json_body())
     complete_response(response, data)
     status = response.testimonial.status if response.testimonial else None
-    return answer(response, testimonial=status)
+    return answer(response.site, response, testimonial=status)

@@ -64,3 +64,8 @@ class ResponseUpdate(Schema):
     display_name = PlainText(validate=validate.Length(max=80))
     role = PlainText(validate=validate.Length(max=120))
     email = fields.Email(allow_none=True, validate=validate.Length(max=254))
+
+
+# Schemas hold no per-request state; building one deep-copies its fields, so build them once.
+response_create = ResponseCreate()
+response_update = ResponseUpdate()

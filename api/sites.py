@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import abort, request
+from flask import abort, g, request
+from sqlalchemy import bindparam
 
 from api import bp
 from api.cors import require_origin
@@ -11,9 +12,13 @@ from core.survey import site_summary
 from extensions import db
 from models import Site
 
+# Built once: every widget call looks a site up by key (see core/survey.py on why).
+_SITE_BY_KEY = db.select(Site).where(Site.key == bindparam("key"))
+
 
 def site_or_404(key: str) -> Site:
-    site = db.session.execute(db.select(Site).filter_by(key=key)).scalar()
+    site = db.session.execute(_SITE_BY_KEY, {"key": key}).scalar()
+    g.cors_site = site  # the CORS hook needs the same site; spare it a second query
     return site or abort(404, description="No site has this key.")
 
 
@@ -22,7 +27,8 @@ def widget_config(site: Site, lang: str) -> dict:
     return {
         "site": {"key": site.key, "name": site.name},
         "lang": lang,
-        "texts": texts,
+        # Call-to-action labels travel with their links below; the rest is what the widget shows.
+        "texts": {key: value for key, value in texts.items() if not key.startswith("cta_")},
         "consent_scope": site.consent_scope,
         "consent_version": site.consent_version,
         "resurvey_days": site.resurvey_days,

@@ -1,4 +1,4 @@
-/*! Plaudit NPS widget. No dependencies; renders in an open shadow root; sets no cookie. */
+// Plaudit NPS widget. No dependencies; renders in an open shadow root; sets no cookie.
 (function () {
   "use strict";
   var script = document.currentScript;
