@@ -74,8 +74,8 @@ def wrk(url: str, lua: Path, seconds: int, connections: int) -> dict:
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    p50 = re.search(r"50%\s+(\S+)", out).group(1)
-    p99 = re.search(r"99%\s+(\S+)", out).group(1)
+    p50 = re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1)
+    p99 = re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)
     return {"rps": rps, "non_2xx": int(bad.group(1)) if bad else 0, "p50": p50, "p99": p99}
 
 

@@ -34,6 +34,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "offline": "Your answer is kept here; we will send it when the connection is back.",
         "error": "Something went wrong. Please check your answer and try again.",
         "selected": "{n} out of 10 selected.",
+        "need_words": "Please write the words you agree to publish, or untick the box.",
     },
     "fr": {
         "question": "Quelle est la probabilité que vous recommandiez {name} à un ami ou un collègue ?",
@@ -60,6 +61,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "offline": "Votre réponse est conservée ; nous l'enverrons dès le retour de la connexion.",
         "error": "Une erreur est survenue. Vérifiez votre réponse et réessayez.",
         "selected": "{n} sur 10 sélectionné.",
+        "need_words": "Écrivez les mots que vous acceptez de publier, ou décochez la case.",
     },
 }
 

@@ -96,7 +96,8 @@
     var actions = add(follow, "div", { "class": "actions" });
     add(actions, "button", { type: "submit" }, t.send);
     var skip = add(actions, "button", { type: "button", "class": "skip" }, t.skip);
-    var status = add(form, "p", { "class": "status", role: "status", "aria-live": "polite" });
+    var status = add(form, "p", { "class": "status", role: "alert" });
+    var live = add(form, "p", { "class": "sr", role: "status", "aria-live": "polite" });
     var thanks = add(root, "div", { "class": "thanks", hidden: true, tabindex: "-1" });
 
     var state = { score: null, sent: null, id: null, token: null, busy: false, retry: 0, timer: null, done: false };
@@ -158,7 +159,7 @@
       consentBox.hidden = !(config.consent_scope == "everyone" || cat == "promoter");
       contactBox.hidden = cat == "promoter";
       follow.hidden = false;
-      status.textContent = t.selected.replace("{n}", state.score) + " " + prompt.textContent;
+      live.textContent = t.selected.replace("{n}", state.score) + " " + prompt.textContent;
     }
 
     function showThanks() {
@@ -191,6 +192,10 @@
       var final = { score: state.score, why: fields.why.value };
       if (!consentBox.hidden) {
         final.consent = fields.consent.checked;
+        if (final.consent && !final.why.trim()) {
+          status.textContent = t.need_words;
+          return fields.why.focus();
+        }
         if (final.consent) { final.display_name = fields.display_name.value; final.role = fields.role.value; }
       }
       if (!contactBox.hidden && fields.contact_ok.checked && fields.email.value) final.email = fields.email.value;

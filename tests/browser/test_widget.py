@@ -67,8 +67,11 @@ def test_promoter_by_mouse_consents_and_is_pending(page, live_app, host_pages, l
 
     consent = page.get_by_role("checkbox", name="I agree that Host blog may publish my answer")
     expect(consent).not_to_be_checked()
-    page.get_by_label("What do you like most?").fill('Fast <b>support</b> & "clear" docs')
     consent.check()
+    page.get_by_role("button", name="Send").click()  # consenting to publish nothing is refused
+    expect(page.get_by_role("alert")).to_have_text("Please write the words you agree to publish, or untick the box.")
+    expect(page.get_by_label("What do you like most?")).to_be_focused()
+    page.get_by_label("What do you like most?").fill('Fast <b>support</b> & "clear" docs')
     page.get_by_label("Name shown with your words").fill("Camille D.")
     page.get_by_role("button", name="Send").click()
     expect(page.get_by_text("Thank you! It means a lot to us.")).to_be_visible()
@@ -201,7 +204,7 @@ def test_network_failure_keeps_the_answer_and_retries(page, live_app, host_pages
     page.route("**/api/v1/responses/**", lambda route: route.abort())
     page.get_by_label("What do you like most?").fill("Kept while offline")
     page.get_by_role("button", name="Send").click()
-    expect(page.get_by_role("status")).to_contain_text("Your answer is kept here")
+    expect(page.get_by_role("alert")).to_contain_text("Your answer is kept here")
     expect(page.get_by_label("What do you like most?")).to_have_value("Kept while offline")
     page.unroute("**/api/v1/responses/**")
     expect(page.get_by_text("Thank you! It means a lot to us.")).to_be_visible()
