@@ -9,7 +9,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 import config
-from extensions import db, limiter, migrate
+from core.strings import page_texts
+from extensions import csrf, db, limiter, login_manager, migrate
 
 
 def create_app(test_config: dict | type | None = None) -> Flask:
@@ -26,20 +27,29 @@ def create_app(test_config: dict | type | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
     limiter.init_app(app)
+    login_manager.init_app(app)
+    csrf.init_app(app)
     with app.app_context():
         _tune_sqlite(db.engine)
 
+    from admin import bp as admin_bp
     from api import bp as api_bp
     from api.errors import register_error_handlers
     from cli import register_cli
     from health import bp as health_bp
+    from wall import bp as wall_bp
     from widget import bp as widget_bp
 
+    # The API authenticates with bearer tokens; where it accepts a session it checks CSRF itself.
+    csrf.exempt(api_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(wall_bp)
     app.register_blueprint(widget_bp)
     app.register_blueprint(health_bp)
     register_error_handlers(app)
     register_cli(app)
+    app.jinja_env.globals["page_texts"] = page_texts
     return app
 
 

@@ -55,6 +55,16 @@ def settings(instance_path: str) -> dict:
         "PLAUDIT_COMPLETE_LIMIT": "60/minute",
         # A widget body is a few hundred bytes; 64 KiB leaves room and stops floods early.
         "MAX_CONTENT_LENGTH": 64 * 1024,
+        # Re-encoded photos, under server-made names.
+        "PLAUDIT_MEDIA_DIR": os.path.join(instance_path, "media"),
+        # Secure cookies whenever the public address is https (Flask's own settings win).
+        "SESSION_COOKIE_SECURE": (os.environ.get("PLAUDIT_PUBLIC_URL") or "").startswith("https://"),
+        "REMEMBER_COOKIE_SECURE": (os.environ.get("PLAUDIT_PUBLIC_URL") or "").startswith("https://"),
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "PLAUDIT_LOGIN_LIMIT": "10/minute;50/hour",
         # How long the bearer token of a response may complete or change it.
         "PLAUDIT_RESPONSE_EDIT_HOURS": 24,
         "JSON_SORT_KEYS": False,
@@ -68,4 +78,5 @@ class TestConfig:
     SECRET_KEY = "test-secret-key"  # noqa: S105  (tests only)
     SQLALCHEMY_DATABASE_URI = normalise_database_url(os.environ.get("TEST_DATABASE_URL") or "sqlite://")
     RATELIMIT_STORAGE_URI = "memory://"
+    WTF_CSRF_ENABLED = True
     PLAUDIT_PUBLIC_URL = "http://plaudit.test"

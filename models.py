@@ -105,15 +105,64 @@ class Testimonial(db.Model):
     quote: Mapped[str] = mapped_column(Text)
     display_name: Mapped[str | None] = mapped_column(String(80))
     role: Mapped[str | None] = mapped_column(String(120))
-    # The consent receipt: the exact text shown, its version, and when (UTC).
-    consent_text: Mapped[str] = mapped_column(Text)
-    consent_version: Mapped[int] = mapped_column(Integer)
-    consented_at: Mapped[datetime] = mapped_column(DateTime)
+    # The consent receipt: the exact text shown, its version, and when (UTC). Nullable only so
+    # that a row without one (imported, or damaged) can exist and be refused approval.
+    consent_text: Mapped[str | None] = mapped_column(Text)
+    consent_version: Mapped[int | None] = mapped_column(Integer)
+    consented_at: Mapped[datetime | None] = mapped_column(DateTime)
     status: Mapped[str] = mapped_column(String(10), default="pending")
+    # A moderator's edit keeps the respondent's own words; public surfaces say "edited".
+    original_quote: Mapped[str | None] = mapped_column(Text)
+    featured: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Server-made file name of the re-encoded photo under the instance's media folder.
+    photo: Mapped[str | None] = mapped_column(String(64), unique=True)
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
     response: Mapped[Response] = relationship(back_populates="testimonial")
+    site: Mapped[Site] = relationship()
+    tag_rows: Mapped[list[TestimonialTag]] = relationship(cascade="all, delete-orphan", order_by="TestimonialTag.tag")
+
+    @property
+    def edited(self) -> bool:
+        return self.original_quote is not None
+
+    @property
+    def has_receipt(self) -> bool:
+        return bool(self.consent_text) and self.consent_version is not None and self.consented_at is not None
+
+    @property
+    def tags(self) -> list[str]:
+        return [row.tag for row in self.tag_rows]
+
+
+class TestimonialTag(db.Model):
+    __tablename__ = "testimonial_tag"
+    __test__ = False  # not a pytest test class, whatever its name
+
+    testimonial_id: Mapped[int] = mapped_column(ForeignKey("testimonial.id", ondelete="CASCADE"), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
+
+
+class AuditEvent(db.Model):
+    """Who did what to which testimonial, when, with the before and after of edits.
+
+    `testimonial_id` is a plain column, not a foreign key, so the log outlives a deletion; an
+    erasure removes the events of what it erased (they hold the respondent's words) and leaves
+    one event that says how much was erased.
+    """
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_site_created", "site_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    actor: Mapped[str] = mapped_column(String(300))
+    action: Mapped[str] = mapped_column(String(40))
+    testimonial_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
 user_site = Table(
@@ -135,6 +184,9 @@ class User(db.Model):
     role: Mapped[str] = mapped_column(String(10))
     # An owner created without --site administers every site of the instance.
     all_sites: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Part of the login session's identity: bumping it (logout, password change) makes every
+    # session cookie issued before worthless, even a copied one.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     sites: Mapped[list[Site]] = relationship(secondary=user_site)
@@ -144,6 +196,21 @@ class User(db.Model):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    def can_access(self, site: Site) -> bool:
+        return self.all_sites or any(own.id == site.id for own in self.sites)
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role == "owner"
+
+    # Flask-Login's user protocol.
+    is_active = True
+    is_authenticated = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
 
 
 class ApiToken(db.Model):
@@ -161,6 +228,10 @@ class ApiToken(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     user: Mapped[User] = relationship()
+
+    @property
+    def revoked(self) -> bool:
+        return self.revoked_at is not None
 
     @classmethod
     def issue(cls, user: User) -> tuple[ApiToken, str]:

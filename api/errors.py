@@ -10,6 +10,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 from werkzeug.http import HTTP_STATUS_CODES
 
+from core.moderation import ModerationError
 from core.survey import SurveyError
 from extensions import db
 
@@ -57,6 +58,11 @@ def _from_survey_rule(exc: SurveyError):
     return error_response(exc.code, exc.message, {exc.field: [exc.message]})
 
 
+def _from_moderation_rule(exc: ModerationError):
+    db.session.rollback()
+    return error_response(exc.code, exc.message)
+
+
 def _from_database_outage(exc: OperationalError):
     db.session.rollback()
     return _from_http_exception(ServiceUnavailable("The database is not answering; try again."))
@@ -72,6 +78,7 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, _from_http_exception)
     app.register_error_handler(ValidationError, _from_validation_error)
     app.register_error_handler(SurveyError, _from_survey_rule)
+    app.register_error_handler(ModerationError, _from_moderation_rule)
     app.register_error_handler(OperationalError, _from_database_outage)
     if not app.testing:
         # In tests an unexpected exception should fail loudly, with its traceback.

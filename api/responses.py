@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import abort, current_app, request
+from flask import abort, current_app, request, url_for
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
 
@@ -12,6 +12,8 @@ from api import bp
 from api.cors import require_origin
 from api.schemas import response_create, response_update
 from api.sites import site_or_404
+from core.links import withdraw_token
+from core.photos import replace_photo
 from core.survey import Recorded, complete_response, follow_up, record_response, token_matches, visitor_hash
 from extensions import db, limiter
 from models import Response, Site, utcnow
@@ -68,5 +70,29 @@ def update_response(response_id: int):
     require_origin(response.site, required=False)
     data = response_update.load(json_body())
     complete_response(response, data)
-    status = response.testimonial.status if response.testimonial else None
-    return answer(response.site, response, testimonial=status)
+    return answer(response.site, response, **testimonial_state(response))
+
+
+def testimonial_state(response: Response) -> dict:
+    """The testimonial's status and, while it can still be withdrawn, the private link to do so."""
+    testimonial = response.testimonial
+    if testimonial is None:
+        return {"testimonial": None}
+    state = {"testimonial": testimonial.status}
+    if testimonial.status != "withdrawn":
+        token = withdraw_token(current_app.config["SECRET_KEY"], testimonial.id)
+        state["withdraw_url"] = url_for("widget.withdraw", token=token, _external=True)
+    return state
+
+
+@bp.post("/responses/<int:response_id>/photo")
+@limiter.limit(lambda: current_app.config["PLAUDIT_COMPLETE_LIMIT"])
+def upload_response_photo(response_id: int):
+    """A respondent who consented may add a photo to their testimonial."""
+    response = bearer_response(response_id)
+    require_origin(response.site, required=False)
+    testimonial = response.testimonial
+    if testimonial is None or testimonial.status == "withdrawn":
+        abort(409, description="Consent to publish your words before adding a photo.")
+    replace_photo(testimonial, request.files.get("photo"), "respondent")
+    return answer(response.site, response, **testimonial_state(response))

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, post_load, validate
+from marshmallow import EXCLUDE, Schema, fields, post_load, validate
 
 from core.origins import page_without_query
 from core.strings import LANGUAGES
@@ -69,3 +69,30 @@ class ResponseUpdate(Schema):
 # Schemas hold no per-request state; building one deep-copies its fields, so build them once.
 response_create = ResponseCreate()
 response_update = ResponseUpdate()
+
+
+class TestimonialsQuery(Schema):
+    class Meta:
+        unknown = EXCLUDE  # query strings pick up campaign tags and cache-busters; ignore them
+
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    cursor = fields.Integer(validate=validate.Range(min=1))
+    tag = fields.String(validate=validate.Length(max=40))
+
+
+class ModerationQuery(TestimonialsQuery):
+    status = fields.String(
+        load_default="pending", validate=validate.OneOf(["pending", "approved", "rejected", "withdrawn", "all"])
+    )
+    site = fields.String(validate=validate.Length(max=32))
+    score = fields.Integer(validate=validate.Range(min=0, max=10))
+
+    @post_load
+    def _all(self, data, **kwargs):
+        if data.get("status") == "all":
+            data.pop("status")
+        return data
+
+
+testimonials_query_args = TestimonialsQuery()
+moderation_query_args = ModerationQuery()

@@ -76,3 +76,25 @@ def texts_for(lang: str, name: str, overrides: dict[str, dict[str, str]] | None)
     """
     merged = {**DEFAULTS[lang], **((overrides or {}).get(lang) or {})}
     return {key: value.replace("{name}", name) for key, value in merged.items()}
+
+
+# Texts of the respondent's pages served by Plaudit itself (not by the widget).
+PAGE_TEXTS: dict[str, dict[str, str]] = {
+    "en": {
+        "withdraw_title": "Withdraw your testimonial",
+        "withdraw_intro": "You agreed that {name} may publish these words:",
+        "withdraw_button": "Withdraw my testimonial",
+        "withdraw_done": "Your testimonial is withdrawn. It no longer appears anywhere on {name}'s pages.",
+    },
+    "fr": {
+        "withdraw_title": "Retirer votre témoignage",
+        "withdraw_intro": "Vous avez accepté que {name} publie ces mots :",
+        "withdraw_button": "Retirer mon témoignage",
+        "withdraw_done": "Votre témoignage est retiré. Il n'apparaît plus nulle part sur les pages de {name}.",
+    },
+}
+
+
+def page_texts(lang: str, name: str) -> dict[str, str]:
+    texts = PAGE_TEXTS.get(lang, PAGE_TEXTS["en"])
+    return {key: value.replace("{name}", name) for key, value in texts.items()}

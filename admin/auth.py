@@ -1,0 +1,75 @@
+"""Logging in and out of the back office, and changing one's password."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from admin import bp
+from admin.forms import LoginForm, PasswordForm
+from extensions import db, limiter, login_manager
+from models import User
+
+
+@login_manager.user_loader
+def load_user(session_id: str) -> User | None:
+    """Sessions name the user and the session version; a bumped version ends old sessions."""
+    user_id, _, version = session_id.partition(":")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.session_version == int(version) else None
+
+
+def safe_next(target: str | None, default: str = "admin.queue") -> str:
+    """Only a path on this site: never another host, scheme, or protocol-relative address."""
+    if target:
+        parts = urlsplit(target.replace("\\", "/"))
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+            return target
+    return url_for(default)
+
+
+def end_every_session(user: User) -> None:
+    user.session_version += 1
+    db.session.commit()
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["PLAUDIT_LOGIN_LIMIT"], methods=["POST"])
+def login():
+    form = LoginForm(next=request.args.get("next"))
+    if form.validate_on_submit():
+        user = db.session.execute(db.select(User).filter_by(email=form.email.data.strip().lower())).scalar()
+        if user is not None and user.check_password(form.password.data):
+            login_user(user, remember=form.remember.data)
+            return redirect(safe_next(form.next.data))
+        flash("Wrong e-mail or password.", "error")
+    return render_template("admin/login.html", form=form), 200 if request.method == "GET" else 401
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    end_every_session(current_user)  # a copied session cookie is worthless from now on
+    logout_user()
+    flash("You are logged out.", "info")
+    return redirect(url_for("admin.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def password():
+    form = PasswordForm()
+    if form.validate_on_submit():
+        if not current_user.check_password(form.current.data):
+            flash("The current password is wrong.", "error")
+        else:
+            current_user.set_password(form.new.data)
+            end_every_session(current_user)
+            login_user(current_user)  # this browser stays in, every other session ends
+            flash("Password changed; other sessions were logged out.", "info")
+            return redirect(url_for("admin.queue"))
+    return render_template("admin/password.html", form=form)

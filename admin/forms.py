@@ -1,0 +1,91 @@
+"""Back-office forms (Flask-WTF: every one carries a CSRF token)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.validators import URL, DataRequired, EqualTo, Length, NumberRange, Optional, Regexp
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+    remember = BooleanField("Keep me logged in on this device")
+    next = HiddenField()
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField("Current password", validators=[DataRequired()])
+    new = PasswordField("New password", validators=[DataRequired(), Length(min=10, max=200)])
+    confirm = PasswordField("New password again", validators=[EqualTo("new", message="The two entries differ.")])
+
+
+class ActionForm(FlaskForm):
+    """A bare POST (approve, reject, feature…): only the CSRF token and where to go back."""
+
+    next = HiddenField()
+
+
+class QuoteForm(ActionForm):
+    quote = TextAreaField("Published words", validators=[DataRequired(), Length(max=2000)])
+
+
+class TagsForm(ActionForm):
+    tags = StringField("Tags (comma-separated)", validators=[Length(max=400)])
+
+
+class PhotoForm(ActionForm):
+    photo = FileField("Photo (JPEG, PNG or WebP)", validators=[FileRequired()])
+
+
+class BulkForm(ActionForm):
+    pass
+
+
+http_url = [
+    Optional(),
+    URL(require_tld=False, message="An http(s) address."),
+    Regexp(r"^https?://", message="Only http(s) addresses."),
+    Length(max=500),
+]
+
+
+class SettingsForm(FlaskForm):
+    name = StringField("Site name", validators=[DataRequired(), Length(max=200)])
+    origins = TextAreaField("Allowed origins (one per line)", validators=[DataRequired(), Length(max=4000)])
+    default_lang = SelectField("Default language", choices=[("en", "English"), ("fr", "Français")])
+    theme_color = StringField(
+        "Theme colour", validators=[Regexp(r"^#[0-9a-fA-F]{6}$", message="A colour like #4f46e5.")]
+    )
+    resurvey_days = IntegerField("Ask the same visitor again after (days)", validators=[NumberRange(min=1, max=3650)])
+    min_sample = IntegerField(
+        "Responses needed before the NPS is shown publicly", validators=[NumberRange(min=1, max=10000)]
+    )
+    consent_scope = RadioField(
+        "Ask to publish the words of",
+        choices=[("promoters", "promoters only (9–10)"), ("everyone", "everyone")],
+    )
+    cta_promoter = URLField("Link for promoters (review or referral page)", validators=http_url)
+    cta_passive = URLField("Link for passives", validators=http_url)
+    cta_detractor = URLField("Link for detractors (e.g. support)", validators=http_url)
+    consent_en = TextAreaField("Consent text (English; empty for the default)", validators=[Length(max=500)])
+    consent_fr = TextAreaField("Consent text (French; empty for the default)", validators=[Length(max=500)])
+
+
+class EraseForm(FlaskForm):
+    site = SelectField("Site", choices=[])
+    respondent = StringField("Respondent reference", validators=[Optional(), Length(max=128)])
+    response_id = IntegerField("or response id", validators=[Optional(), NumberRange(min=1)])
+    confirm = BooleanField("I understand this cannot be undone", validators=[DataRequired()])

@@ -1,0 +1,150 @@
+"""Owners' pages: site settings, the audit log, and erasing a respondent's data."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from admin import bp
+from admin.forms import EraseForm, SettingsForm
+from admin.queue import actor
+from core import moderation
+from core.images import delete_stored
+from core.origins import normalise_origin
+from core.photos import media_dir
+from core.strings import DEFAULTS, LANGUAGES
+from core.text import clean_text
+from extensions import db
+from models import AuditEvent, Site
+
+
+def owner_required(view):
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not current_user.is_owner:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def owned_sites() -> list[Site]:
+    if current_user.all_sites:
+        return db.session.execute(db.select(Site).order_by(Site.name)).scalars().all()
+    return sorted(current_user.sites, key=lambda s: s.name)
+
+
+def owned_site_or_404(key: str) -> Site:
+    site = db.session.execute(db.select(Site).filter_by(key=key)).scalar() or abort(404)
+    if not current_user.can_access(site):
+        abort(403)
+    return site
+
+
+@bp.get("/sites")
+@owner_required
+def sites():
+    return render_template("admin/sites.html", sites=owned_sites())
+
+
+def fill_settings_form(form: SettingsForm, site: Site) -> None:
+    form.name.data, form.default_lang.data = site.name, site.default_lang
+    form.origins.data = "\n".join(site.origins)
+    form.theme_color.data, form.resurvey_days.data = site.theme_color, site.resurvey_days
+    form.min_sample.data, form.consent_scope.data = site.min_sample, site.consent_scope
+    for category in ("promoter", "passive", "detractor"):
+        getattr(form, f"cta_{category}").data = (site.cta_urls or {}).get(category, "")
+    for lang in LANGUAGES:
+        getattr(form, f"consent_{lang}").data = (site.texts or {}).get(lang, {}).get("consent", "")
+
+
+def save_settings(form: SettingsForm, site: Site) -> None:
+    """Copy a valid form onto the site; a new consent text gets a new consent version."""
+    try:
+        origins = [normalise_origin(line) for line in form.origins.data.splitlines() if line.strip()]
+    except ValueError as exc:
+        raise moderation.ModerationError(str(exc), 422) from exc
+    site.name = clean_text(form.name.data) or site.name
+    site.origins = list(dict.fromkeys(origins))
+    site.default_lang, site.theme_color = form.default_lang.data, form.theme_color.data.lower()
+    site.resurvey_days, site.min_sample = form.resurvey_days.data, form.min_sample.data
+    site.consent_scope = form.consent_scope.data
+    site.cta_urls = {
+        c: getattr(form, f"cta_{c}").data
+        for c in ("promoter", "passive", "detractor")
+        if getattr(form, f"cta_{c}").data
+    }
+    texts = {lang: dict((site.texts or {}).get(lang, {})) for lang in LANGUAGES}
+    changed = False
+    for lang in LANGUAGES:
+        consent = clean_text(getattr(form, f"consent_{lang}").data or "")
+        if consent == DEFAULTS[lang]["consent"]:
+            consent = ""
+        if consent != texts[lang].get("consent", ""):
+            changed = True
+            texts[lang]["consent"] = consent
+            if not consent:
+                texts[lang].pop("consent")
+    site.texts = {lang: values for lang, values in texts.items() if values}
+    if changed:
+        site.consent_version += 1
+    moderation.log(actor(), "settings", site_id=site.id, consent_version=site.consent_version)
+
+
+@bp.route("/sites/<key>/settings", methods=["GET", "POST"])
+@owner_required
+def settings(key: str):
+    site = owned_site_or_404(key)
+    form = SettingsForm()
+    if form.validate_on_submit():
+        try:
+            save_settings(form, site)
+            db.session.commit()
+            flash("Settings saved.", "info")
+            return redirect(url_for("admin.settings", key=site.key))
+        except moderation.ModerationError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+    elif request.method == "GET":
+        fill_settings_form(form, site)
+    return render_template("admin/settings.html", form=form, site=site)
+
+
+@bp.get("/audit")
+@owner_required
+def audit():
+    ids = [s.id for s in owned_sites()]
+    events = db.session.execute(
+        db.select(AuditEvent).where(AuditEvent.site_id.in_(ids)).order_by(AuditEvent.id.desc()).limit(500)
+    ).scalars()
+    names = {s.id: s.name for s in owned_sites()}
+    return render_template("admin/audit.html", events=events, names=names)
+
+
+@bp.route("/erase", methods=["GET", "POST"])
+@owner_required
+def erase():
+    form = EraseForm()
+    form.site.choices = [(s.key, s.name) for s in owned_sites()]
+    if form.validate_on_submit():
+        site = owned_site_or_404(form.site.data)
+        try:
+            count, photos = moderation.erase(
+                site,
+                respondent=(form.respondent.data or "").strip() or None,
+                response_id=form.response_id.data,
+                actor=actor(),
+            )
+            db.session.commit()
+        except moderation.ModerationError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            for name in photos:
+                delete_stored(name, media_dir())
+            flash(f"Erased {count} answer(s) and everything attached to them.", "info")
+            return redirect(url_for("admin.erase"))
+    return render_template("admin/erase.html", form=form)

@@ -1,0 +1,134 @@
+"""The moderation queue: read each testimonial with its score, "why" and consent receipt, and act."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request
+from flask_login import current_user, login_required
+
+from admin import bp
+from admin.auth import safe_next
+from admin.forms import ActionForm, BulkForm, PhotoForm, QuoteForm, TagsForm
+from api.schemas import moderation_query_args
+from core import moderation
+from core.photos import replace_photo
+from core.queries import page_of, testimonials_query, visible_sites
+from extensions import db
+from models import Site, Testimonial
+
+ACTIONS = {
+    "approve": moderation.approve,
+    "reject": moderation.reject,
+    "unpublish": moderation.unpublish,
+    "feature": lambda t, actor: moderation.set_featured(t, True, actor),
+    "unfeature": lambda t, actor: moderation.set_featured(t, False, actor),
+}
+
+
+def actor() -> str:
+    return f"user {current_user.id} <{current_user.email}>"
+
+
+def testimonial_or_404(testimonial_id: int) -> Testimonial:
+    testimonial = db.session.get(Testimonial, testimonial_id) or abort(404)
+    if not current_user.can_access(testimonial.site):
+        abort(403)
+    return testimonial
+
+
+def apply(change, *args) -> None:
+    """Run one moderation change; a refused one is said, not raised."""
+    try:
+        change(*args)
+        db.session.commit()
+    except moderation.ModerationError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+
+
+def back(form) -> object:
+    return redirect(safe_next(form.next.data))
+
+
+@bp.get("/")
+@login_required
+def queue():
+    args = moderation_query_args.load(request.args)
+    sites = visible_sites(current_user)
+    site_choices = (
+        sites if sites is not None else db.session.execute(db.select(Site).order_by(Site.name)).scalars().all()
+    )
+    if "site" in args:
+        sites = [s for s in site_choices if s.key == args["site"]] or abort(404)
+    query = testimonials_query(
+        sites=sites,
+        status=args.get("status"),
+        tag=args.get("tag"),
+        score=args.get("score"),
+        before_id=args.get("cursor"),
+    )
+    rows, cursor = page_of(query, args["limit"])
+    return render_template(
+        "admin/queue.html",
+        testimonials=rows,
+        cursor=cursor,
+        args=args,
+        sites=site_choices,
+        action_form=ActionForm(),
+        quote_form=QuoteForm(),
+        tags_form=TagsForm(),
+        photo_form=PhotoForm(),
+        bulk_form=BulkForm(),
+    )
+
+
+@bp.post("/testimonials/<int:testimonial_id>/<any(approve, reject, unpublish, feature, unfeature):action>")
+@login_required
+def act(testimonial_id: int, action: str):
+    form = ActionForm()
+    if form.validate_on_submit():
+        apply(ACTIONS[action], testimonial_or_404(testimonial_id), actor())
+    return back(form)
+
+
+@bp.post("/testimonials/<int:testimonial_id>/quote")
+@login_required
+def edit_quote(testimonial_id: int):
+    form = QuoteForm()
+    testimonial = testimonial_or_404(testimonial_id)
+    if form.validate_on_submit():
+        apply(moderation.edit_quote, testimonial, form.quote.data, actor())
+    else:
+        flash("A testimonial needs 1 to 2000 characters.", "error")
+    return back(form)
+
+
+@bp.post("/testimonials/<int:testimonial_id>/tags")
+@login_required
+def edit_tags(testimonial_id: int):
+    form = TagsForm()
+    testimonial = testimonial_or_404(testimonial_id)
+    if form.validate_on_submit():
+        apply(lambda: moderation.set_tags(testimonial, moderation.parse_tags(form.tags.data or ""), actor()))
+    return back(form)
+
+
+@bp.post("/testimonials/<int:testimonial_id>/photo")
+@login_required
+def upload_photo(testimonial_id: int):
+    form = PhotoForm()
+    testimonial = testimonial_or_404(testimonial_id)
+    if form.validate_on_submit():
+        replace_photo(testimonial, form.photo.data, actor())
+        flash("Photo saved.", "info")
+    return back(form)
+
+
+@bp.post("/testimonials/bulk-approve")
+@login_required
+def bulk_approve():
+    form = BulkForm()
+    if form.validate_on_submit():
+        ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
+        testimonials = [testimonial_or_404(i) for i in ids]
+        apply(lambda: [moderation.approve(t, actor()) for t in testimonials])
+    return back(form)

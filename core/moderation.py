@@ -1,0 +1,144 @@
+"""What moderators and respondents do to testimonials, each change logged in the audit trail.
+
+Every function takes the actor as a short text ("user 3 <a@b.org>", "token 7 of user 3",
+"respondent") and leaves committing to the caller, so a bulk action is one transaction.
+"""
+
+from __future__ import annotations
+
+import re
+
+from core.text import clean_text
+from extensions import db
+from models import AuditEvent, Response, Site, Testimonial, TestimonialTag, utcnow
+
+TAG_RE = re.compile(r"^[\w][\w -]{0,39}$", re.UNICODE)
+
+
+class ModerationError(Exception):
+    """A moderation rule refused the change (answered 409 by the API)."""
+
+    def __init__(self, message: str, code: int = 409):
+        super().__init__(message)
+        self.message, self.code = message, code
+
+
+def log(actor: str, action: str, testimonial: Testimonial | None = None, site_id: int | None = None, **details) -> None:
+    db.session.add(
+        AuditEvent(
+            actor=actor,
+            action=action,
+            testimonial_id=testimonial.id if testimonial else None,
+            site_id=testimonial.site_id if testimonial else site_id,
+            details=details,
+        )
+    )
+
+
+def _set_status(testimonial: Testimonial, status: str, actor: str, action: str) -> None:
+    before = testimonial.status
+    testimonial.status = status
+    log(actor, action, testimonial, before=before, after=status)
+
+
+def approve(testimonial: Testimonial, actor: str) -> None:
+    if not testimonial.has_receipt:
+        raise ModerationError("This testimonial has no consent receipt; it can never be published.")
+    if testimonial.status == "withdrawn":
+        raise ModerationError("The respondent withdrew this testimonial.")
+    if testimonial.status != "approved":
+        testimonial.approved_at = utcnow()
+        _set_status(testimonial, "approved", actor, "approve")
+
+
+def reject(testimonial: Testimonial, actor: str) -> None:
+    """Refuse, or take down at once an approved one."""
+    if testimonial.status == "withdrawn":
+        raise ModerationError("The respondent withdrew this testimonial.")
+    _set_status(testimonial, "rejected", actor, "reject")
+
+
+def unpublish(testimonial: Testimonial, actor: str) -> None:
+    """Take an approved testimonial off every public surface and back into the queue."""
+    if testimonial.status != "approved":
+        raise ModerationError("Only an approved testimonial can be unpublished.")
+    _set_status(testimonial, "pending", actor, "unpublish")
+
+
+def set_featured(testimonial: Testimonial, featured: bool, actor: str) -> None:
+    if testimonial.featured != featured:
+        testimonial.featured = featured
+        log(actor, "feature" if featured else "unfeature", testimonial)
+
+
+def edit_quote(testimonial: Testimonial, quote: str, actor: str) -> None:
+    """Replace the published words, keeping the respondent's own (shown as "edited")."""
+    quote = clean_text(quote, multiline=True)
+    if not quote:
+        raise ModerationError("A testimonial cannot be empty.", 422)
+    if len(quote) > 2000:
+        raise ModerationError("A testimonial has at most 2000 characters.", 422)
+    if quote == testimonial.quote:
+        return
+    before = testimonial.quote
+    if testimonial.original_quote is None:
+        testimonial.original_quote = testimonial.quote
+    if quote == testimonial.original_quote:
+        testimonial.original_quote = None  # back to the respondent's words: no longer edited
+    testimonial.quote = quote
+    log(actor, "edit", testimonial, before=before, after=quote)
+
+
+def parse_tags(text: str) -> list[str]:
+    tags = []
+    for raw in text.split(","):
+        tag = clean_text(raw).lower()
+        if not tag:
+            continue
+        if not TAG_RE.match(tag):
+            raise ModerationError(f"Not a tag: {tag!r} (letters, digits, space, - and _; 40 at most).", 422)
+        tags.append(tag)
+    return sorted(set(tags))
+
+
+def set_tags(testimonial: Testimonial, tags: list[str], actor: str) -> None:
+    before = testimonial.tags
+    if before == tags:
+        return
+    testimonial.tag_rows = [TestimonialTag(tag=tag) for tag in tags]
+    log(actor, "tags", testimonial, before=before, after=tags)
+
+
+def withdraw(testimonial: Testimonial, actor: str) -> None:
+    """The respondent's right: off every public surface at once, and it stays off."""
+    if testimonial.status != "withdrawn":
+        _set_status(testimonial, "withdrawn", actor, "withdraw")
+
+
+def erase(
+    site: Site, *, respondent: str | None = None, response_id: int | None = None, actor: str
+) -> tuple[int, list[str]]:
+    """Delete everything a respondent gave: responses, testimonials, tags, their audit events.
+
+    Returns how many answers were erased and the photo files the caller must delete once the
+    transaction has committed.
+    """
+    query = db.select(Response).where(Response.site_id == site.id)
+    if respondent:
+        query = query.where(Response.respondent == respondent)
+    elif response_id is not None:
+        query = query.where(Response.id == response_id)
+    else:
+        raise ModerationError("Name a respondent reference or a response id.", 422)
+    responses = db.session.execute(query).scalars().all()
+    photos, testimonial_ids = [], []
+    for response in responses:
+        if response.testimonial is not None:
+            testimonial_ids.append(response.testimonial.id)
+            if response.testimonial.photo:
+                photos.append(response.testimonial.photo)
+        db.session.delete(response)
+    if testimonial_ids:
+        db.session.execute(db.delete(AuditEvent).where(AuditEvent.testimonial_id.in_(testimonial_ids)))
+    log(actor, "erase", site_id=site.id, responses=len(responses), testimonials=len(testimonial_ids))
+    return len(responses), photos

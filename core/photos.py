@@ -1,0 +1,35 @@
+"""Attaching a photo to a testimonial: validation through core.images, storage, audit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import abort, current_app
+from werkzeug.datastructures import FileStorage
+
+from core.images import ImageRejected, delete_stored, store_avatar
+from core.moderation import log
+from extensions import db
+from models import Testimonial
+
+
+def media_dir() -> Path:
+    return Path(current_app.config["PLAUDIT_MEDIA_DIR"])
+
+
+def replace_photo(testimonial: Testimonial, upload: FileStorage | None, actor: str) -> None:
+    """Store the re-encoded photo, swap it in, delete the old file once the swap is committed."""
+    if upload is None or not upload.filename:
+        abort(422, description="Send the photo as a multipart field named 'photo'.")
+    try:
+        name = store_avatar(upload.read(), media_dir())
+    except ImageRejected as exc:
+        abort(exc.code, description=str(exc))
+    old, testimonial.photo = testimonial.photo, name
+    log(actor, "photo", testimonial, replaced=bool(old))
+    try:
+        db.session.commit()
+    except Exception:
+        delete_stored(name, media_dir())
+        raise
+    delete_stored(old, media_dir())
