@@ -17,7 +17,7 @@ from core.origins import normalise_origin
 from core.strings import LANGUAGES
 from core.text import clean_text
 from extensions import db
-from models import ApiToken, Site, User
+from models import ApiToken, Site, User, utcnow
 from widget.snippets import embed_snippets, public_base_url
 
 site_cli = AppGroup("site", help="Manage surveyed sites.")
@@ -127,7 +127,35 @@ def token_create(email: str, as_json: bool) -> None:
     token, plain = ApiToken.issue(user)
     db.session.add(token)
     db.session.commit()
-    click.echo(json.dumps({"token": plain}) if as_json else f"API token for {user.email} (shown once):\n{plain}")
+    if as_json:
+        click.echo(json.dumps({"token": plain, "id": token.id}))
+    else:
+        click.echo(f"API token {token.id} for {user.email} (shown once):\n{plain}")
+
+
+@token_cli.command("revoke")
+@click.argument("token_id", type=int)
+def token_revoke(token_id: int) -> None:
+    """Revoke an API token by its id: it stops working at once."""
+    token = db.session.get(ApiToken, token_id)
+    if token is None:
+        raise click.ClickException(f"no API token has the id {token_id}")
+    token.revoked_at = token.revoked_at or utcnow()
+    db.session.commit()
+    click.echo(f"API token {token_id} of {token.user.email} is revoked.")
+
+
+@token_cli.command("list")
+@click.option("--email", help="Only this user's tokens.")
+def token_list(email: str | None) -> None:
+    """List API tokens (ids, owners, last use; never the tokens themselves)."""
+    query = db.select(ApiToken).join(User).order_by(ApiToken.id)
+    if email:
+        query = query.where(User.email == email.strip().lower())
+    for token in db.session.execute(query).scalars():
+        state = f"revoked {token.revoked_at:%Y-%m-%d}" if token.revoked else "active"
+        used = f"{token.last_used_at:%Y-%m-%d %H:%M}" if token.last_used_at else "never"
+        click.echo(f"{token.id}\t{token.user.email}\t{state}\tlast used {used}")
 
 
 def demo_password(email: str) -> str:

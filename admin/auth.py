@@ -67,9 +67,10 @@ def password():
         if not current_user.check_password(form.current.data):
             flash("The current password is wrong.", "error")
         else:
-            current_user.set_password(form.new.data)
-            end_every_session(current_user)
-            login_user(current_user)  # this browser stays in, every other session ends
+            user = current_user._get_current_object()
+            user.set_password(form.new.data)
+            end_every_session(user)
+            login_user(user)  # this browser stays in, every other session ends
             flash("Password changed; other sessions were logged out.", "info")
             return redirect(url_for("admin.queue"))
     return render_template("admin/password.html", form=form)

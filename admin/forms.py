@@ -16,6 +16,7 @@ from wtforms import (
     TextAreaField,
     URLField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, EqualTo, Length, NumberRange, Optional, Regexp
 
 
@@ -65,7 +66,9 @@ http_url = [
 class SettingsForm(FlaskForm):
     name = StringField("Site name", validators=[DataRequired(), Length(max=200)])
     origins = TextAreaField("Allowed origins (one per line)", validators=[DataRequired(), Length(max=4000)])
-    default_lang = SelectField("Default language", choices=[("en", "English"), ("fr", "Français")])
+    default_lang = SelectField(
+        "Default language", choices=[SelectChoice("en", "English"), SelectChoice("fr", "Français")]
+    )
     theme_color = StringField(
         "Theme colour", validators=[Regexp(r"^#[0-9a-fA-F]{6}$", message="A colour like #4f46e5.")]
     )
@@ -75,7 +78,7 @@ class SettingsForm(FlaskForm):
     )
     consent_scope = RadioField(
         "Ask to publish the words of",
-        choices=[("promoters", "promoters only (9–10)"), ("everyone", "everyone")],
+        choices=[SelectChoice("promoters", "promoters only (9–10)"), SelectChoice("everyone", "everyone")],
     )
     cta_promoter = URLField("Link for promoters (review or referral page)", validators=http_url)
     cta_passive = URLField("Link for passives", validators=http_url)

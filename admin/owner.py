@@ -6,6 +6,7 @@ from functools import wraps
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 from admin import bp
 from admin.forms import EraseForm, SettingsForm
@@ -128,7 +129,7 @@ def audit():
 @owner_required
 def erase():
     form = EraseForm()
-    form.site.choices = [(s.key, s.name) for s in owned_sites()]
+    form.site.choices = [SelectChoice(s.key, s.name) for s in owned_sites()]
     if form.validate_on_submit():
         site = owned_site_or_404(form.site.data)
         try:

@@ -10,6 +10,7 @@ from admin.auth import safe_next
 from admin.forms import ActionForm, BulkForm, PhotoForm, QuoteForm, TagsForm
 from api.schemas import moderation_query_args
 from core import moderation
+from core.images import ImageRejected
 from core.photos import replace_photo
 from core.queries import page_of, testimonials_query, visible_sites
 from extensions import db
@@ -117,9 +118,13 @@ def edit_tags(testimonial_id: int):
 def upload_photo(testimonial_id: int):
     form = PhotoForm()
     testimonial = testimonial_or_404(testimonial_id)
-    if form.validate_on_submit():
+    try:
+        if not form.validate_on_submit():
+            raise ImageRejected("Choose a JPEG, PNG or WebP photo to upload.")
         replace_photo(testimonial, form.photo.data, actor())
         flash("Photo saved.", "info")
+    except ImageRejected as exc:
+        flash(str(exc), "error")
     return back(form)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import abort, current_app, request, url_for
+from flask import abort, current_app, request
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
 
@@ -12,11 +12,13 @@ from api import bp
 from api.cors import require_origin
 from api.schemas import response_create, response_update
 from api.sites import site_or_404
+from core.images import ImageRejected
 from core.links import withdraw_token
 from core.photos import replace_photo
 from core.survey import Recorded, complete_response, follow_up, record_response, token_matches, visitor_hash
 from extensions import db, limiter
 from models import Response, Site, utcnow
+from widget.snippets import public_url
 
 
 def json_body() -> dict:
@@ -81,7 +83,7 @@ def testimonial_state(response: Response) -> dict:
     state = {"testimonial": testimonial.status}
     if testimonial.status != "withdrawn":
         token = withdraw_token(current_app.config["SECRET_KEY"], testimonial.id)
-        state["withdraw_url"] = url_for("widget.withdraw", token=token, _external=True)
+        state["withdraw_url"] = public_url("widget.withdraw", token=token)
     return state
 
 
@@ -94,5 +96,8 @@ def upload_response_photo(response_id: int):
     testimonial = response.testimonial
     if testimonial is None or testimonial.status == "withdrawn":
         abort(409, description="Consent to publish your words before adding a photo.")
-    replace_photo(testimonial, request.files.get("photo"), "respondent")
+    try:
+        replace_photo(testimonial, request.files.get("photo"), "respondent")
+    except ImageRejected as exc:
+        abort(exc.code, description=str(exc))
     return answer(response.site, response, **testimonial_state(response))

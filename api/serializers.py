@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from flask import url_for
-
 from models import Testimonial
+from widget.snippets import public_url
 
 
 def iso(value) -> str | None:
@@ -22,7 +21,7 @@ def public_testimonial(t: Testimonial) -> dict:
         "lang": t.response.lang,
         "featured": t.featured,
         "tags": t.tags,
-        "photo_url": url_for("wall.media", name=t.photo, _external=True) if t.photo else None,
+        "photo_url": public_url("wall.media", name=t.photo) if t.photo else None,
         "approved_at": iso(t.approved_at),
     }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import abort, current_app
+from flask import current_app
 from werkzeug.datastructures import FileStorage
 
 from core.images import ImageRejected, delete_stored, store_avatar
@@ -18,13 +18,13 @@ def media_dir() -> Path:
 
 
 def replace_photo(testimonial: Testimonial, upload: FileStorage | None, actor: str) -> None:
-    """Store the re-encoded photo, swap it in, delete the old file once the swap is committed."""
+    """Store the re-encoded photo, swap it in, delete the old file once the swap is committed.
+
+    Raises ImageRejected (with the 4xx code to answer) for anything that is not a usable photo.
+    """
     if upload is None or not upload.filename:
-        abort(422, description="Send the photo as a multipart field named 'photo'.")
-    try:
-        name = store_avatar(upload.read(), media_dir())
-    except ImageRejected as exc:
-        abort(exc.code, description=str(exc))
+        raise ImageRejected("Send the photo as a multipart field named 'photo'.", 422)
+    name = store_avatar(upload.read(), media_dir())
     old, testimonial.photo = testimonial.photo, name
     log(actor, "photo", testimonial, replaced=bool(old))
     try:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 
 import pytest
+from flask import has_app_context
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from app import create_app
@@ -30,13 +32,30 @@ def empty_database() -> None:
         connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
 
 
+class FreshContextClient(FlaskClient):
+    """Each request in its own app context, as in production.
+
+    The tests keep an app context open to use the database; without this, requests would share
+    it, and with it `g` (Flask-WTF's CSRF token, cached lookups) and the database session.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        if has_app_context():
+            _db.session.expire_all()  # the test's own objects reload what the request changed
+        return response
+
+
 @pytest.fixture
 def make_app(tmp_path):
     def make(**overrides):
         config = {k: v for k, v in vars(TestConfig).items() if k.isupper()}
         config["SQLALCHEMY_DATABASE_URI"] = database_url(tmp_path)
         config.update(overrides)
-        return create_app(config)
+        app = create_app(config)
+        app.test_client_class = FreshContextClient
+        return app
 
     return make
 
@@ -84,3 +103,72 @@ def make_site(db):
 @pytest.fixture
 def site(make_site):
     return make_site()
+
+
+def csrf_from(html: str) -> str:
+    """The CSRF token a back-office page embeds in its forms."""
+    import re
+
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', html
+    )
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+@pytest.fixture
+def make_user(db):
+    from models import User
+
+    def make(email: str, role: str = "moderator", sites=(), password: str = "correct horse battery", all_sites=False):
+        user = User(email=email, role=role, sites=list(sites), all_sites=all_sites)
+        user.set_password(password)
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return make
+
+
+def login(client, email: str, password: str = "correct horse battery", next_url: str | None = None):
+    page = client.get("/admin/login" + (f"?next={next_url}" if next_url else ""))
+    return client.post(
+        "/admin/login",
+        data={
+            "email": email,
+            "password": password,
+            "csrf_token": csrf_from(page.get_data(as_text=True)),
+            "next": next_url or "",
+        },
+    )
+
+
+@pytest.fixture
+def make_testimonial(db):
+    """A consented testimonial, as the widget would leave it (pending, with a receipt)."""
+    from models import Response, Testimonial, utcnow
+
+    counter = iter(range(1, 10_000))
+
+    def make(site, *, quote="Great service", score=10, status="pending", receipt=True, respondent=None, **fields):
+        n = next(counter)
+        response = Response(
+            site=site,
+            score=score,
+            category="promoter" if score >= 9 else "passive" if score >= 7 else "detractor",
+            why=quote,
+            lang="en",
+            visitor_hash=f"{n:064d}",
+            token_hash="x" * 64,
+            respondent=respondent,
+        )
+        testimonial = Testimonial(site_id=site.id, response=response, quote=quote, status=status, **fields)
+        if receipt:
+            testimonial.consent_text = f"I agree that {site.name} may publish my answer"
+            testimonial.consent_version = 1
+            testimonial.consented_at = utcnow()
+        db.session.add_all([response, testimonial])
+        db.session.commit()
+        return testimonial
+
+    return make

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from flask import current_app, has_request_context, request
+from flask import current_app, has_request_context, request, url_for
 from markupsafe import escape
 
 
@@ -17,6 +17,11 @@ def public_base_url() -> str:
     if has_request_context():
         return request.url_root.rstrip("/")
     return f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"
+
+
+def public_url(endpoint: str, **values) -> str:
+    """An absolute link to one of Plaudit's pages, on its public address."""
+    return public_base_url() + url_for(endpoint, **values)
 
 
 def embed_snippets(site_key: str, base: str | None = None) -> dict[str, str]:

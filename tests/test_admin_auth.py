@@ -1,0 +1,149 @@
+"""Back-office authentication: passwords, CSRF, sessions, redirects, roles."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import csrf_from, login
+
+
+@pytest.fixture
+def moderator(make_user, site):
+    return make_user("mod@example.org", "moderator", sites=[site])
+
+
+def test_login_and_queue(client, moderator):
+    assert client.get("/admin/").status_code == 302  # to the login page
+    response = login(client, "mod@example.org")
+    assert response.status_code == 302 and response.headers["Location"] == "/admin/"
+    page = client.get("/admin/")
+    assert page.status_code == 200 and "Moderation" in page.get_data(as_text=True)
+
+
+def test_wrong_password_is_refused(client, moderator):
+    response = login(client, "mod@example.org", "wrong password")
+    assert response.status_code == 401 and "Wrong e-mail or password" in response.get_data(as_text=True)
+    assert login(client, "nobody@example.org").status_code == 401
+    assert client.get("/admin/").status_code == 302
+
+
+def test_login_without_csrf_token_is_refused(client, moderator):
+    response = client.post("/admin/login", data={"email": "mod@example.org", "password": "correct horse battery"})
+    assert response.status_code == 400
+    assert client.get("/admin/").status_code == 302
+
+
+def test_actions_without_csrf_token_are_refused(client, db, moderator, site, make_testimonial):
+    testimonial = make_testimonial(site)
+    login(client, "mod@example.org")
+    assert client.post(f"/admin/testimonials/{testimonial.id}/approve", data={}).status_code == 400
+    db.session.refresh(testimonial)
+    assert testimonial.status == "pending"
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/",
+        "//evil.example/",
+        "/\\evil.example",
+        "https:/evil.example",
+        "javascript:alert(1)",
+        "http:evil.example",
+    ],
+)
+def test_next_never_leaves_the_site(client, moderator, target):
+    response = login(client, "mod@example.org", next_url=target)
+    assert response.headers["Location"] == "/admin/"
+
+
+def test_next_within_the_site_is_kept(client, moderator):
+    assert login(client, "mod@example.org", next_url="/admin/password").headers["Location"] == "/admin/password"
+
+
+def test_old_session_is_worthless_after_logout(client, app, moderator):
+    login(client, "mod@example.org")
+    stolen = client.get_cookie("session").value
+    page = client.get("/admin/").get_data(as_text=True)
+    assert client.post("/admin/logout", data={"csrf_token": csrf_from(page)}).status_code == 302
+    assert client.get("/admin/").status_code == 302
+    thief = app.test_client()
+    thief.set_cookie("session", stolen)
+    assert thief.get("/admin/").status_code == 302
+
+
+def test_password_change_ends_other_sessions(client, app, moderator):
+    other = app.test_client()
+    login(client, "mod@example.org")
+    login(other, "mod@example.org")
+    page = client.get("/admin/password").get_data(as_text=True)
+    response = client.post(
+        "/admin/password",
+        data={
+            "csrf_token": csrf_from(page),
+            "current": "correct horse battery",
+            "new": "a new long password",
+            "confirm": "a new long password",
+        },
+    )
+    assert response.status_code == 302
+    assert client.get("/admin/").status_code == 200  # this browser stays in
+    assert other.get("/admin/").status_code == 302  # the other one is out
+    assert login(app.test_client(), "mod@example.org", "a new long password").status_code == 302
+
+
+def test_session_cookie_flags(client, moderator):
+    response = login(client, "mod@example.org")
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_cookies_are_secure_when_served_over_https(make_app, monkeypatch):
+    monkeypatch.setenv("PLAUDIT_PUBLIC_URL", "https://nps.example")
+    app = make_app()
+    assert app.config["SESSION_COOKIE_SECURE"] is True and app.config["REMEMBER_COOKIE_SECURE"] is True
+
+
+def test_login_is_rate_limited(client, moderator):
+    codes = [login(client, "mod@example.org", "wrong").status_code for _ in range(11)]
+    assert codes[:10] == [401] * 10 and codes[10] == 429
+
+
+def test_a_moderator_cannot_reach_another_site(client, db, moderator, make_site, make_testimonial):
+    other_site = make_site(name="Other")
+    theirs = make_testimonial(other_site, quote="Not yours")
+    login(client, "mod@example.org")
+    page = client.get("/admin/?status=all").get_data(as_text=True)
+    assert "Not yours" not in page
+    assert client.get(f"/admin/?site={other_site.key}").status_code == 404
+    csrf = csrf_from(page)
+    assert client.post(f"/admin/testimonials/{theirs.id}/approve", data={"csrf_token": csrf}).status_code == 403
+    assert (
+        client.post(f"/admin/testimonials/{theirs.id}/quote", data={"csrf_token": csrf, "quote": "x"}).status_code
+        == 403
+    )
+    db.session.refresh(theirs)
+    assert theirs.status == "pending" and theirs.quote == "Not yours"
+
+
+def test_owner_pages_are_for_owners(client, make_user, site):
+    make_user("mod@example.org", "moderator", sites=[site])
+    login(client, "mod@example.org")
+    for path in ("/admin/audit", "/admin/sites", f"/admin/sites/{site.key}/settings", "/admin/erase"):
+        assert client.get(path).status_code == 403
+
+
+def test_back_office_is_locked_down(client, moderator):
+    page = client.get("/admin/login")
+    csp = page.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert page.headers["X-Frame-Options"] == "DENY"
+
+
+def test_embeds_set_no_cookies(client, site):
+    assert "Set-Cookie" not in client.get(f"/api/v1/sites/{site.key}/config").headers
+    assert "Set-Cookie" not in client.get("/widget.js").headers
+    created = client.post(
+        f"/api/v1/sites/{site.key}/responses", json={"score": 9}, headers={"Origin": "https://blog.example"}
+    )
+    assert "Set-Cookie" not in created.headers

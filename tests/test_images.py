@@ -1,0 +1,159 @@
+"""Photos: only real JPEG, PNG and WebP get in, and they come out clean and upright."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+
+import pytest
+from PIL import Image
+
+from core.images import ImageRejected, avatar_jpeg
+from models import Testimonial
+from tests.conftest import ORIGIN
+
+
+def jpeg_bytes(size=(300, 200), color=(200, 30, 30), exif: Image.Exif | None = None) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, "JPEG", exif=exif or Image.Exif())
+    return out.getvalue()
+
+
+def png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def bomb_png() -> bytes:
+    """A valid PNG header claiming 50000 × 50000 pixels, with almost no data behind it."""
+    header = struct.pack(">IIBBBBB", 50000, 50000, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + png_chunk(b"IHDR", header)
+        + png_chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+        + png_chunk(b"IEND", b"")
+    )
+
+
+def gps_exif() -> Image.Exif:
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    gps = {1: "N", 2: (48.0, 51.0, 24.0), 3: "E", 4: (2.0, 21.0, 3.0)}
+    exif[0x8825] = gps  # GPSInfo
+    return exif
+
+
+@pytest.fixture
+def consented(client, site):
+    created = client.post(f"/api/v1/sites/{site.key}/responses", json={"score": 10}, headers={"Origin": ORIGIN})
+    headers = {"Origin": ORIGIN, "Authorization": f"Bearer {created.json['token']}"}
+    client.patch(f"/api/v1/responses/{created.json['id']}", json={"why": "Nice", "consent": True}, headers=headers)
+    return created.json["id"], headers
+
+
+def upload(client, consented, data: bytes, name="photo.jpg"):
+    response_id, headers = consented
+    return client.post(
+        f"/api/v1/responses/{response_id}/photo",
+        data={"photo": (io.BytesIO(data), name)},
+        headers=headers,
+        content_type="multipart/form-data",
+    )
+
+
+def stored_image(app, db) -> Image.Image:
+    testimonial = db.session.execute(db.select(Testimonial)).scalar_one()
+    db.session.refresh(testimonial)
+    return Image.open(f"{app.config['PLAUDIT_MEDIA_DIR']}/{testimonial.photo}")
+
+
+def test_a_jpeg_with_gps_is_stored_without_any_exif(client, app, db, consented):
+    original = jpeg_bytes(exif=gps_exif())
+    assert Image.open(io.BytesIO(original)).getexif().get(0x8825)  # the fixture really has GPS
+    response = upload(client, consented, original + b"<?php appended ?>")
+    assert response.status_code == 200, response.json
+    image = stored_image(app, db)
+    assert image.format == "JPEG" and image.size == (256, 256)
+    assert len(image.getexif()) == 0 and "exif" not in image.info
+    raw = open(image.filename, "rb").read()
+    assert b"PhoneMaker" not in raw and b"php" not in raw
+
+
+def test_orientation_6_comes_out_upright():
+    # Stored sideways: left half red, right half blue. Orientation 6 means "rotate 90° clockwise
+    # to view", so upright the red half is on top.
+    sideways = Image.new("RGB", (400, 200), (0, 0, 255))
+    sideways.paste((255, 0, 0), (0, 0, 200, 200))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    out = io.BytesIO()
+    sideways.save(out, "JPEG", exif=exif)
+    upright = Image.open(io.BytesIO(avatar_jpeg(out.getvalue())))
+    top, bottom = upright.getpixel((128, 10)), upright.getpixel((128, 245))
+    assert top[0] > 200 and top[2] < 60, top  # red above
+    assert bottom[2] > 200 and bottom[0] < 60, bottom  # blue below
+
+
+def test_a_decompression_bomb_is_refused_with_a_4xx(client, db, consented):
+    response = upload(client, consented, bomb_png(), "bomb.png")
+    assert response.status_code == 422 and "too large" in response.json["message"]
+    assert db.session.execute(db.select(Testimonial.photo)).scalar() is None
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF",
+        b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;",
+        b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><rect width="10" height="10"/></svg>',
+        b"\xff\xd8\xff\xe0 truncated jpeg",
+        b"",
+    ],
+    ids=["pdf", "gif", "svg", "truncated", "empty"],
+)
+def test_anything_but_jpeg_png_webp_is_refused(client, db, consented, data):
+    response = upload(client, consented, data, "innocent.jpg")
+    assert 400 <= response.status_code < 500 and response.json["code"] == response.status_code
+    assert db.session.execute(db.select(Testimonial.photo)).scalar() is None
+
+
+def test_png_and_webp_with_transparency_are_accepted():
+    for fmt in ("PNG", "WEBP"):
+        out = io.BytesIO()
+        Image.new("RGBA", (50, 80), (0, 128, 0, 0)).save(out, fmt)
+        assert Image.open(io.BytesIO(avatar_jpeg(out.getvalue()))).size == (256, 256)
+
+
+def test_the_core_refuses_directly():
+    with pytest.raises(ImageRejected):
+        avatar_jpeg(bomb_png())
+
+
+def test_an_upload_over_the_size_cap_is_413(client, consented):
+    response = upload(client, consented, b"\xff\xd8" + b"0" * 70_000)
+    assert response.status_code == 413 and response.json["code"] == 413
+
+
+def test_only_a_consented_answer_takes_a_photo(client, site):
+    created = client.post(f"/api/v1/sites/{site.key}/responses", json={"score": 10}, headers={"Origin": ORIGIN})
+    headers = {"Origin": ORIGIN, "Authorization": f"Bearer {created.json['token']}"}
+    response = client.post(
+        f"/api/v1/responses/{created.json['id']}/photo",
+        data={"photo": (io.BytesIO(jpeg_bytes()), "a.jpg")},
+        headers=headers,
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 409
+
+
+def test_photo_is_served_as_an_image_only_once_approved(client, app, db, consented, make_user, site):
+    upload(client, consented, jpeg_bytes())
+    testimonial = db.session.execute(db.select(Testimonial)).scalar_one()
+    db.session.refresh(testimonial)
+    assert client.get(f"/media/{testimonial.photo}").status_code == 404  # pending: not public
+    testimonial.status = "approved"
+    db.session.commit()
+    served = client.get(f"/media/{testimonial.photo}")
+    assert served.status_code == 200 and served.mimetype == "image/jpeg"
+    assert served.headers["X-Content-Type-Options"] == "nosniff"
+    assert client.get("/media/../secret_key").status_code == 404
