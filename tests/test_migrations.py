@@ -25,3 +25,49 @@ def test_upgrade_on_a_fresh_database_matches_the_models(make_app):
         assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
         empty_database()
         db.engine.dispose()
+
+
+def test_upgrading_a_database_with_data_keeps_it(make_app):
+    """0001 → head on a database that already holds answers: nothing lost, new columns filled."""
+    from sqlalchemy import text
+
+    app = make_app()
+    with app.app_context():
+        empty_database()
+        runner = app.test_cli_runner()
+        assert runner.invoke(args=["db", "upgrade", "0001_initial"]).exit_code == 0
+        with db.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO site (id, key, name, origins, default_lang, texts, consent_version, cta_urls, theme_color,"
+                    " resurvey_days, consent_scope, min_sample, is_demo, created_at)"
+                    " VALUES (1, 'k', 'Blog', '[]', 'en', '{}', 1, '{}', '#000000', 90, 'promoters', 30, false, '2026-01-01')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO response (id, site_id, score, category, lang, attributes, visitor_hash, is_duplicate,"
+                    " token_hash, created_at, updated_at)"
+                    " VALUES (1, 1, 10, 'promoter', 'en', '{}', 'v', false, 't', '2026-01-01', '2026-01-01')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO testimonial (id, response_id, site_id, quote, consent_text, consent_version, consented_at,"
+                    " status, created_at, updated_at)"
+                    " VALUES (1, 1, 1, 'Kept', 'I agree', 1, '2026-01-01', 'approved', '2026-01-01', '2026-01-01')"
+                )
+            )
+            connection.execute(
+                text(
+                    'INSERT INTO "user" (id, email, password_hash, role, all_sites, created_at)'
+                    " VALUES (1, 'a@b.org', 'x', 'owner', true, '2026-01-01')"
+                )
+            )
+        assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+        with db.engine.connect() as connection:
+            row = connection.execute(text("SELECT quote, featured, original_quote FROM testimonial")).one()
+            assert tuple(row) == ("Kept", False, None)
+            assert connection.execute(text('SELECT session_version FROM "user"')).scalar() == 1
+        empty_database()
+        db.engine.dispose()

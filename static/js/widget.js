@@ -148,7 +148,7 @@
         if (status.textContent == t.offline) status.textContent = "";
         if (data.token) { state.id = data.id; state.token = data.token; remember(site, config.resurvey_days); }
         state.sent = body.score != null ? body.score : state.sent;
-        if (body === state.pendingFinal) { state.pendingFinal = null; showThanks(); }
+        if (body === state.pendingFinal) { state.pendingFinal = null; showThanks(data.withdraw_url); }
         sync();
       }, failed);
     }
@@ -162,13 +162,19 @@
       live.textContent = t.selected.replace("{n}", state.score) + " " + prompt.textContent;
     }
 
-    function showThanks() {
+    function link(url, text) {
+      if (/^https?:\/\//.test(url)) add(add(thanks, "p"), "a", { href: url, target: "_blank", rel: "noopener" }, text);
+    }
+
+    function showThanks(withdrawUrl) {
       if (state.done) return;
       state.done = true;
       var cat = category(state.score);
       add(thanks, "p", {}, t["thanks_" + cat]);
       var cta = config.cta && config.cta[cat];
-      if (cta && /^https?:\/\//.test(cta.url)) add(thanks, "a", { href: cta.url, target: "_blank", rel: "noopener" }, cta.label);
+      if (cta) link(cta.url, cta.label);
+      // The private link to take consented words back, kept by the respondent.
+      if (withdrawUrl) link(withdrawUrl, t.withdraw);
       form.hidden = true;
       thanks.hidden = false;
       thanks.focus();
@@ -204,7 +210,7 @@
       sync();
     });
 
-    skip.addEventListener("click", showThanks);
+    skip.addEventListener("click", function () { showThanks(); });
     window.addEventListener("online", sync);
   }
 
