@@ -47,6 +47,11 @@ class Site(db.Model):
     consent_scope: Mapped[str] = mapped_column(String(10), default="promoters")
     min_sample: Mapped[int] = mapped_column(Integer, default=30)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Publish schema.org Review markup on the wall page (see README on self-serving reviews).
+    wall_jsonld: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Bumped by every change to what the public surfaces show (moderation, settings); part of
+    # their ETags, so caches revalidate at once when a testimonial is approved or withdrawn.
+    public_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     def asks_consent(self, category: str) -> bool:

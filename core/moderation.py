@@ -24,15 +24,19 @@ class ModerationError(Exception):
 
 
 def log(actor: str, action: str, testimonial: Testimonial | None = None, site_id: int | None = None, **details) -> None:
+    """Record the change, and mark the site's public surfaces as changed (their ETags move)."""
+    site_id = testimonial.site_id if testimonial else site_id
     db.session.add(
         AuditEvent(
             actor=actor,
             action=action,
             testimonial_id=testimonial.id if testimonial else None,
-            site_id=testimonial.site_id if testimonial else site_id,
+            site_id=site_id,
             details=details,
         )
     )
+    if site_id is not None:
+        db.session.execute(db.update(Site).where(Site.id == site_id).values(public_version=Site.public_version + 1))
 
 
 def _set_status(testimonial: Testimonial, status: str, actor: str, action: str) -> None:
