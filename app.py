@@ -9,6 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 import config
+from core.http_cache import build_id
 from core.strings import page_texts
 from extensions import csrf, db, limiter, login_manager, migrate
 
@@ -50,6 +51,7 @@ def create_app(test_config: dict | type | None = None) -> Flask:
     register_error_handlers(app)
     register_cli(app)
     app.jinja_env.globals["page_texts"] = page_texts
+    app.config.setdefault("PLAUDIT_BUILD", build_id(app))
     return app
 
 

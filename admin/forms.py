@@ -83,6 +83,7 @@ class SettingsForm(FlaskForm):
     cta_promoter = URLField("Link for promoters (review or referral page)", validators=http_url)
     cta_passive = URLField("Link for passives", validators=http_url)
     cta_detractor = URLField("Link for detractors (e.g. support)", validators=http_url)
+    wall_jsonld = BooleanField("Add schema.org review markup to the public wall page")
     consent_en = TextAreaField("Consent text (English; empty for the default)", validators=[Length(max=500)])
     consent_fr = TextAreaField("Consent text (French; empty for the default)", validators=[Length(max=500)])
 

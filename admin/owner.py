@@ -14,7 +14,7 @@ from admin.queue import actor
 from core import moderation
 from core.images import delete_stored
 from core.origins import normalise_origin
-from core.photos import media_dir
+from core.photos import delete_cards, media_dir
 from core.strings import DEFAULTS, LANGUAGES
 from core.text import clean_text
 from extensions import db
@@ -56,6 +56,7 @@ def fill_settings_form(form: SettingsForm, site: Site) -> None:
     form.origins.data = "\n".join(site.origins)
     form.theme_color.data, form.resurvey_days.data = site.theme_color, site.resurvey_days
     form.min_sample.data, form.consent_scope.data = site.min_sample, site.consent_scope
+    form.wall_jsonld.data = site.wall_jsonld
     for category in ("promoter", "passive", "detractor"):
         getattr(form, f"cta_{category}").data = (site.cta_urls or {}).get(category, "")
     for lang in LANGUAGES:
@@ -72,7 +73,7 @@ def save_settings(form: SettingsForm, site: Site) -> None:
     site.origins = list(dict.fromkeys(origins))
     site.default_lang, site.theme_color = form.default_lang.data, form.theme_color.data.lower()
     site.resurvey_days, site.min_sample = form.resurvey_days.data, form.min_sample.data
-    site.consent_scope = form.consent_scope.data
+    site.consent_scope, site.wall_jsonld = form.consent_scope.data, form.wall_jsonld.data
     site.cta_urls = {
         c: getattr(form, f"cta_{c}").data
         for c in ("promoter", "passive", "detractor")
@@ -133,7 +134,7 @@ def erase():
     if form.validate_on_submit():
         site = owned_site_or_404(form.site.data)
         try:
-            count, photos = moderation.erase(
+            count, photos, testimonial_ids = moderation.erase(
                 site,
                 respondent=(form.respondent.data or "").strip() or None,
                 response_id=form.response_id.data,
@@ -146,6 +147,8 @@ def erase():
         else:
             for name in photos:
                 delete_stored(name, media_dir())
+            for testimonial_id in testimonial_ids:
+                delete_cards(testimonial_id)
             flash(f"Erased {count} answer(s) and everything attached to them.", "info")
             return redirect(url_for("admin.erase"))
     return render_template("admin/erase.html", form=form)

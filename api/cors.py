@@ -15,7 +15,7 @@ from extensions import db
 from models import Response, Site
 
 # Read-only, public, cookie-free: any page may read them.
-OPEN_ENDPOINTS = {"api.site_nps", "api.site_testimonials", "api.openapi"}
+OPEN_ENDPOINTS = {"api.site_nps", "api.site_testimonials", "api.site_wall", "api.openapi"}
 
 
 def site_of_request() -> Site | None:

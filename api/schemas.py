@@ -94,5 +94,15 @@ class ModerationQuery(TestimonialsQuery):
         return data
 
 
+class WallQuery(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    limit = fields.Integer(load_default=12, validate=validate.Range(min=1, max=50))
+    tag = fields.String(validate=validate.Length(max=40))
+    lang = fields.String(validate=validate.Length(max=5))
+
+
 testimonials_query_args = TestimonialsQuery()
+wall_query_args = WallQuery()
 moderation_query_args = ModerationQuery()

@@ -8,7 +8,6 @@ from sqlalchemy import bindparam
 from api import bp
 from api.cors import require_origin
 from core.strings import LANGUAGES, texts_for
-from core.survey import site_summary
 from extensions import db
 from models import Site
 
@@ -45,8 +44,3 @@ def site_config(key: str):
     require_origin(site, required=False)
     lang = request.args.get("lang")
     return widget_config(site, lang if lang in LANGUAGES else site.default_lang)
-
-
-@bp.get("/sites/<key>/nps")
-def site_nps(key: str):
-    return site_summary(site_or_404(key)).public()

@@ -1,25 +1,68 @@
-"""Public testimonials of a site: approved ones only, newest first, cursor-paginated."""
+"""Public reads of a site: approved testimonials, the data wall.js draws, and the NPS.
+
+All are public, cookie-free and cached: a strong ETag (core.http_cache) that moves at once when a
+testimonial is approved, edited, unpublished or withdrawn, or when an answer arrives.
+"""
 
 from __future__ import annotations
 
 from flask import request
 
 from api import bp
-from api.schemas import testimonials_query_args
+from api.schemas import testimonials_query_args, wall_query_args
 from api.serializers import public_testimonial
 from api.sites import site_or_404
+from core.http_cache import cached
 from core.queries import page_of, testimonials_query
+from core.strings import LANGUAGES, wall_texts
 from core.survey import site_summary
+from core.wall import load_wall, public_state
+from widget.snippets import public_url
 
 
 @bp.get("/sites/<key>/testimonials")
 def site_testimonials(key: str):
     site = site_or_404(key)
     args = testimonials_query_args.load(request.args)
-    query = testimonials_query(sites=[site], status="approved", tag=args.get("tag"), before_id=args.get("cursor"))
-    rows, cursor = page_of(query, args["limit"])
-    return {
-        "testimonials": [public_testimonial(t) for t in rows],
-        "next_cursor": cursor,
-        "chosen_from": site_summary(site).total,
-    }
+    summary = site_summary(site)
+
+    def build():
+        query = testimonials_query(sites=[site], status="approved", tag=args.get("tag"), before_id=args.get("cursor"))
+        rows, cursor = page_of(query, args["limit"])
+        return {
+            "testimonials": [public_testimonial(t) for t in rows],
+            "next_cursor": cursor,
+            "chosen_from": summary.total,
+        }
+
+    return cached(public_state(site, summary), build)
+
+
+@bp.get("/sites/<key>/wall")
+def site_wall(key: str):
+    """Everything wall.js needs in one response: testimonials, honest numbers, texts, theme."""
+    site = site_or_404(key)
+    args = wall_query_args.load(request.args)
+    lang = args.get("lang") if args.get("lang") in LANGUAGES else site.default_lang
+    summary = site_summary(site)
+
+    def build():
+        wall = load_wall(site, limit=args["limit"], tag=args.get("tag"), summary=summary)
+        return {
+            "site": {"key": site.key, "name": site.name, "url": public_url("wall.wall_page", key=site.key)},
+            "lang": lang,
+            "texts": wall_texts(lang, site.name),
+            "theme": {"color": site.theme_color},
+            "nps": summary.public(),
+            "published": wall.published,
+            "testimonials": [public_testimonial(t) for t in wall.testimonials],
+        }
+
+    return cached(public_state(site, summary), build)
+
+
+@bp.get("/sites/<key>/nps")
+def site_nps(key: str):
+    site = site_or_404(key)
+    summary = site_summary(site)
+    return cached(public_state(site, summary), summary.public)

@@ -12,7 +12,7 @@ import secrets
 import warnings
 from pathlib import Path
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
 
 ACCEPTED_FORMATS = ["JPEG", "PNG", "WEBP"]
 AVATAR_SIZE = (256, 256)
@@ -69,3 +69,91 @@ def store_avatar(data: bytes, folder: Path) -> str:
 def delete_stored(name: str | None, folder: Path) -> None:
     if name:
         (folder / Path(name).name).unlink(missing_ok=True)
+
+
+# --- Pictures Plaudit draws itself: badges and share cards --------------------------------------
+# Pillow's bundled font, so a fresh machine draws the same pictures without system fonts.
+
+
+def _font(size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.load_default(size=size)
+
+
+def text_width(text: str, size: int = 11) -> float:
+    return _font(size).getlength(text)
+
+
+def hex_rgb(color: str) -> tuple[int, int, int]:
+    return tuple(int(color[i : i + 2], 16) for i in (1, 3, 5))  # type: ignore[return-value]
+
+
+def _png(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    image.save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
+def badge_png(label: str, value: str, color: str, scale: int = 2) -> bytes:
+    """A two-part badge (grey label, coloured value), drawn at `scale` for sharp e-mail signatures."""
+    size, pad, height = 11 * scale, 6 * scale, 20 * scale
+    font = _font(size)
+    left = int(font.getlength(label)) + 2 * pad
+    right = int(font.getlength(value)) + 2 * pad
+    image = Image.new("RGB", (left + right, height), hex_rgb(color))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 0, left - 1, height), fill=(85, 85, 85))
+    for x, text in ((pad, label), (left + pad, value)):
+        draw.text((x, height / 2), text, font=font, fill=(255, 255, 255), anchor="lm")
+    return _png(image)
+
+
+def wrap(text: str, font: ImageFont.FreeTypeFont, width: int, max_lines: int) -> list[str]:
+    """Greedy word wrap to `width` pixels; the last line ends in an ellipsis when text is cut."""
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for word in paragraph.split():
+            candidate = f"{line} {word}".strip()
+            if font.getlength(candidate) <= width:
+                line = candidate
+                continue
+            if line:
+                lines.append(line)
+            while font.getlength(word) > width:  # a word longer than the line: break it
+                cut = max(1, next(i for i in range(len(word), 0, -1) if font.getlength(word[:i]) <= width))
+                lines.append(word[:cut])
+                word = word[cut:]
+            line = word
+        if line:
+            lines.append(line)
+    if len(lines) <= max_lines:
+        return lines
+    last = lines[max_lines - 1]
+    while last and font.getlength(last + "…") > width:
+        last = last[:-1].rstrip()
+    return [*lines[: max_lines - 1], last + "…"]
+
+
+def share_card_png(quote: str, name: str, detail: str, site_name: str, color: str) -> bytes:
+    """A 1200×630 Open Graph card: the quote, who said it, the score and the site."""
+    width, height, margin = 1200, 630, 80
+    accent = hex_rgb(color)
+    image = Image.new("RGB", (width, height), (255, 255, 255))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 0, 24, height), fill=accent)
+    quote_font = _font(44)
+    lines = wrap(f"“{quote}”", quote_font, width - 2 * margin, max_lines=6)
+    y = margin
+    for line in lines:
+        draw.text((margin, y), line, font=quote_font, fill=(31, 35, 40))
+        y += 58
+    draw.text(
+        (margin, height - margin - 70), wrap(name, _font(34), width - 2 * margin, 1)[0], font=_font(34), fill=accent
+    )
+    draw.text(
+        (margin, height - margin - 22),
+        wrap(detail, _font(26), width - 2 * margin, 1)[0],
+        font=_font(26),
+        fill=(87, 96, 106),
+    )
+    return _png(image)

@@ -145,4 +145,4 @@ def erase(
     if testimonial_ids:
         db.session.execute(db.delete(AuditEvent).where(AuditEvent.testimonial_id.in_(testimonial_ids)))
     log(actor, "erase", site_id=site.id, responses=len(responses), testimonials=len(testimonial_ids))
-    return len(responses), photos
+    return len(responses), photos, testimonial_ids

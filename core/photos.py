@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from flask import current_app
@@ -33,3 +34,26 @@ def replace_photo(testimonial: Testimonial, upload: FileStorage | None, actor: s
         delete_stored(name, media_dir())
         raise
     delete_stored(old, media_dir())
+
+
+def share_card(testimonial: Testimonial) -> bytes:
+    """The testimonial's 1200×630 card, drawn once per version of its words and kept on disk."""
+    from core.images import share_card_png
+
+    response, site = testimonial.response, testimonial.site
+    name = testimonial.display_name or site.name
+    detail = " · ".join(part for part in (testimonial.role, f"{response.score}/10", site.name) if part)
+    version = hashlib.sha256("\n".join([testimonial.quote, name, detail, site.theme_color]).encode()).hexdigest()[:16]
+    folder = media_dir() / "cards"
+    path = folder / f"{testimonial.id}-{version}.png"
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        delete_cards(testimonial.id)
+        path.write_bytes(share_card_png(testimonial.quote.strip(), name, detail, site.name, site.theme_color))
+    return path.read_bytes()
+
+
+def delete_cards(testimonial_id: int) -> None:
+    """Remove every drawn card of a testimonial (when it changes, or is erased)."""
+    for old in (media_dir() / "cards").glob(f"{testimonial_id}-*.png"):
+        old.unlink(missing_ok=True)

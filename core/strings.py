@@ -78,6 +78,54 @@ def texts_for(lang: str, name: str, overrides: dict[str, dict[str, str]] | None)
     return {key: value.replace("{name}", name) for key, value in merged.items()}
 
 
+# Texts of the testimonial wall (page and wall.js), the badge and the share cards.
+WALL_TEXTS: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "What people say about {name}",
+        "chosen_from": "{n} testimonials, chosen from {m} responses",
+        "chosen_from_one": "1 testimonial, chosen from {m} responses",
+        "curated": "Testimonials are published with their authors' consent, after moderation.",
+        "nps": "Net Promoter Score",
+        "nps_value": "NPS {nps} ±{moe} · {total} responses",
+        "collecting": "Collecting responses ({total} of {min} needed)",
+        "edited": "edited",
+        "score": "Score {score}/10",
+        "previous": "Previous testimonial",
+        "next": "Next testimonial",
+        "pause": "Pause",
+        "play": "Play",
+        "slide": "Testimonial {i} of {n}",
+        "empty": "No testimonials yet.",
+        "share": "Share",
+        "all": "All testimonials",
+    },
+    "fr": {
+        "title": "Ce que l'on dit de {name}",
+        "chosen_from": "{n} témoignages, choisis parmi {m} réponses",
+        "chosen_from_one": "1 témoignage, choisi parmi {m} réponses",
+        "curated": "Les témoignages sont publiés avec l'accord de leurs auteurs, après modération.",
+        "nps": "Net Promoter Score",
+        "nps_value": "NPS {nps} ±{moe} · {total} réponses",
+        "collecting": "Réponses en cours de collecte ({total} sur {min} nécessaires)",
+        "edited": "modifié",
+        "score": "Note {score}/10",
+        "previous": "Témoignage précédent",
+        "next": "Témoignage suivant",
+        "pause": "Pause",
+        "play": "Lecture",
+        "slide": "Témoignage {i} sur {n}",
+        "empty": "Pas encore de témoignage.",
+        "share": "Partager",
+        "all": "Tous les témoignages",
+    },
+}
+
+
+def wall_texts(lang: str, name: str) -> dict[str, str]:
+    texts = WALL_TEXTS.get(lang, WALL_TEXTS["en"])
+    return {key: value.replace("{name}", name) for key, value in texts.items()}
+
+
 # Texts of the respondent's pages served by Plaudit itself (not by the widget).
 PAGE_TEXTS: dict[str, dict[str, str]] = {
     "en": {

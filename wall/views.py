@@ -1,14 +1,114 @@
-"""Public pages and files of approved testimonials."""
+"""Public social proof: the wall page, the embeds' files, badges, share cards and photos."""
 
 from __future__ import annotations
 
-from flask import abort, send_from_directory
+from flask import Response, abort, render_template, request, send_from_directory
 from flask_login import current_user
 
-from core.photos import media_dir
+from api.sites import site_or_404
+from core.http_cache import cached
+from core.images import badge_png
+from core.photos import media_dir, share_card
+from core.strings import LANGUAGES, wall_texts
+from core.survey import site_summary
+from core.wall import load_wall, public_state
 from extensions import db
-from models import Testimonial
+from models import Site, Testimonial
 from wall import bp
+from widget.assets import asset_response
+from widget.snippets import public_url
+
+WALL_PAGE_LIMIT = 100
+
+
+def wall_lang(site: Site) -> str:
+    lang = request.args.get("lang")
+    return lang if lang in LANGUAGES else site.default_lang
+
+
+def badge_value(site: Site, summary, texts: dict) -> tuple[str, str]:
+    """The badge's short value and its full accessible title."""
+    if not summary.enough_data:
+        title = texts["collecting"].format(total=summary.total, min=summary.min_sample)
+        return title.split(" (")[0], f"NPS: {title}"
+    nps = f"{summary.nps:+d}" if summary.nps else "0"
+    value = texts["nps_value"].format(nps=nps, moe=round(summary.margin_of_error), total=summary.total)
+    return value.removeprefix("NPS "), value
+
+
+@bp.get("/wall/<key>")
+def wall_page(key: str):
+    site = site_or_404(key)
+    summary = site_summary(site)
+    lang = wall_lang(site)
+    return cached(
+        public_state(site, summary),
+        lambda: render_template(
+            "wall.html",
+            wall=load_wall(site, limit=WALL_PAGE_LIMIT, summary=summary),
+            lang=lang,
+            t=wall_texts(lang, site.name),
+            public_url=public_url,
+        ),
+    )
+
+
+@bp.get("/badge/<key>.svg")
+def badge_svg(key: str):
+    site = site_or_404(key)
+    summary = site_summary(site)
+    value, title = badge_value(site, summary, wall_texts(wall_lang(site), site.name))
+    return cached(
+        public_state(site, summary),
+        lambda: Response(
+            render_template("badge.svg", value=value, title=title, color=site.theme_color), mimetype="image/svg+xml"
+        ),
+    )
+
+
+@bp.get("/badge/<key>.png")
+def badge_image(key: str):
+    site = site_or_404(key)
+    summary = site_summary(site)
+    value, _ = badge_value(site, summary, wall_texts(wall_lang(site), site.name))
+    return cached(
+        public_state(site, summary), lambda: Response(badge_png("NPS", value, site.theme_color), mimetype="image/png")
+    )
+
+
+def approved_or_404(testimonial_id: int) -> Testimonial:
+    testimonial = db.session.get(Testimonial, testimonial_id)
+    if testimonial is None or testimonial.status != "approved":
+        abort(404, description="No published testimonial has this number.")
+    return testimonial
+
+
+@bp.get("/t/<int:testimonial_id>")
+def share_page(testimonial_id: int):
+    t = approved_or_404(testimonial_id)
+    lang = t.response.lang
+    return cached(
+        (t.site.public_version, t.updated_at),
+        lambda: render_template(
+            "share.html", t=t, lang=lang, texts=wall_texts(lang, t.site.name), public_url=public_url
+        ),
+    )
+
+
+@bp.get("/t/<int:testimonial_id>.png")
+def share_image(testimonial_id: int):
+    t = approved_or_404(testimonial_id)
+    return cached((t.site.public_version, t.updated_at), lambda: Response(share_card(t), mimetype="image/png"))
+
+
+@bp.get("/wall.js")
+def wall_js():
+    return asset_response("wall.js")
+
+
+@bp.get("/wall.css")
+def wall_css():
+    return asset_response("wall.css")
 
 
 def photo_visible(testimonial: Testimonial | None) -> bool:
@@ -27,7 +127,6 @@ def media(name: str):
         abort(404, description="No such photo.")
     response = send_from_directory(media_dir(), name, mimetype="image/jpeg", max_age=300)
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = (
-        "public, max-age=300" if testimonial.status == "approved" else "private, no-store"
-    )
+    public = testimonial.status == "approved"
+    response.headers["Cache-Control"] = "public, max-age=300" if public else "private, no-store"
     return response

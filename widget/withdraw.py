@@ -6,6 +6,7 @@ from flask import abort, current_app, render_template, request
 
 from core import moderation
 from core.links import read_withdraw_token
+from core.photos import delete_cards
 from extensions import db
 from models import Testimonial
 from widget import bp
@@ -24,4 +25,5 @@ def withdraw(token: str):
     if request.method == "POST":
         moderation.withdraw(testimonial, "respondent")
         db.session.commit()
+        delete_cards(testimonial.id)
     return render_template("withdraw.html", testimonial=testimonial, lang=testimonial.response.lang)
