@@ -1,0 +1,215 @@
+"""Public social proof: only approved testimonials, honest numbers, badges, cards, caching."""
+
+from __future__ import annotations
+
+import io
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+from PIL import Image
+
+from tests.conftest import ORIGIN
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+@pytest.fixture
+def moderator_token(runner, make_user, site):
+    make_user("mod@example.org", "moderator", sites=[site])
+    return json.loads(runner.invoke(args=["token", "create", "--email", "mod@example.org", "--json"]).output)["token"]
+
+
+def add_answers(client, site, scores):
+    for i, score in enumerate(scores):
+        created = client.post(f"/api/v1/sites/{site.key}/responses", json={"score": score},
+                              headers={"Origin": ORIGIN}, environ_base={"REMOTE_ADDR": f"10.7.{i // 250}.{i % 250}"})
+        assert created.status_code == 201
+
+
+def public_surfaces(client, site, testimonial):
+    return {
+        "wall page": client.get(f"/wall/{site.key}").get_data(as_text=True),
+        "wall data": client.get(f"/api/v1/sites/{site.key}/wall").get_data(as_text=True),
+        "testimonials": client.get(f"/api/v1/sites/{site.key}/testimonials").get_data(as_text=True),
+        "share page": client.get(f"/t/{testimonial.id}").get_data(as_text=True),
+    }
+
+
+@pytest.mark.parametrize("status", ["pending", "rejected", "withdrawn"])
+def test_only_approved_testimonials_are_public(client, site, make_testimonial, status):
+    hidden = make_testimonial(site, quote=f"A {status} quote", status=status)
+    shown = make_testimonial(site, quote="An approved quote", status="approved")
+    for name, body in public_surfaces(client, site, shown).items():
+        assert f"A {status} quote" not in body, name
+    assert "An approved quote" in client.get(f"/wall/{site.key}").get_data(as_text=True)
+    assert client.get(f"/t/{hidden.id}").status_code == 404
+    assert client.get(f"/t/{hidden.id}.png").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/wall/{key}", "/api/v1/sites/{key}/wall", "/api/v1/sites/{key}/testimonials",
+                                  "/api/v1/sites/{key}/nps", "/badge/{key}.svg", "/badge/{key}.png"])
+def test_etag_revalidates_and_moves_with_moderation(client, site, make_testimonial, moderator_token, path):
+    testimonial = make_testimonial(site, quote="Lovely")
+    url = path.format(key=site.key)
+    first = client.get(url)
+    assert first.status_code == 200 and first.headers["ETag"].startswith('"')  # strong, not W/
+    assert "public" in first.headers["Cache-Control"] and "stale-while-revalidate" in first.headers["Cache-Control"]
+    etag = first.headers["ETag"]
+    assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
+    headers = {"Authorization": f"Bearer {moderator_token}"}
+    client.post(f"/api/v1/moderation/testimonials/{testimonial.id}/approve", headers=headers)
+    approved = client.get(url, headers={"If-None-Match": etag})
+    assert approved.status_code == 200 and approved.headers["ETag"] != etag
+    # Withdrawal (here through the API's reject of an approved one) moves it again at once.
+    client.post(f"/api/v1/moderation/testimonials/{testimonial.id}/reject", headers=headers)
+    assert client.get(url, headers={"If-None-Match": approved.headers["ETag"]}).status_code == 200
+
+
+def test_a_new_answer_changes_the_numbers_and_the_etag(client, site):
+    etag = client.get(f"/api/v1/sites/{site.key}/nps").headers["ETag"]
+    add_answers(client, site, [10])
+    assert client.get(f"/api/v1/sites/{site.key}/nps", headers={"If-None-Match": etag}).status_code == 200
+
+
+def test_withdrawn_vanishes_from_every_public_surface_at_once(client, db, site, moderator_token):
+    created = client.post(f"/api/v1/sites/{site.key}/responses", json={"score": 10}, headers={"Origin": ORIGIN})
+    auth = {"Origin": ORIGIN, "Authorization": f"Bearer {created.json['token']}"}
+    done = client.patch(f"/api/v1/responses/{created.json['id']}", json={"why": "Take me back later", "consent": True}, headers=auth)
+    from models import Testimonial
+
+    testimonial = db.session.execute(db.select(Testimonial)).scalar_one()
+    client.post(f"/api/v1/moderation/testimonials/{testimonial.id}/approve", headers={"Authorization": f"Bearer {moderator_token}"})
+    before = {name: body for name, body in public_surfaces(client, site, testimonial).items()}
+    assert all("Take me back later" in body for body in before.values())
+    etags = {url: client.get(url).headers["ETag"] for url in (f"/wall/{site.key}", f"/api/v1/sites/{site.key}/wall")}
+    path = done.json["withdraw_url"].removeprefix("http://plaudit.test")
+    page = client.get(path).get_data(as_text=True)
+    from tests.conftest import csrf_from
+
+    client.post(path, data={"csrf_token": csrf_from(page)})
+    for url, etag in etags.items():
+        assert client.get(url, headers={"If-None-Match": etag}).status_code == 200
+    surfaces = public_surfaces(client, site, testimonial)
+    assert all("Take me back later" not in body for name, body in surfaces.items() if name != "share page")
+    assert client.get(f"/t/{testimonial.id}").status_code == 404
+
+
+def test_wall_page_is_honest_and_featured_first(client, make_site, make_testimonial):
+    site = make_site(min_sample=3)
+    make_testimonial(site, quote="Older, featured", status="approved", featured=True)
+    make_testimonial(site, quote="Newer", status="approved")
+    make_testimonial(site, quote="Not published", status="pending")
+    add_answers(client, site, [10, 9, 6, 8, 10])
+    page = client.get(f"/wall/{site.key}").get_data(as_text=True)
+    # The three testimonials' own answers count too: 8 responses, only 2 testimonials published.
+    assert "2 testimonials, chosen from 8 responses" in page
+    assert page.index("Older, featured") < page.index("Newer")
+    # 6 promoters, 1 passive, 1 detractor of 8: NPS 62.5 → +63;
+    # margin 1.96 * sqrt((.875 - .625**2) / 8) * 100 = 48.2
+    assert "NPS +63 ±48 · 8 responses" in page
+    assert "<script" not in page  # works without JavaScript; no JSON-LD unless the owner opts in
+    fr = client.get(f"/wall/{site.key}?lang=fr").get_data(as_text=True)
+    assert '<html lang="fr">' in fr and "2 témoignages, choisis parmi 8 réponses" in fr
+
+
+def test_wall_page_below_minimum_sample_says_so(client, site, make_testimonial):
+    make_testimonial(site, status="approved")
+    add_answers(client, site, [10, 10])
+    page = client.get(f"/wall/{site.key}").get_data(as_text=True)
+    assert "Collecting responses (3 of 30 needed)" in page and "NPS +" not in page  # 2 answers + the testimonial's
+
+
+def test_json_ld_when_the_owner_opts_in(client, make_site, make_testimonial):
+    site = make_site(wall_jsonld=True)
+    make_testimonial(site, quote="</script><script>alert(1)</script>", status="approved", display_name="Ann")
+    page = client.get(f"/wall/{site.key}").get_data(as_text=True)
+    start = page.index('<script type="application/ld+json">') + len('<script type="application/ld+json">')
+    data = json.loads(page[start : page.index("</script>", start)])
+    assert data["review"][0]["reviewBody"] == "</script><script>alert(1)</script>"
+    assert data["review"][0]["reviewRating"] == {"@type": "Rating", "ratingValue": 10, "bestRating": 10, "worstRating": 0}
+
+
+def test_testimonials_api_paginates_with_a_cursor_and_filters_by_tag(client, db, site, make_testimonial):
+    from models import TestimonialTag
+
+    made = [make_testimonial(site, quote=f"quote {i}", status="approved") for i in range(5)]
+    db.session.add(TestimonialTag(testimonial_id=made[1].id, tag="pricing"))
+    db.session.commit()
+    first = client.get(f"/api/v1/sites/{site.key}/testimonials?limit=2").json
+    assert [t["quote"] for t in first["testimonials"]] == ["quote 4", "quote 3"]
+    second = client.get(f"/api/v1/sites/{site.key}/testimonials?limit=2&cursor={first['next_cursor']}").json
+    third = client.get(f"/api/v1/sites/{site.key}/testimonials?limit=2&cursor={second['next_cursor']}").json
+    assert [t["quote"] for t in second["testimonials"] + third["testimonials"]] == ["quote 2", "quote 1", "quote 0"]
+    assert third["next_cursor"] is None
+    tagged = client.get(f"/api/v1/sites/{site.key}/testimonials?tag=pricing").json["testimonials"]
+    assert [t["quote"] for t in tagged] == ["quote 1"]
+    assert client.get(f"/api/v1/sites/{site.key}/testimonials?limit=0").status_code == 422
+
+
+def test_badge_svg_is_valid_and_accessible(client, make_site):
+    site = make_site(min_sample=4)
+    add_answers(client, site, [10, 9, 7, 2])
+    svg = client.get(f"/badge/{site.key}.svg")
+    assert svg.mimetype == "image/svg+xml"
+    root = ET.fromstring(svg.data)
+    assert root.tag == f"{SVG}svg" and root.get("role") == "img"
+    # 2 promoters, 1 passive, 1 detractor of 4: +25, margin 81.3 (tests/test_api.py works it out)
+    assert root.find(f"{SVG}title").text == "NPS +25 ±81 · 4 responses"
+    assert root.get("aria-label") == "NPS +25 ±81 · 4 responses"
+
+
+def test_badge_below_the_minimum_sample(client, site):
+    add_answers(client, site, [10, 10, 10])
+    root = ET.fromstring(client.get(f"/badge/{site.key}.svg").data)
+    title = root.find(f"{SVG}title").text
+    assert "Collecting responses" in title and "3 of 30" in title and "+100" not in title
+    png = Image.open(io.BytesIO(client.get(f"/badge/{site.key}.png").data))
+    assert png.format == "PNG" and png.size[1] == 40
+
+
+def test_badge_png_is_a_real_png(client, make_site):
+    site = make_site(min_sample=1)
+    add_answers(client, site, [10])
+    response = client.get(f"/badge/{site.key}.png")
+    assert response.mimetype == "image/png"
+    image = Image.open(io.BytesIO(response.data))
+    image.verify()
+    assert image.format == "PNG" and image.size[1] == 40 and image.size[0] > 100
+
+
+def test_share_page_and_card(client, site, make_testimonial):
+    testimonial = make_testimonial(site, quote="Word " * 300, status="approved", display_name="Camille D.", role="CTO")
+    page = client.get(f"/t/{testimonial.id}").get_data(as_text=True)
+    assert f'<meta property="og:image" content="http://plaudit.test/t/{testimonial.id}.png">' in page
+    assert '<meta name="twitter:card" content="summary_large_image">' in page
+    assert "og:description" in page and "…" in page  # the long quote is cut for previews
+    card = client.get(f"/t/{testimonial.id}.png")
+    image = Image.open(io.BytesIO(card.data))
+    assert card.mimetype == "image/png" and image.size == (1200, 630)
+
+
+def test_share_card_is_redrawn_when_the_testimonial_changes(client, app, db, site, make_testimonial):
+    from pathlib import Path
+
+    testimonial = make_testimonial(site, quote="First words", status="approved")
+    first = client.get(f"/t/{testimonial.id}.png")
+    cards = Path(app.config["PLAUDIT_MEDIA_DIR"]) / "cards"
+    assert len(list(cards.glob(f"{testimonial.id}-*.png"))) == 1
+    from core import moderation
+
+    moderation.edit_quote(testimonial, "Second words, longer", "test")
+    db.session.commit()
+    second = client.get(f"/t/{testimonial.id}.png", headers={"If-None-Match": first.headers["ETag"]})
+    assert second.status_code == 200 and second.data != first.data
+    assert len(list(cards.glob(f"{testimonial.id}-*.png"))) == 1  # the old card is gone
+
+
+def test_wall_data_for_wall_js(client, site, make_testimonial):
+    make_testimonial(site, quote="Shown", status="approved")
+    data = client.get(f"/api/v1/sites/{site.key}/wall?lang=fr&limit=5", headers={"Origin": "https://any.example"})
+    assert data.headers["Access-Control-Allow-Origin"] == "*" and "Set-Cookie" not in data.headers
+    body = data.json
+    assert body["lang"] == "fr" and body["published"] == 1 and body["texts"]["edited"] == "modifié"
+    assert [t["quote"] for t in body["testimonials"]] == ["Shown"]
+    assert body["nps"]["enough_data"] is False and body["nps"]["nps"] is None
