@@ -6,7 +6,7 @@ testimonial is approved, edited, unpublished or withdrawn, or when an answer arr
 
 from __future__ import annotations
 
-from flask import request
+from flask import abort, request
 
 from api import bp
 from api.schemas import testimonials_query_args, wall_query_args
@@ -15,54 +15,56 @@ from api.sites import site_or_404
 from core.http_cache import cached
 from core.queries import page_of, testimonials_query
 from core.strings import LANGUAGES, wall_texts
-from core.survey import site_summary
-from core.wall import load_wall, public_state
+from core.wall import PublicState, load_wall, public_state
 from widget.snippets import public_url
+
+
+def state_or_404(key: str) -> PublicState:
+    return public_state(key) or abort(404, description="No site has this key.")
 
 
 @bp.get("/sites/<key>/testimonials")
 def site_testimonials(key: str):
-    site = site_or_404(key)
+    state = state_or_404(key)
     args = testimonials_query_args.load(request.args)
-    summary = site_summary(site)
 
     def build():
+        site = site_or_404(key)
         query = testimonials_query(sites=[site], status="approved", tag=args.get("tag"), before_id=args.get("cursor"))
         rows, cursor = page_of(query, args["limit"])
         return {
             "testimonials": [public_testimonial(t) for t in rows],
             "next_cursor": cursor,
-            "chosen_from": summary.total,
+            "chosen_from": state.summary.total,
         }
 
-    return cached(public_state(site, summary), build)
+    return cached(state.etag_parts, build)
 
 
 @bp.get("/sites/<key>/wall")
 def site_wall(key: str):
     """Everything wall.js needs in one response: testimonials, honest numbers, texts, theme."""
-    site = site_or_404(key)
+    state = state_or_404(key)
     args = wall_query_args.load(request.args)
-    lang = args.get("lang") if args.get("lang") in LANGUAGES else site.default_lang
-    summary = site_summary(site)
 
     def build():
-        wall = load_wall(site, limit=args["limit"], tag=args.get("tag"), summary=summary)
+        site = site_or_404(key)
+        lang = args.get("lang") if args.get("lang") in LANGUAGES else site.default_lang
+        wall = load_wall(site, limit=args["limit"], tag=args.get("tag"), summary=state.summary)
         return {
             "site": {"key": site.key, "name": site.name, "url": public_url("wall.wall_page", key=site.key)},
             "lang": lang,
             "texts": wall_texts(lang, site.name),
             "theme": {"color": site.theme_color},
-            "nps": summary.public(),
+            "nps": state.summary.public(),
             "published": wall.published,
             "testimonials": [public_testimonial(t) for t in wall.testimonials],
         }
 
-    return cached(public_state(site, summary), build)
+    return cached(state.etag_parts, build)
 
 
 @bp.get("/sites/<key>/nps")
 def site_nps(key: str):
-    site = site_or_404(key)
-    summary = site_summary(site)
-    return cached(public_state(site, summary), summary.public)
+    state = state_or_404(key)
+    return cached(state.etag_parts, state.summary.public)

@@ -1,4 +1,4 @@
-"""The yardstick: the smallest Flask JSON endpoint, served with the same gunicorn settings."""
+"""The yardstick: the smallest Flask JSON endpoints, served with the same gunicorn settings."""
 
 from flask import Flask, request
 
@@ -6,6 +6,11 @@ app = Flask(__name__)
 
 
 @app.post("/minimal")
-def minimal():
+def minimal_post():
     body = request.get_json(force=True)
     return {"ok": True, "score": body.get("score")}, 201
+
+
+@app.get("/minimal")
+def minimal_get():
+    return {"ok": True}

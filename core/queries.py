@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import Select
+from sqlalchemy.orm import selectinload
 
 from extensions import db
 from models import Response, Site, Testimonial, TestimonialTag, User
@@ -17,7 +18,12 @@ def testimonials_query(
     before_id: int | None = None,
 ) -> Select:
     """Testimonials, newest first, filtered; `sites=None` means every site."""
-    query = db.select(Testimonial).order_by(Testimonial.id.desc())
+    # Loaded with their answers and tags in two more queries, not two per testimonial.
+    query = (
+        db.select(Testimonial)
+        .options(selectinload(Testimonial.response), selectinload(Testimonial.tag_rows))
+        .order_by(Testimonial.id.desc())
+    )
     if sites is not None:
         query = query.where(Testimonial.site_id.in_([s.id for s in sites]))
     if status:

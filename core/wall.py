@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import func
 
-from core.nps import Summary
+from core.nps import Summary, summarise
 from core.queries import testimonials_query
 from core.survey import site_summary
 from extensions import db
-from models import Site, Testimonial
+from models import Response, Site, Testimonial
 
 
 @dataclass(frozen=True)
@@ -45,10 +45,40 @@ class Wall:
         }
 
 
-def public_state(site: Site, summary: Summary) -> tuple:
-    """What every public surface of a site depends on, for its ETag: moderation and settings
-    (the public version) and the answer counts."""
-    return (site.public_version, summary.promoters, summary.passives, summary.detractors)
+@dataclass(frozen=True)
+class PublicState:
+    """What every public surface of a site depends on: moderation and settings (the public
+    version) and the answer counts. Read in one statement, so a revalidation stays cheap."""
+
+    site_id: int
+    public_version: int
+    summary: Summary
+
+    @property
+    def etag_parts(self) -> tuple:
+        s = self.summary
+        return (self.site_id, self.public_version, s.min_sample, s.promoters, s.passives, s.detractors)
+
+
+def _counted(category: str):
+    return (
+        db.select(func.count())
+        .where(Response.site_id == Site.id, Response.is_duplicate.is_(False), Response.category == category)
+        .scalar_subquery()
+    )
+
+
+_STATE = db.select(
+    Site.id, Site.public_version, Site.min_sample, _counted("promoter"), _counted("passive"), _counted("detractor")
+).where(Site.key == db.bindparam("key"))
+
+
+def public_state(key: str) -> PublicState | None:
+    row = db.session.execute(_STATE, {"key": key}).first()
+    if row is None:
+        return None
+    site_id, version, min_sample, p, a, d = row
+    return PublicState(site_id, version, summarise({"promoter": p, "passive": a, "detractor": d}, min_sample))
 
 
 def load_wall(site: Site, *, limit: int, tag: str | None = None, summary: Summary | None = None) -> Wall:

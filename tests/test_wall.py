@@ -22,8 +22,12 @@ def moderator_token(runner, make_user, site):
 
 def add_answers(client, site, scores):
     for i, score in enumerate(scores):
-        created = client.post(f"/api/v1/sites/{site.key}/responses", json={"score": score},
-                              headers={"Origin": ORIGIN}, environ_base={"REMOTE_ADDR": f"10.7.{i // 250}.{i % 250}"})
+        created = client.post(
+            f"/api/v1/sites/{site.key}/responses",
+            json={"score": score},
+            headers={"Origin": ORIGIN},
+            environ_base={"REMOTE_ADDR": f"10.7.{i // 250}.{i % 250}"},
+        )
         assert created.status_code == 201
 
 
@@ -47,8 +51,17 @@ def test_only_approved_testimonials_are_public(client, site, make_testimonial, s
     assert client.get(f"/t/{hidden.id}.png").status_code == 404
 
 
-@pytest.mark.parametrize("path", ["/wall/{key}", "/api/v1/sites/{key}/wall", "/api/v1/sites/{key}/testimonials",
-                                  "/api/v1/sites/{key}/nps", "/badge/{key}.svg", "/badge/{key}.png"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/wall/{key}",
+        "/api/v1/sites/{key}/wall",
+        "/api/v1/sites/{key}/testimonials",
+        "/api/v1/sites/{key}/nps",
+        "/badge/{key}.svg",
+        "/badge/{key}.png",
+    ],
+)
 def test_etag_revalidates_and_moves_with_moderation(client, site, make_testimonial, moderator_token, path):
     testimonial = make_testimonial(site, quote="Lovely")
     url = path.format(key=site.key)
@@ -75,11 +88,16 @@ def test_a_new_answer_changes_the_numbers_and_the_etag(client, site):
 def test_withdrawn_vanishes_from_every_public_surface_at_once(client, db, site, moderator_token):
     created = client.post(f"/api/v1/sites/{site.key}/responses", json={"score": 10}, headers={"Origin": ORIGIN})
     auth = {"Origin": ORIGIN, "Authorization": f"Bearer {created.json['token']}"}
-    done = client.patch(f"/api/v1/responses/{created.json['id']}", json={"why": "Take me back later", "consent": True}, headers=auth)
+    done = client.patch(
+        f"/api/v1/responses/{created.json['id']}", json={"why": "Take me back later", "consent": True}, headers=auth
+    )
     from models import Testimonial
 
     testimonial = db.session.execute(db.select(Testimonial)).scalar_one()
-    client.post(f"/api/v1/moderation/testimonials/{testimonial.id}/approve", headers={"Authorization": f"Bearer {moderator_token}"})
+    client.post(
+        f"/api/v1/moderation/testimonials/{testimonial.id}/approve",
+        headers={"Authorization": f"Bearer {moderator_token}"},
+    )
     before = {name: body for name, body in public_surfaces(client, site, testimonial).items()}
     assert all("Take me back later" in body for body in before.values())
     etags = {url: client.get(url).headers["ETag"] for url in (f"/wall/{site.key}", f"/api/v1/sites/{site.key}/wall")}
@@ -127,7 +145,12 @@ def test_json_ld_when_the_owner_opts_in(client, make_site, make_testimonial):
     start = page.index('<script type="application/ld+json">') + len('<script type="application/ld+json">')
     data = json.loads(page[start : page.index("</script>", start)])
     assert data["review"][0]["reviewBody"] == "</script><script>alert(1)</script>"
-    assert data["review"][0]["reviewRating"] == {"@type": "Rating", "ratingValue": 10, "bestRating": 10, "worstRating": 0}
+    assert data["review"][0]["reviewRating"] == {
+        "@type": "Rating",
+        "ratingValue": 10,
+        "bestRating": 10,
+        "worstRating": 0,
+    }
 
 
 def test_testimonials_api_paginates_with_a_cursor_and_filters_by_tag(client, db, site, make_testimonial):

@@ -8,10 +8,10 @@ from flask_login import current_user
 from api.sites import site_or_404
 from core.http_cache import cached
 from core.images import badge_png
+from core.nps import Summary
 from core.photos import media_dir, share_card
 from core.strings import LANGUAGES, wall_texts
-from core.survey import site_summary
-from core.wall import load_wall, public_state
+from core.wall import PublicState, load_wall, public_state
 from extensions import db
 from models import Site, Testimonial
 from wall import bp
@@ -26,7 +26,7 @@ def wall_lang(site: Site) -> str:
     return lang if lang in LANGUAGES else site.default_lang
 
 
-def badge_value(site: Site, summary, texts: dict) -> tuple[str, str]:
+def badge_value(summary: Summary, texts: dict) -> tuple[str, str]:
     """The badge's short value and its full accessible title."""
     if not summary.enough_data:
         title = texts["collecting"].format(total=summary.total, min=summary.min_sample)
@@ -36,31 +36,40 @@ def badge_value(site: Site, summary, texts: dict) -> tuple[str, str]:
     return value.removeprefix("NPS "), value
 
 
+def state_or_404(key: str) -> PublicState:
+    return public_state(key) or abort(404, description="No site has this key.")
+
+
 @bp.get("/wall/<key>")
 def wall_page(key: str):
-    site = site_or_404(key)
-    summary = site_summary(site)
-    lang = wall_lang(site)
-    return cached(
-        public_state(site, summary),
-        lambda: render_template(
-            "wall.html",
-            wall=load_wall(site, limit=WALL_PAGE_LIMIT, summary=summary),
-            lang=lang,
-            t=wall_texts(lang, site.name),
-            public_url=public_url,
-        ),
-    )
+    state = state_or_404(key)
+
+    def build():
+        site = site_or_404(key)
+        lang = wall_lang(site)
+        wall = load_wall(site, limit=WALL_PAGE_LIMIT, summary=state.summary)
+        return render_template("wall.html", wall=wall, lang=lang, t=wall_texts(lang, site.name), public_url=public_url)
+
+    return cached(state.etag_parts, build)
+
+
+def badge(key: str, draw):
+    """Both badges: the same numbers, the same honesty below the minimum sample."""
+    state = state_or_404(key)
+
+    def build():
+        site = site_or_404(key)
+        value, title = badge_value(state.summary, wall_texts(wall_lang(site), site.name))
+        return draw(site, value, title)
+
+    return cached(state.etag_parts, build)
 
 
 @bp.get("/badge/<key>.svg")
 def badge_svg(key: str):
-    site = site_or_404(key)
-    summary = site_summary(site)
-    value, title = badge_value(site, summary, wall_texts(wall_lang(site), site.name))
-    return cached(
-        public_state(site, summary),
-        lambda: Response(
+    return badge(
+        key,
+        lambda site, value, title: Response(
             render_template("badge.svg", value=value, title=title, color=site.theme_color), mimetype="image/svg+xml"
         ),
     )
@@ -68,11 +77,8 @@ def badge_svg(key: str):
 
 @bp.get("/badge/<key>.png")
 def badge_image(key: str):
-    site = site_or_404(key)
-    summary = site_summary(site)
-    value, _ = badge_value(site, summary, wall_texts(wall_lang(site), site.name))
-    return cached(
-        public_state(site, summary), lambda: Response(badge_png("NPS", value, site.theme_color), mimetype="image/png")
+    return badge(
+        key, lambda site, value, title: Response(badge_png("NPS", value, site.theme_color), mimetype="image/png")
     )
 
 

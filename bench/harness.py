@@ -1,0 +1,105 @@
+"""Shared by the throughput benches: a throwaway SQLite instance, gunicorn servers, wrk runs."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+
+
+def require_wrk() -> None:
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is needed: apt-get install wrk")
+
+
+def instance_env(tmp: str, database_url: str | None = None) -> dict:
+    """Environment of a fresh instance: its own database, no rate limits, no Redis."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url or f"sqlite:///{tmp}/bench.sqlite3",
+        "SECRET_KEY": "bench",
+        "FLASK_RATELIMIT_ENABLED": "false",
+    }
+    env.pop("REDIS_URL", None)
+    subprocess.run(
+        [str(VENV_BIN / "flask"), "--app", "app", "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True
+    )
+    return env
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_until_up(port: int) -> None:
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
+            return
+        except urllib.error.HTTPError:
+            return  # it answered, even if with a 404
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"server on port {port} did not start")
+
+
+@contextlib.contextmanager
+def gunicorn(app_spec: str, env: dict, cwd: Path = ROOT, workers: int = 2):
+    """Serve `app_spec` with gunicorn on a free loopback port; yield its base URL."""
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            str(VENV_BIN / "gunicorn"),
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            app_spec,
+        ],
+        cwd=cwd,
+        env=env,
+    )
+    try:
+        _wait_until_up(port)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def wrk(url: str, seconds: int, connections: int, lua: str | None = None, tmp: str = "/tmp") -> dict:
+    """Drive `url` with wrk; return requests per second, latency percentiles and failures."""
+    args = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    if lua:
+        script = Path(tmp) / f"wrk-{abs(hash(lua))}.lua"
+        script.write_text(lua)
+        args += ["-s", str(script)]
+    out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50": re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1),
+        "p99": re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1),
+        "non_2xx": int(bad.group(1)) if bad else 0,
+    }
+
+
+def print_table(results: dict) -> None:
+    print(f"{'endpoint':<40}{'req/s':>10}{'p50':>10}{'p99':>10}{'non-2xx/3xx':>12}")
+    for name, r in results.items():
+        print(f"{name:<40}{r['rps']:>10.0f}{r['p50']:>10}{r['p99']:>10}{r['non_2xx']:>12}")

@@ -1,0 +1,84 @@
+"""Reading 20 testimonials under gunicorn (2 workers, SQLite), as a ratio to a minimal Flask JSON
+endpoint served the same way in the same run: uncached, and as conditional GETs answered 304.
+
+    .venv/bin/python bench/read_throughput.py [--seconds 8] [--connections 16]
+
+Targets: uncached >= 0.5; conditional (304) >= 0.8. Needs wrk.
+
+"uncached" means no If-None-Match: the client holds nothing. The server still keeps what it built
+for the current state of the site (core/http_cache.py), so the run is repeated with that
+render cache off (FLASK_PLAUDIT_RENDER_CACHE=false) to show the cost of building every time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import urllib.request
+
+from harness import ROOT, VENV_BIN, gunicorn, instance_env, print_table, require_wrk, wrk
+
+SEED = """
+from app import create_app
+from extensions import db
+from models import Response, Site, Testimonial, utcnow
+app = create_app()
+with app.app_context():
+    site = Site(name="Bench", origins=["http://bench.example"], min_sample=1)
+    db.session.add(site)
+    db.session.flush()
+    for n in range(40):
+        quote = "The onboarding took ten minutes and support answered every question the same day. " * (1 + n % 3)
+        response = Response(site_id=site.id, score=9 + n % 2, category="promoter", why=quote, lang="en",
+                            visitor_hash=str(n), token_hash="t")
+        db.session.add(Testimonial(site_id=site.id, response=response, quote=quote, display_name=f"Person {n}",
+                                   role="Engineer", status="approved", approved_at=utcnow(), consent_text="x",
+                                   consent_version=1, consented_at=utcnow()))
+    db.session.commit()
+    print(site.key)
+"""
+
+
+def etag_of(url: str) -> str:
+    with urllib.request.urlopen(url) as response:
+        return response.headers["ETag"]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--connections", type=int, default=16)
+    args = parser.parse_args()
+    require_wrk()
+    with tempfile.TemporaryDirectory() as tmp:
+        env = instance_env(tmp)
+        key = subprocess.run(
+            [str(VENV_BIN / "python"), "-c", SEED], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+        ).stdout.strip()
+        results = {}
+        with gunicorn("minimal_app:app", env, cwd=ROOT / "bench") as url:
+            results["minimal Flask JSON endpoint (GET)"] = wrk(url + "/minimal", args.seconds, args.connections)
+        paths = {"testimonials?limit=20": f"/api/v1/sites/{key}/testimonials?limit=20", "wall page": f"/wall/{key}"}
+        with gunicorn("app:create_app()", env) as url:
+            for name, path in paths.items():
+                results[f"{name}, uncached"] = wrk(url + path, args.seconds, args.connections)
+                lua = f"wrk.headers[\"If-None-Match\"] = '{etag_of(url + path)}'\n"
+                results[f"{name}, 304"] = wrk(url + path, args.seconds, args.connections, lua, tmp)
+        with gunicorn("app:create_app()", {**env, "FLASK_PLAUDIT_RENDER_CACHE": "false"}) as url:
+            for name, path in paths.items():
+                results[f"{name}, built every time"] = wrk(url + path, args.seconds, args.connections)
+    print_table(results)
+    minimal = results.pop("minimal Flask JSON endpoint (GET)")["rps"]
+    ok = True
+    for name, r in results.items():
+        target = 0.8 if name.endswith("304") else 0.5 if name.endswith("uncached") else 0
+        ratio = r["rps"] / minimal
+        ok &= ratio >= target and r["non_2xx"] == 0
+        print(f"ratio {name} / minimal: {ratio:.2f} (target >= {target})")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,81 @@
+"""wall.js weight: gzip bytes of everything the wall loads before the first testimonial shows.
+
+    .venv/bin/python bench/wall_weight.py
+
+wall.js, wall.css and the wall data for 12 testimonials of realistic length (the default
+data-limit), each as served (minified) and gzipped at level 9. Budget: 6 KB (6144 bytes).
+"""
+
+from __future__ import annotations
+
+import gzip
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from app import create_app  # noqa: E402
+from extensions import db  # noqa: E402
+from models import Response, Site, Testimonial, utcnow  # noqa: E402
+
+BUDGET = 6 * 1024
+QUOTES = [
+    "The onboarding took ten minutes and the support team answered every question the same day.",
+    "We replaced two tools with this one. Reports that took an afternoon now take a coffee break.",
+    "Clear pricing, no surprises, and the mobile app actually works offline.",
+    "I recommended it to three colleagues already; the keyboard shortcuts alone save me an hour a week.",
+]
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.sqlite3", "TESTING": True})
+        with app.app_context():
+            db.create_all()
+            site = Site(name="My blog", origins=["https://blog.example"])
+            db.session.add(site)
+            db.session.flush()
+            for n in range(12):
+                response = Response(
+                    site_id=site.id,
+                    score=9 + n % 2,
+                    category="promoter",
+                    why=QUOTES[n % 4],
+                    lang="en",
+                    visitor_hash=str(n),
+                    token_hash="t",
+                )
+                db.session.add(
+                    Testimonial(
+                        site_id=site.id,
+                        response=response,
+                        quote=QUOTES[n % 4],
+                        display_name=f"Camille D{n}.",
+                        role="Product manager, Acme",
+                        status="approved",
+                        approved_at=utcnow(),
+                        consent_text="x",
+                        consent_version=1,
+                        consented_at=utcnow(),
+                    )
+                )
+            db.session.commit()
+            client = app.test_client()
+            parts = {
+                "wall.js": client.get("/wall.js").data,
+                "wall.css": client.get("/wall.css").data,
+                "wall data (12)": client.get(f"/api/v1/sites/{site.key}/wall?limit=12").data,
+            }
+    total = 0
+    print(f"{'part':<16}{'bytes':>8}{'gzip':>8}")
+    for name, body in parts.items():
+        size = len(gzip.compress(body, 9))
+        total += size
+        print(f"{name:<16}{len(body):>8}{size:>8}")
+    print(f"{'total':<16}{'':>8}{total:>8}   budget {BUDGET} ({total / BUDGET:.0%} of it)")
+    return 0 if total <= BUDGET else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
