@@ -13,6 +13,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from core import rollups
 from core.origins import normalise_origin
 from core.strings import LANGUAGES
 from core.text import clean_text
@@ -197,6 +198,19 @@ def demo() -> None:
     click.echo(f"Moderator login: {DEMO_MODERATOR} / {demo_password(DEMO_MODERATOR)}")
 
 
+rollups_cli = AppGroup("rollups", help="Maintain the per-day aggregates.")
+
+
+@rollups_cli.command("rebuild")
+@click.option("--site", "site_key", help="Only this site (default: all).")
+def rollups_rebuild(site_key: str | None) -> None:
+    """Recompute the daily answer counts from the raw answers."""
+    site_id = _sites((site_key,))[0].id if site_key else None
+    rows = rollups.rebuild(site_id)
+    db.session.commit()
+    click.echo(f"Rollups rebuilt: {rows} rows.")
+
+
 def register_cli(app: Flask) -> None:
-    for command in (site_cli, user_cli, token_cli, demo):
+    for command in (site_cli, user_cli, token_cli, rollups_cli, demo):
         app.cli.add_command(command)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
-from sqlalchemy import JSON, Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import JSON, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -83,6 +83,10 @@ class Response(db.Model):
     is_duplicate: Mapped[bool] = mapped_column(Boolean, default=False)
     contact_email: Mapped[str | None] = mapped_column(String(254))
     token_hash: Mapped[str] = mapped_column(String(64))
+    # The follow-up loop (PLAYBOOK.md): every answer is acted on, and the owner says how.
+    followup_status: Mapped[str] = mapped_column(String(10), default="new")
+    owner_notes: Mapped[str | None] = mapped_column(Text)
+    followed_up_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
@@ -169,6 +173,85 @@ class AuditEvent(db.Model):
     action: Mapped[str] = mapped_column(String(40))
     testimonial_id: Mapped[int | None] = mapped_column(Integer, index=True)
     details: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class DailyCount(db.Model):
+    """Rollup: non-duplicate answers per site, day, touchpoint and score (the category follows from
+    the score). Kept up to date on every write, so aggregates cost the number of days, not of
+    answers; `flask rollups rebuild` recomputes it from the raw answers."""
+
+    __tablename__ = "daily_count"
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    touchpoint: Mapped[str] = mapped_column(String(64), primary_key=True)  # "" when none was given
+    score: Mapped[int] = mapped_column(Integer, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+
+
+class DailyView(db.Model):
+    """How many times the widget was shown, per site, day and touchpoint (for response rates)."""
+
+    __tablename__ = "daily_view"
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    touchpoint: Mapped[str] = mapped_column(String(64), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+
+
+class Webhook(db.Model):
+    __tablename__ = "webhook"
+
+    EVENTS = ("response.created", "response.detractor", "testimonial.consented", "testimonial.approved")
+    FORMATS = ("json", "slack")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(String(500))
+    format: Mapped[str] = mapped_column(String(10), default="json")
+    # Signs every delivery (HMAC-SHA256); shown once when the webhook is created.
+    secret: Mapped[str] = mapped_column(String(64))
+    events: Mapped[list[str]] = mapped_column(JSON, default=lambda: list(Webhook.EVENTS))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    site: Mapped[Site] = relationship()
+
+
+class OutboxEvent(db.Model):
+    """An event to deliver to one webhook, written in the same transaction as the change itself,
+    so a receiver that is down loses nothing. Delivered by core.webhooks, retried with backoff."""
+
+    __tablename__ = "outbox_event"
+    __table_args__ = (Index("ix_outbox_event_due", "delivered_at", "failed_at", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    webhook_id: Mapped[int] = mapped_column(ForeignKey("webhook.id", ondelete="CASCADE"), index=True)
+    # So that erasing a respondent's data also erases what waits to be sent about it.
+    response_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    event: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime)
+    failed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+
+    webhook: Mapped[Webhook] = relationship()
+
+
+class DeliveryAttempt(db.Model):
+    __tablename__ = "delivery_attempt"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox_event.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(String(500))
+    duration_ms: Mapped[int] = mapped_column(Integer)
 
 
 user_site = Table(

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 
+from core.rollups import count_response
 from core.text import clean_text
 from extensions import db
-from models import AuditEvent, Response, Site, Testimonial, TestimonialTag, utcnow
+from models import AuditEvent, OutboxEvent, Response, Site, Testimonial, TestimonialTag, utcnow
 
 TAG_RE = re.compile(r"^[\w][\w -]{0,39}$", re.UNICODE)
 
@@ -137,6 +138,7 @@ def erase(
     responses = db.session.execute(query).scalars().all()
     photos, testimonial_ids = [], []
     for response in responses:
+        count_response(response, -1)
         if response.testimonial is not None:
             testimonial_ids.append(response.testimonial.id)
             if response.testimonial.photo:
@@ -144,5 +146,8 @@ def erase(
         db.session.delete(response)
     if testimonial_ids:
         db.session.execute(db.delete(AuditEvent).where(AuditEvent.testimonial_id.in_(testimonial_ids)))
+    if responses:
+        ids = [r.id for r in responses]
+        db.session.execute(db.delete(OutboxEvent).where(OutboxEvent.response_id.in_(ids)))
     log(actor, "erase", site_id=site.id, responses=len(responses), testimonials=len(testimonial_ids))
     return len(responses), photos, testimonial_ids

@@ -12,9 +12,10 @@ from sqlalchemy import and_, bindparam, func, insert, or_
 
 from core.nps import Summary, summarise
 from core.nps import category as nps_category
+from core.rollups import bump_answer, count_response
 from core.strings import texts_for
 from extensions import db
-from models import Response, Site, Testimonial, sha256_hex, utcnow
+from models import DailyCount, Response, Site, Testimonial, sha256_hex, utcnow
 
 
 class SurveyError(Exception):
@@ -116,6 +117,8 @@ def record_response(site: Site, data: dict, visitor: str) -> Recorded:
         "updated_at": now,
     }
     result = db.session.execute(_INSERT_RESPONSE, row)
+    if not row["is_duplicate"]:
+        bump_answer(site.id, now.date(), row["touchpoint"], row["score"], +1)
     db.session.commit()
     return Recorded(result.inserted_primary_key[0], row["category"], row["lang"], token)
 
@@ -142,8 +145,10 @@ def complete_response(response: Response, data: dict) -> Response:
         if not why:
             raise SurveyError("why", "Write the words you agree to publish before consenting.")
 
-    if "score" in data:
+    if "score" in data and data["score"] != response.score:
+        count_response(response, -1)
         response.set_score(data["score"])
+        count_response(response, +1)
     if "why" in data:
         response.why = why or None
     if "email" in data:
@@ -177,10 +182,18 @@ def _update_testimonial(testimonial: Testimonial, response: Response, data: dict
 
 
 def site_summary(site: Site) -> Summary:
-    """Every non-duplicate response counts, published or not (PLAYBOOK.md, honesty rules)."""
+    """Every non-duplicate response counts, published or not (PLAYBOOK.md, honesty rules).
+    Read from the daily rollup: the cost follows the number of days, not of answers."""
     rows = db.session.execute(
-        db.select(Response.category, func.count())
-        .where(Response.site_id == site.id, Response.is_duplicate.is_(False))
-        .group_by(Response.category)
+        db.select(DailyCount.score, func.sum(DailyCount.count))
+        .where(DailyCount.site_id == site.id)
+        .group_by(DailyCount.score)
     )
-    return summarise(dict(rows.all()), site.min_sample)
+    return summarise(counts_by_category(rows), site.min_sample)
+
+
+def counts_by_category(score_counts) -> dict[str, int]:
+    counts = {"promoter": 0, "passive": 0, "detractor": 0}
+    for score, count in score_counts:
+        counts[nps_category(score)] += int(count or 0)
+    return counts

@@ -11,7 +11,7 @@ from core.nps import Summary, summarise
 from core.queries import testimonials_query
 from core.survey import site_summary
 from extensions import db
-from models import Response, Site, Testimonial
+from models import DailyCount, Site, Testimonial
 
 
 @dataclass(frozen=True)
@@ -60,16 +60,17 @@ class PublicState:
         return (self.site_id, self.public_version, s.min_sample, s.promoters, s.passives, s.detractors)
 
 
-def _counted(category: str):
+def _counted(low: int, high: int):
+    """Answers with a score in [low, high], summed from the daily rollup."""
     return (
-        db.select(func.count())
-        .where(Response.site_id == Site.id, Response.is_duplicate.is_(False), Response.category == category)
+        db.select(func.coalesce(func.sum(DailyCount.count), 0))
+        .where(DailyCount.site_id == Site.id, DailyCount.score.between(low, high))
         .scalar_subquery()
     )
 
 
 _STATE = db.select(
-    Site.id, Site.public_version, Site.min_sample, _counted("promoter"), _counted("passive"), _counted("detractor")
+    Site.id, Site.public_version, Site.min_sample, _counted(9, 10), _counted(7, 8), _counted(0, 6)
 ).where(Site.key == db.bindparam("key"))
 
 

@@ -7,6 +7,7 @@ import itertools
 import pytest
 from playwright.sync_api import expect
 
+from core import rollups
 from extensions import db
 from models import Response, Testimonial, utcnow
 
@@ -64,6 +65,9 @@ def wall_site(live_app, live_site):
                 consented_at=utcnow(),
             )
         )
+        db.session.flush()
+        for response in db.session.execute(db.select(Response).filter_by(site_id=site.id)).scalars():
+            rollups.count_response(response, +1)  # as every write path does
         db.session.commit()
     return site
 
