@@ -106,3 +106,53 @@ class WallQuery(Schema):
 testimonials_query_args = TestimonialsQuery()
 wall_query_args = WallQuery()
 moderation_query_args = ModerationQuery()
+
+
+class InsightFilters(Schema):
+    """Filters shared by the dashboard, the stats API and the exports."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    start = fields.Date(data_key="from")
+    end = fields.Date(data_key="to")
+    touchpoint = fields.String(validate=validate.Length(max=64))
+    page = fields.String(validate=validate.Length(max=2048))
+    attr = fields.String(validate=validate.Regexp(r"^[a-z0-9][a-z0-9_-]{0,31}:.{1,128}$", error="Use attr=name:value."))
+
+    @post_load
+    def _filters(self, data, **kwargs):
+        from core.stats import Filters
+
+        attr = data.pop("attr", None)
+        filters = Filters(**data, attribute=tuple(attr.split(":", 1)) if attr else None)
+        return filters
+
+
+class StatsQuery(InsightFilters):
+    by = fields.String(
+        load_default="week",
+        validate=validate.Regexp(
+            r"^(day|week|month|touchpoint|page|attr:[a-z0-9][a-z0-9_-]{0,31})$",
+            error="by is day, week, month, touchpoint, page or attr:NAME.",
+        ),
+    )
+
+    @post_load
+    def _filters(self, data, **kwargs):
+        by = data.pop("by")
+        return by, super()._filters(data)
+
+
+class ExportQuery(InsightFilters):
+    category = fields.String(validate=validate.OneOf(["promoter", "passive", "detractor"]))
+    format = fields.String(load_default="csv", validate=validate.OneOf(["csv", "json"]))
+
+    @post_load
+    def _filters(self, data, **kwargs):
+        extra = {"category": data.pop("category", None), "format": data.pop("format")}
+        return extra, super()._filters(data)
+
+
+stats_query_args = StatsQuery()
+export_query_args = ExportQuery()

@@ -1,0 +1,95 @@
+"""Streaming exports of answers: CSV (safe to open in a spreadsheet) and JSON, in constant memory."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+
+from core.stats import Filters, raw_answers
+from extensions import db
+from models import Response, Site, Testimonial
+
+COLUMNS = (
+    "id",
+    "created_at",
+    "score",
+    "category",
+    "why",
+    "lang",
+    "touchpoint",
+    "page_url",
+    "respondent",
+    "attributes",
+    "is_duplicate",
+    "contact_email",
+    "followup_status",
+    "owner_notes",
+    "testimonial_status",
+)
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+BATCH = 1000
+
+
+def neutralise(value) -> object:
+    """Spreadsheets run cells that start like a formula; a leading apostrophe makes them text."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _rows(site: Site, filters: Filters, category: str | None) -> Iterator[dict]:
+    query = (
+        raw_answers(
+            site,
+            filters,
+            Response.id,
+            Response.created_at,
+            Response.score,
+            Response.category,
+            Response.why,
+            Response.lang,
+            Response.touchpoint,
+            Response.page_url,
+            Response.respondent,
+            Response.attributes,
+            Response.is_duplicate,
+            Response.contact_email,
+            Response.followup_status,
+            Response.owner_notes,
+            Testimonial.status,
+            duplicates=True,
+        )
+        .outerjoin(Testimonial, Testimonial.response_id == Response.id)
+        .order_by(Response.id)
+    )
+    if category:
+        query = query.where(Response.category == category)
+    # Fetched in batches from a server-side cursor: memory does not grow with the export.
+    result = db.session.execute(query.execution_options(yield_per=BATCH, stream_results=True))
+    for row in result:
+        record = dict(zip(COLUMNS, row, strict=True))
+        record["created_at"] = record["created_at"].isoformat(timespec="seconds") + "Z"
+        yield record
+
+
+def csv_lines(site: Site, filters: Filters, category: str | None) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(COLUMNS)
+    for n, record in enumerate(_rows(site, filters, category), 1):
+        record["attributes"] = json.dumps(record["attributes"] or {}, ensure_ascii=False)
+        writer.writerow([neutralise(record[column]) for column in COLUMNS])
+        if n % 200 == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def json_chunks(site: Site, filters: Filters, category: str | None) -> Iterator[str]:
+    yield "["
+    for n, record in enumerate(_rows(site, filters, category)):
+        yield ("," if n else "") + json.dumps(record, ensure_ascii=False)
+    yield "]"

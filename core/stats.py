@@ -1,0 +1,152 @@
+"""The numbers owners read: NPS per period and per segment, the score distribution, response rate.
+
+Answers are counted per score and folded into categories here, so one recipe serves every
+breakdown. When the filters allow it (dates and touchpoint) the counts come from the daily rollup
+and cost the number of days; a page or attribute filter or breakdown reads the raw answers.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import func
+
+from core.nps import Summary, category, summarise
+from extensions import db
+from models import DailyCount, DailyView, Response, Site
+
+PERIODS = ("day", "week", "month")
+
+
+@dataclass(frozen=True)
+class Filters:
+    start: date | None = None
+    end: date | None = None  # inclusive
+    touchpoint: str | None = None
+    page: str | None = None
+    attribute: tuple[str, str] | None = None  # (name, value)
+
+    @property
+    def needs_raw(self) -> bool:
+        return self.page is not None or self.attribute is not None
+
+
+@dataclass
+class Group:
+    key: str
+    scores: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+
+    def summary(self, min_sample: int = 1) -> Summary:
+        counts: dict[str, int] = defaultdict(int)
+        for score, count in self.scores.items():
+            counts[category(score)] += count
+        return summarise(counts, min_sample)
+
+
+def period_of(day: date, period: str) -> str:
+    if period == "month":
+        return day.strftime("%Y-%m")
+    if period == "week":
+        monday = day - timedelta(days=day.weekday())
+        return monday.isoformat()  # the week is named by its Monday
+    return day.isoformat()
+
+
+def _as_date(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def _rollup_rows(site: Site, by: str, filters: Filters):
+    key = DailyCount.touchpoint if by == "touchpoint" else DailyCount.day
+    query = db.select(key, DailyCount.score, func.sum(DailyCount.count)).where(DailyCount.site_id == site.id)
+    if filters.start:
+        query = query.where(DailyCount.day >= filters.start)
+    if filters.end:
+        query = query.where(DailyCount.day <= filters.end)
+    if filters.touchpoint is not None:
+        query = query.where(DailyCount.touchpoint == filters.touchpoint)
+    return db.session.execute(query.group_by(key, DailyCount.score))
+
+
+def raw_answers(site: Site, filters: Filters, *columns, duplicates: bool = False):
+    """A query over the site's answers that match the filters; duplicates only when asked."""
+    query = db.select(*columns).where(Response.site_id == site.id)
+    if not duplicates:
+        query = query.where(Response.is_duplicate.is_(False))
+    if filters.start:
+        query = query.where(Response.created_at >= datetime.combine(filters.start, time.min))
+    if filters.end:
+        query = query.where(Response.created_at < datetime.combine(filters.end + timedelta(days=1), time.min))
+    if filters.touchpoint is not None:
+        query = query.where(func.coalesce(Response.touchpoint, "") == filters.touchpoint)
+    if filters.page is not None:
+        query = query.where(Response.page_url == filters.page)
+    if filters.attribute is not None:
+        name, value = filters.attribute
+        query = query.where(Response.attributes[name].as_string() == value)
+    return query
+
+
+def _raw_key(by: str):
+    if by == "touchpoint":
+        return func.coalesce(Response.touchpoint, "")
+    if by == "page":
+        return func.coalesce(Response.page_url, "")
+    if by.startswith("attr:"):
+        return func.coalesce(Response.attributes[by[5:]].as_string(), "")
+    return func.date(Response.created_at)
+
+
+def breakdown(site: Site, by: str, filters: Filters = Filters()) -> list[tuple[str, Summary]]:
+    """NPS per group, groups in order: periods in time order, segments by size."""
+    if by.startswith("attr:") or by == "page" or filters.needs_raw:
+        key = _raw_key(by)
+        rows = db.session.execute(
+            raw_answers(site, filters, key, Response.score, func.count()).group_by(key, Response.score)
+        )
+    else:
+        rows = _rollup_rows(site, by, filters)
+    groups: dict[str, Group] = {}
+    for key, score, count in rows:
+        label = period_of(_as_date(key), by) if by in PERIODS else (key or "")
+        groups.setdefault(label, Group(label)).scores[score] += int(count)
+    result = [(label, group.summary()) for label, group in groups.items()]
+    if by in PERIODS:
+        return sorted(result)
+    return sorted(result, key=lambda item: (-item[1].total, item[0]))
+
+
+def totals(site: Site, filters: Filters = Filters()) -> tuple[Summary, dict[int, int]]:
+    """The whole filtered set: its NPS, and how many answers gave each score 0–10."""
+    distribution = dict.fromkeys(range(11), 0)
+    if filters.needs_raw:
+        rows = db.session.execute(raw_answers(site, filters, Response.score, func.count()).group_by(Response.score))
+        pairs = [(score, count) for score, count in rows]
+    else:
+        pairs = [(score, count) for _, score, count in _rollup_rows(site, "day", filters)]
+    for score, count in pairs:
+        distribution[score] += int(count)
+    group = Group("all", defaultdict(int, distribution))
+    return group.summary(site.min_sample), distribution
+
+
+def views(site: Site, filters: Filters = Filters()) -> int:
+    """How many times the widget was shown (views are counted per day and touchpoint only)."""
+    query = db.select(func.coalesce(func.sum(DailyView.count), 0)).where(DailyView.site_id == site.id)
+    if filters.start:
+        query = query.where(DailyView.day >= filters.start)
+    if filters.end:
+        query = query.where(DailyView.day <= filters.end)
+    if filters.touchpoint is not None:
+        query = query.where(DailyView.touchpoint == filters.touchpoint)
+    return int(db.session.execute(query).scalar())
+
+
+def matrix(site: Site, by: str, filters: Filters = Filters()) -> list[tuple[str, dict[str, int], int]]:
+    """Category × segment: per segment, how many promoters, passives and detractors."""
+    return [
+        (label, {"promoter": s.promoters, "passive": s.passives, "detractor": s.detractors}, s.total)
+        for label, s in breakdown(site, by, filters)
+    ]
