@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 import config
 from core.http_cache import build_id
 from core.strings import page_texts
+from core.webhooks import Dispatcher
 from extensions import csrf, db, limiter, login_manager, migrate
 
 
@@ -52,6 +53,9 @@ def create_app(test_config: dict | type | None = None) -> Flask:
     register_cli(app)
     app.jinja_env.globals["page_texts"] = page_texts
     app.config.setdefault("PLAUDIT_BUILD", build_id(app))
+    if app.config.get("PLAUDIT_WEBHOOKS_WORKER", True):
+        dispatcher = Dispatcher()
+        app.before_request(lambda: dispatcher.start(app))
     return app
 
 

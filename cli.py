@@ -13,12 +13,12 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from core import rollups
+from core import rollups, webhooks
 from core.origins import normalise_origin
 from core.strings import LANGUAGES
 from core.text import clean_text
 from extensions import db
-from models import ApiToken, Site, User, utcnow
+from models import ApiToken, Site, User, Webhook, utcnow
 from widget.snippets import embed_snippets, public_base_url
 
 site_cli = AppGroup("site", help="Manage surveyed sites.")
@@ -198,6 +198,34 @@ def demo() -> None:
     click.echo(f"Moderator login: {DEMO_MODERATOR} / {demo_password(DEMO_MODERATOR)}")
 
 
+webhook_cli = AppGroup("webhook", help="Manage webhooks.")
+
+
+@webhook_cli.command("add")
+@click.option("--site", "site_key", required=True)
+@click.option("--url", required=True, help="An http(s) address that accepts POST.")
+@click.option("--format", "fmt", type=click.Choice(Webhook.FORMATS), default="json", show_default=True)
+@click.option(
+    "--event", "events", multiple=True, type=click.Choice(Webhook.EVENTS), help="Only these events (default: all)."
+)
+@click.option("--json", "as_json", is_flag=True)
+def webhook_add(site_key: str, url: str, fmt: str, events: tuple[str, ...], as_json: bool) -> None:
+    """Subscribe URL to the site's events; print the signing secret once."""
+    site = _sites((site_key,))[0]
+    if not url.startswith(("http://", "https://")) or len(url) > 500:
+        raise click.BadParameter("an http(s) address of 500 characters at most", param_hint="--url")
+    webhook = Webhook(
+        site_id=site.id, url=url, format=fmt, secret=webhooks.new_secret(), events=list(events or Webhook.EVENTS)
+    )
+    db.session.add(webhook)
+    db.session.commit()
+    if as_json:
+        click.echo(json.dumps({"id": webhook.id, "secret": webhook.secret}))
+    else:
+        click.echo(f"Webhook {webhook.id} → {url} ({fmt}) for {', '.join(webhook.events)}.")
+        click.echo(f"Signing secret (shown once): {webhook.secret}")
+
+
 rollups_cli = AppGroup("rollups", help="Maintain the per-day aggregates.")
 
 
@@ -212,5 +240,5 @@ def rollups_rebuild(site_key: str | None) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    for command in (site_cli, user_cli, token_cli, rollups_cli, demo):
+    for command in (site_cli, user_cli, token_cli, webhook_cli, rollups_cli, demo):
         app.cli.add_command(command)

@@ -79,4 +79,6 @@ class TestConfig:
     SQLALCHEMY_DATABASE_URI = normalise_database_url(os.environ.get("TEST_DATABASE_URL") or "sqlite://")
     RATELIMIT_STORAGE_URI = "memory://"
     WTF_CSRF_ENABLED = True
+    # Tests deliver webhooks themselves, when they choose; no thread behind their back.
+    PLAUDIT_WEBHOOKS_WORKER = False
     PLAUDIT_PUBLIC_URL = "http://plaudit.test"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from core import webhooks
 from core.rollups import count_response
 from core.text import clean_text
 from extensions import db
@@ -54,6 +55,7 @@ def approve(testimonial: Testimonial, actor: str) -> None:
     if testimonial.status != "approved":
         testimonial.approved_at = utcnow()
         _set_status(testimonial, "approved", actor, "approve")
+        webhooks.testimonial_event("testimonial.approved", testimonial)
 
 
 def reject(testimonial: Testimonial, actor: str) -> None:

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, bindparam, func, insert, or_
 
+from core import webhooks
 from core.nps import Summary, summarise
 from core.nps import category as nps_category
 from core.rollups import bump_answer, count_response
@@ -117,10 +118,12 @@ def record_response(site: Site, data: dict, visitor: str) -> Recorded:
         "updated_at": now,
     }
     result = db.session.execute(_INSERT_RESPONSE, row)
+    response_id = result.inserted_primary_key[0]
     if not row["is_duplicate"]:
         bump_answer(site.id, now.date(), row["touchpoint"], row["score"], +1)
+    webhooks.response_events(site, response_id, row["category"])
     db.session.commit()
-    return Recorded(result.inserted_primary_key[0], row["category"], row["lang"], token)
+    return Recorded(response_id, row["category"], row["lang"], token)
 
 
 def token_matches(response: Response, token: str, max_age: timedelta) -> bool:
@@ -157,11 +160,15 @@ def complete_response(response: Response, data: dict) -> Response:
         if testimonial is None:
             testimonial = Testimonial(site_id=site.id, response=response)
             db.session.add(testimonial)
+        newly_consented = testimonial.status != "pending" or testimonial.id is None
         _take_receipt(site, response, testimonial)
     elif data.get("consent") is False and testimonial is not None:
         testimonial.status = "withdrawn"
     if testimonial is not None and testimonial.status == "pending":
         _update_testimonial(testimonial, response, data)
+    if data.get("consent") is True and newly_consented:
+        db.session.flush()  # the testimonial's id, for the event
+        webhooks.testimonial_event("testimonial.consented", testimonial)
     db.session.commit()
     return response
 

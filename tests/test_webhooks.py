@@ -1,0 +1,203 @@
+"""Webhooks against a real local HTTP receiver: signed, retried, never slowing a visitor."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from core import webhooks
+from models import DeliveryAttempt, OutboxEvent
+from tests.conftest import ORIGIN
+
+
+class Receiver:
+    """A local HTTP endpoint that records what it is sent; it can be told to fail or to hold."""
+
+    def __init__(self, port: int = 0):
+        self.received: list[tuple[dict, bytes]] = []
+        self.status = 200
+        self.hold = threading.Event()
+        self.hold.set()
+        self.entered = threading.Event()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.entered.set()
+                receiver.hold.wait(20)
+                receiver.received.append((dict(self.headers), body))
+                self.send_response(receiver.status)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.hold.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver():
+    r = Receiver()
+    yield r
+    r.close()
+
+
+@pytest.fixture
+def app(app):
+    app.config["PLAUDIT_WEBHOOK_GRACE_SECONDS"] = 0
+    return app
+
+
+def add_webhook(runner, site, url, fmt="json"):
+    result = runner.invoke(args=["webhook", "add", "--site", site.key, "--url", url, "--format", fmt, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def answer(client, site, score, why=None):
+    created = client.post(
+        f"/api/v1/sites/{site.key}/responses",
+        json={"score": score},
+        headers={"Origin": ORIGIN},
+        environ_base={"REMOTE_ADDR": f"10.3.0.{score}"},
+    )
+    assert created.status_code == 201
+    if why:
+        client.patch(
+            f"/api/v1/responses/{created.json['id']}",
+            json={"why": why, "consent": score >= 9},
+            headers={"Origin": ORIGIN, "Authorization": f"Bearer {created.json['token']}"},
+        )
+    return created.json["id"]
+
+
+def verify(secret: str, headers: dict, body: bytes) -> bool:
+    parts = dict(item.split("=", 1) for item in headers["Plaudit-Signature"].split(","))
+    expected = hmac.new(secret.encode(), f"{parts['t']}.".encode() + body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, parts["v1"]) and abs(time.time() - int(parts["t"])) < 300
+
+
+def test_signed_events_reach_the_receiver(client, runner, db, site, receiver):
+    hook = add_webhook(runner, site, receiver.url)
+    answer(client, site, 2, why="Too slow")
+    answer(client, site, 10, why="Lovely")
+    assert webhooks.deliver_due() == 4  # created ×2, detractor, consented
+    events = [(h["Plaudit-Event"], json.loads(b)) for h, b in receiver.received]
+    assert sorted(e for e, _ in events) == [
+        "response.created",
+        "response.created",
+        "response.detractor",
+        "testimonial.consented",
+    ]
+    detractor = next(body for e, body in events if e == "response.detractor")
+    assert detractor["data"]["response"]["score"] == 2 and detractor["data"]["response"]["why"] == "Too slow"
+    assert all(verify(hook["secret"], h, b) for h, b in receiver.received)
+    assert not verify("whsec_wrong", *receiver.received[0])
+    attempts = db.session.execute(db.select(DeliveryAttempt.status_code)).scalars().all()
+    assert attempts == [200] * 4
+
+
+def test_receiver_down_is_retried_and_nothing_is_lost(client, runner, db, site):
+    with socket.socket() as s:  # a port nobody listens on, for now
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    add_webhook(runner, site, f"http://127.0.0.1:{port}/hook")
+    answer(client, site, 3)
+    assert webhooks.deliver_due() == 2
+    pending = db.session.execute(db.select(OutboxEvent)).scalars().all()
+    assert all(e.delivered_at is None and e.attempts == 1 and e.last_error for e in pending)
+    assert all(e.next_attempt_at > e.created_at for e in pending)  # backed off
+    assert webhooks.deliver_due() == 0  # not due yet
+    receiver = Receiver(port)
+    try:
+        for event in pending:  # time passes
+            event.next_attempt_at = event.created_at
+        db.session.commit()
+        assert webhooks.deliver_due() == 2
+        assert sorted(h["Plaudit-Event"] for h, _ in receiver.received) == ["response.created", "response.detractor"]
+        db.session.expire_all()
+        assert all(
+            e.delivered_at is not None and e.attempts == 2 for e in db.session.execute(db.select(OutboxEvent)).scalars()
+        )
+        assert db.session.execute(db.select(db.func.count()).select_from(DeliveryAttempt)).scalar() == 4
+    finally:
+        receiver.close()
+
+
+def test_a_failing_receiver_gives_up_after_the_last_attempt(client, runner, db, site, receiver):
+    receiver.status = 500
+    add_webhook(runner, site, receiver.url)
+    answer(client, site, 9)
+    for _ in range(webhooks.MAX_ATTEMPTS):
+        db.session.execute(db.update(OutboxEvent).values(next_attempt_at=OutboxEvent.created_at))
+        db.session.commit()
+        webhooks.deliver_due()
+    event = db.session.execute(db.select(OutboxEvent)).scalar_one()
+    db.session.refresh(event)
+    assert event.failed_at is not None and event.attempts == webhooks.MAX_ATTEMPTS and event.last_error == "HTTP 500"
+
+
+def test_a_slow_receiver_does_not_slow_a_submission(app, client, runner, db, site, receiver):
+    add_webhook(runner, site, receiver.url)
+    answer(client, site, 1)
+    receiver.hold.clear()  # the receiver will not answer until told
+    dispatcher = webhooks.Dispatcher()
+    dispatcher.start(app, interval=0.05)
+    try:
+        assert receiver.entered.wait(10), "the dispatcher never called the receiver"
+        # The delivery thread is now stuck in the receiver; a visitor's answer must not wait for it.
+        created = client.post(
+            f"/api/v1/sites/{site.key}/responses",
+            json={"score": 10},
+            headers={"Origin": ORIGIN},
+            environ_base={"REMOTE_ADDR": "10.4.4.4"},
+        )
+        assert created.status_code == 201
+        assert not receiver.received  # still held: the answer did not wait for delivery
+    finally:
+        receiver.hold.set()
+        dispatcher.stop()
+    assert len(receiver.received) >= 1
+
+
+def test_a_detractor_who_moves_up_the_scale_is_not_reported_as_one(client, runner, db, site, receiver):
+    add_webhook(runner, site, receiver.url)
+    created = client.post(f"/api/v1/sites/{site.key}/responses", json={"score": 1}, headers={"Origin": ORIGIN})
+    client.patch(
+        f"/api/v1/responses/{created.json['id']}",
+        json={"score": 9},
+        headers={"Origin": ORIGIN, "Authorization": f"Bearer {created.json['token']}"},
+    )
+    webhooks.deliver_due()
+    assert [h["Plaudit-Event"] for h, _ in receiver.received] == ["response.created"]
+    assert json.loads(receiver.received[0][1])["data"]["response"]["score"] == 9
+
+
+def test_slack_format(client, runner, site, receiver):
+    add_webhook(runner, site, receiver.url, fmt="slack")
+    answer(client, site, 4, why="Checkout broke")
+    webhooks.deliver_due()
+    texts = sorted(json.loads(body)["text"] for _, body in receiver.received)
+    assert any(
+        t.startswith("Detractor 4/10 — contact them within a week on Test blog: “Checkout broke”") for t in texts
+    )
+
+
+def test_webhook_add_refuses_bad_urls(runner, site):
+    result = runner.invoke(args=["webhook", "add", "--site", site.key, "--url", "javascript:alert(1)"])
+    assert result.exit_code != 0
