@@ -129,7 +129,9 @@ def _post(webhook: Webhook, outbox: OutboxEvent, data: dict) -> tuple[int | None
             {"id": outbox.id, "event": outbox.event, "created_at": outbox.created_at.isoformat() + "Z", "data": data},
             ensure_ascii=False,
         ).encode()
-    request = urllib.request.Request(
+    if not webhook.url.startswith(("http://", "https://")):  # never file: or other schemes
+        return None, "not an http(s) address"
+    request = urllib.request.Request(  # noqa: S310  (scheme checked just above)
         webhook.url,
         data=body,
         method="POST",
@@ -142,7 +144,7 @@ def _post(webhook: Webhook, outbox: OutboxEvent, data: dict) -> tuple[int | None
         },
     )
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as answer:  # noqa: S310  (http(s) only, checked on input)
+        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as answer:  # noqa: S310  (scheme checked above)
             return answer.status, None
     except urllib.error.HTTPError as exc:
         return exc.code, f"HTTP {exc.code}"
