@@ -12,12 +12,14 @@ from wtforms import (
     PasswordField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
     URLField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, EqualTo, Length, NumberRange, Optional, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
 
 
 class LoginForm(FlaskForm):
@@ -93,3 +95,24 @@ class EraseForm(FlaskForm):
     respondent = StringField("Respondent reference", validators=[Optional(), Length(max=128)])
     response_id = IntegerField("or response id", validators=[Optional(), NumberRange(min=1)])
     confirm = BooleanField("I understand this cannot be undone", validators=[DataRequired()])
+
+
+class FollowUpForm(FlaskForm):
+    status = SelectField("Status", choices=[SelectChoice(s, s) for s in ("new", "contacted", "resolved")])
+    notes = TextAreaField("Notes", validators=[Length(max=4000)])
+
+
+class WebhookForm(FlaskForm):
+    url = URLField("Address (http or https)", validators=[DataRequired(), *http_url[1:]])
+    format = SelectField(
+        "Format", choices=[SelectChoice("json", "JSON (signed)"), SelectChoice("slack", "Slack message")]
+    )
+    events = SelectMultipleField(
+        "Events",
+        choices=[
+            SelectChoice(e, e)
+            for e in ("response.created", "response.detractor", "testimonial.consented", "testimonial.approved")
+        ],
+        option_widget=CheckboxInput(),
+        widget=ListWidget(prefix_label=False),
+    )

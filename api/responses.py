@@ -10,11 +10,12 @@ from werkzeug.exceptions import Unauthorized
 
 from api import bp
 from api.cors import require_origin
-from api.schemas import response_create, response_update
+from api.schemas import response_create, response_update, view_schema
 from api.sites import site_or_404
 from core.images import ImageRejected
 from core.links import withdraw_token
 from core.photos import replace_photo
+from core.rollups import bump_view
 from core.survey import Recorded, complete_response, follow_up, record_response, token_matches, visitor_hash
 from extensions import db, limiter
 from models import Response, Site, utcnow
@@ -101,3 +102,16 @@ def upload_response_photo(response_id: int):
     except ImageRejected as exc:
         abort(exc.code, description=str(exc))
     return answer(response.site, response, **testimonial_state(response))
+
+
+@bp.post("/sites/<key>/views")
+@limiter.limit(lambda: current_app.config["PLAUDIT_SUBMIT_LIMIT"])
+def record_view(key: str):
+    """The widget was shown: one light, cookie-free request, for response rates. Sent as
+    text/plain so that browsers need no preflight for it."""
+    site = site_or_404(key)
+    require_origin(site, required=True)
+    data = view_schema.load(request.get_json(force=True, silent=True) or {})
+    bump_view(site.id, utcnow().date(), data.get("touchpoint"))
+    db.session.commit()
+    return "", 204

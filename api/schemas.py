@@ -66,9 +66,14 @@ class ResponseUpdate(Schema):
     email = fields.Email(allow_none=True, validate=validate.Length(max=254))
 
 
+class ViewBeacon(Schema):
+    touchpoint = fields.String(validate=[validate.Length(max=64), LABEL])
+
+
 # Schemas hold no per-request state; building one deep-copies its fields, so build them once.
 response_create = ResponseCreate()
 response_update = ResponseUpdate()
+view_schema = ViewBeacon()
 
 
 class TestimonialsQuery(Schema):

@@ -99,6 +99,11 @@
     var status = add(form, "p", { "class": "status", role: "alert" });
     var live = add(form, "p", { "class": "sr", role: "status", "aria-live": "polite" });
     var thanks = add(root, "div", { "class": "thanks", hidden: true, tabindex: "-1" });
+    // Shown: one cookie-free count for the response rate (text/plain needs no preflight).
+    fetch(base + "/api/v1/sites/" + encodeURIComponent(site) + "/views", {
+      method: "POST", mode: "cors", credentials: "omit", keepalive: true,
+      headers: { "Content-Type": "text/plain" }, body: JSON.stringify(opts.touchpoint ? { touchpoint: opts.touchpoint } : {})
+    }).catch(function () {});
 
     var state = { score: null, sent: null, id: null, token: null, busy: false, retry: 0, timer: null, done: false };
     var fields = form.elements;

@@ -211,3 +211,18 @@ def test_network_failure_keeps_the_answer_and_retries(page, live_app, host_pages
     page.unroute("**/api/v1/responses/**")
     expect(page.get_by_text("Thank you! It means a lot to us.")).to_be_visible()
     wait_for(lambda: [r.why for r in stored_responses(live_app, site)] == ["Kept while offline"], page, "retried")
+
+
+def test_a_shown_widget_counts_one_view(page, live_app, host_pages, live_site):
+    from models import DailyView
+
+    site = live_site()
+    page.goto(host_page(host_pages, live_app, site, attrs='data-touchpoint="pricing"'))
+    expect(page.get_by_role("radio", name="5 out of 10", exact=True)).to_be_visible()
+
+    def counted():
+        with live_app.app_context():
+            return db.session.execute(db.select(DailyView.touchpoint, DailyView.count).filter_by(site_id=site.id)).all()
+
+    assert wait_for(counted, page, "a view counted") == [("pricing", 1)]
+    assert page.context.cookies() == []

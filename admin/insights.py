@@ -1,0 +1,184 @@
+"""Owners' insight pages: the dashboard, the follow-up list, a respondent's history, webhooks."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from admin import bp
+from admin.auth import safe_next
+from admin.forms import FollowUpForm, WebhookForm
+from admin.owner import owned_site_or_404, owner_required
+from api.schemas import stats_query_args
+from core import charts, stats, webhooks
+from core.followups import NEXT_STEP, STATUSES, is_overdue
+from core.text import clean_text
+from core.themes import top_themes
+from extensions import db
+from models import OutboxEvent, Response, Webhook, utcnow
+
+
+def filter_args() -> dict:
+    """The page's filters, to carry over into every link (exports, themes, periods)."""
+    return {k: v for k, v in request.args.items() if k in ("from", "to", "touchpoint", "page", "attr") and v}
+
+
+def known_attributes(site) -> list[str]:
+    """Attribute names seen in the latest answers (JSON keys cannot be listed portably in SQL)."""
+    rows = db.session.execute(
+        db.select(Response.attributes).where(Response.site_id == site.id).order_by(Response.id.desc()).limit(500)
+    ).scalars()
+    return sorted({name for attributes in rows for name in (attributes or {})})
+
+
+@bp.get("/sites/<key>/dashboard")
+@owner_required
+def dashboard(key: str):
+    site = owned_site_or_404(key)
+    by, filters = stats_query_args.load({**request.args, "by": request.args.get("period", "week")})
+    segment = request.args.get("segment") or (known_attributes(site) or [None])[0]
+    total, distribution = stats.totals(site, filters)
+    views = stats.views(site, filters)
+    by_touchpoint = stats.breakdown(site, "touchpoint", filters)
+    by_segment = stats.breakdown(site, f"attr:{segment}", filters) if segment else []
+    whys = {
+        c: [
+            w
+            for (w,) in db.session.execute(
+                stats.raw_answers(site, filters, Response.why)
+                .where(Response.category == c, Response.why.is_not(None))
+                .order_by(Response.id.desc())
+                .limit(2000)
+            )
+        ]
+        for c in NEXT_STEP
+    }
+    return render_template(
+        "admin/dashboard.html",
+        site=site,
+        period=by,
+        filters=filter_args(),
+        total=total,
+        views=views,
+        timeline=charts.timeline(stats.breakdown(site, by, filters)),
+        distribution=charts.distribution(distribution),
+        touchpoints=charts.segments(by_touchpoint),
+        pages=charts.segments(stats.breakdown(site, "page", filters)[:15]),
+        segment=segment,
+        attributes=known_attributes(site),
+        segments=charts.segments(by_segment),
+        matrix=stats.matrix(site, "touchpoint", filters),
+        themes={c: top_themes(w) for c, w in whys.items()},
+    )
+
+
+@bp.get("/sites/<key>/followups")
+@owner_required
+def followups(key: str):
+    site = owned_site_or_404(key)
+    _, filters = stats_query_args.load(request.args)
+    category, status, q = request.args.get("category"), request.args.get("status", "open"), request.args.get("q", "")
+    query = stats.raw_answers(site, filters, Response).order_by(Response.created_at)
+    if category in NEXT_STEP:
+        query = query.where(Response.category == category)
+    query = (
+        query.where(Response.followup_status != "resolved")
+        if status == "open"
+        else (query.where(Response.followup_status == status) if status in STATUSES else query)
+    )
+    if q:
+        query = query.where(Response.why.ilike(f"%{q}%"))
+    answers = db.session.execute(query.limit(300)).scalars().all()
+    answers.sort(key=lambda r: (not is_overdue(r), r.created_at))
+    return render_template(
+        "admin/followups.html",
+        site=site,
+        answers=answers,
+        category=category,
+        status=status,
+        q=q,
+        next_step=NEXT_STEP,
+        is_overdue=is_overdue,
+        form=FollowUpForm(),
+        filters=filter_args(),
+    )
+
+
+@bp.post("/responses/<int:response_id>/followup")
+@owner_required
+def update_followup(response_id: int):
+    response = db.session.get(Response, response_id) or abort(404)
+    owned_site_or_404(response.site.key)  # 403 unless this owner has the site
+    form = FollowUpForm()
+    if form.validate_on_submit():
+        response.followup_status = form.status.data
+        response.owner_notes = clean_text(form.notes.data or "", multiline=True) or None
+        response.followed_up_at = utcnow()
+        db.session.commit()
+        flash("Follow-up saved.", "info")
+    return redirect(safe_next(request.form.get("next"), "admin.sites"))
+
+
+@bp.get("/sites/<key>/respondents/<path:reference>")
+@owner_required
+def respondent(key: str, reference: str):
+    site = owned_site_or_404(key)
+    answers = (
+        db.session.execute(
+            db.select(Response)
+            .where(Response.site_id == site.id, Response.respondent == reference)
+            .order_by(Response.created_at)
+        )
+        .scalars()
+        .all()
+    )
+    return render_template(
+        "admin/respondent.html", site=site, reference=reference, answers=answers, next_step=NEXT_STEP
+    )
+
+
+@bp.route("/sites/<key>/webhooks", methods=["GET", "POST"])
+@owner_required
+def site_webhooks(key: str):
+    site = owned_site_or_404(key)
+    form, secret = WebhookForm(), None
+    if form.validate_on_submit():
+        hook = Webhook(
+            site_id=site.id,
+            url=form.url.data,
+            format=form.format.data,
+            secret=webhooks.new_secret(),
+            events=form.events.data or list(Webhook.EVENTS),
+        )
+        db.session.add(hook)
+        db.session.commit()
+        secret = hook.secret
+        flash("Webhook added. Copy its signing secret now: it is shown once.", "info")
+    hooks = (
+        db.session.execute(db.select(Webhook).where(Webhook.site_id == site.id).order_by(Webhook.id)).scalars().all()
+    )
+    recent = (
+        db.session.execute(
+            db.select(OutboxEvent)
+            .join(Webhook)
+            .where(Webhook.site_id == site.id)
+            .order_by(OutboxEvent.id.desc())
+            .limit(50)
+        )
+        .scalars()
+        .all()
+    )
+    return render_template(
+        "admin/webhooks.html", site=site, form=form, hooks=hooks, recent=recent, secret=secret, user=current_user
+    )
+
+
+@bp.post("/webhooks/<int:webhook_id>/toggle")
+@owner_required
+def toggle_webhook(webhook_id: int):
+    """Pause or resume a webhook (CSRFProtect checks every back-office POST)."""
+    hook = db.session.get(Webhook, webhook_id) or abort(404)
+    site = owned_site_or_404(hook.site.key)
+    hook.active = not hook.active
+    db.session.commit()
+    return redirect(url_for("admin.site_webhooks", key=site.key))
