@@ -89,7 +89,7 @@ def distribution(counts: dict[int, int], width: int = 440, height: int = 140) ->
 
 def segments(groups: list[tuple[str, Summary]], width: int = 680, row: int = 26, label_w: int = 220) -> dict:
     """Horizontal NPS bars per segment, from the zero line, with margin-of-error whiskers."""
-    plot = width - label_w - 90
+    plot = width - label_w - 140
     zero = label_w + plot / 2
     rows = []
     for i, (label, s) in enumerate(groups):

@@ -43,6 +43,9 @@ def top_themes(answers: list[str], limit: int = 12) -> list[tuple[str, int]]:
         tokens = words(answer)
         seen = set(tokens) | {f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)}
         counts.update(seen)
-    # A phrase that comes back is more telling than its words alone: list it first at equal count.
+    # A phrase says more than its words: a word that only ever comes inside one of the listed
+    # phrases adds nothing, and phrases rank first at equal counts.
+    phrases = {theme: n for theme, n in counts.items() if " " in theme and n > 1}
+    covered = {word for phrase, n in phrases.items() for word in phrase.split() if counts[word] == n}
     ranked = sorted(counts.items(), key=lambda item: (-item[1], -item[0].count(" "), item[0]))
-    return [(theme, n) for theme, n in ranked if n > 1][:limit]
+    return [(theme, n) for theme, n in ranked if n > 1 and theme not in covered][:limit]
