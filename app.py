@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask
+from flask import Flask, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config
 from core.http_cache import build_id
@@ -25,6 +26,12 @@ def create_app(test_config: dict | type | None = None) -> Flask:
             app.config.from_mapping(test_config)
         else:
             app.config.from_object(test_config)
+
+    proxies = int(app.config.get("PLAUDIT_PROXY_COUNT") or 0)
+    if proxies:
+        # Behind N trusted proxies, the client is the address the Nth proxy from us saw: what a
+        # client writes in X-Forwarded-For itself is further left and ignored (rate-limit key).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
@@ -51,12 +58,27 @@ def create_app(test_config: dict | type | None = None) -> Flask:
     app.register_blueprint(health_bp)
     register_error_handlers(app)
     register_cli(app)
+    app.after_request(security_headers)
     app.jinja_env.globals["page_texts"] = page_texts
     app.config.setdefault("PLAUDIT_BUILD", build_id(app))
     if app.config.get("PLAUDIT_WEBHOOKS_WORKER", True):
         dispatcher = Dispatcher()
         app.before_request(lambda: dispatcher.start(app))
     return app
+
+
+def security_headers(response):
+    """On every response; the back office sets a stricter policy of its own (admin/__init__.py)."""
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    if response.mimetype == "text/html":
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'self'",
+        )
+    if request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+    return response
 
 
 def _tune_sqlite(engine: Engine) -> None:

@@ -7,13 +7,14 @@ import hmac
 import json
 import secrets
 import sys
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from core import rollups, webhooks
+from core import backup, rollups, webhooks
 from core.origins import normalise_origin
 from core.strings import LANGUAGES
 from core.text import clean_text
@@ -239,6 +240,37 @@ def rollups_rebuild(site_key: str | None) -> None:
     click.echo(f"Rollups rebuilt: {rows} rows.")
 
 
+def _database_url() -> str:
+    return current_app.config["SQLALCHEMY_DATABASE_URI"]
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(path: Path) -> None:
+    """Write a consistent copy of the database to PATH, while the app keeps running."""
+    try:
+        counts = backup.backup(_database_url(), path)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Backup written to {path}." + (f" Integrity ok; rows: {counts}" if counts else ""))
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore_command(path: Path, yes: bool) -> None:
+    """Replace the database with the backup at PATH (stop the app first)."""
+    if not yes:
+        click.confirm("This replaces every row of the current database. Go on?", abort=True)
+    db.session.remove()
+    db.engine.dispose()
+    try:
+        counts = backup.restore(_database_url(), path)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Restored from {path}." + (f" Rows: {counts}" if counts else ""))
+
+
 def register_cli(app: Flask) -> None:
-    for command in (site_cli, user_cli, token_cli, webhook_cli, rollups_cli, demo):
+    for command in (site_cli, user_cli, token_cli, webhook_cli, rollups_cli, demo, backup_command, restore_command):
         app.cli.add_command(command)

@@ -65,6 +65,9 @@ def settings(instance_path: str) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "PLAUDIT_LOGIN_LIMIT": "10/minute;50/hour",
+        # How many reverse proxies (load balancer, CDN…) stand in front and append to
+        # X-Forwarded-For. 0: trust no such header (the default, safe when exposed directly).
+        "PLAUDIT_PROXY_COUNT": int(os.environ.get("PLAUDIT_PROXY_COUNT") or 0),
         # How long the bearer token of a response may complete or change it.
         "PLAUDIT_RESPONSE_EDIT_HOURS": 24,
         "JSON_SORT_KEYS": False,
