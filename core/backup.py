@@ -81,6 +81,6 @@ def _postgres(tool: str, *args: str) -> None:
         a.replace("postgresql+psycopg://", "postgresql://").replace("postgresql+psycopg2://", "postgresql://")
         for a in args
     ]
-    result = subprocess.run([tool, *plain], capture_output=True, text=True)
+    result = subprocess.run([tool, *plain], capture_output=True, text=True)  # noqa: S603  (fixed tool, no shell)
     if result.returncode != 0:
         raise BackupError(result.stderr.strip() or f"{tool} failed")
