@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask, request
+from flask import Flask, abort, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 import config
 from core.http_cache import build_id
@@ -51,6 +52,7 @@ def create_app(test_config: dict | type | None = None) -> Flask:
 
     # The API authenticates with bearer tokens; where it accepts a session it checks CSRF itself.
     csrf.exempt(api_bp)
+    app.url_map.converters["id"] = RowId
     app.register_blueprint(api_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(wall_bp)
@@ -59,12 +61,26 @@ def create_app(test_config: dict | type | None = None) -> Flask:
     register_error_handlers(app)
     register_cli(app)
     app.after_request(security_headers)
+    app.before_request(refuse_nul)
     app.jinja_env.globals["page_texts"] = page_texts
     app.config.setdefault("PLAUDIT_BUILD", build_id(app))
     if app.config.get("PLAUDIT_WEBHOOKS_WORKER", True):
         dispatcher = Dispatcher()
         app.before_request(lambda: dispatcher.start(app))
     return app
+
+
+class RowId(IntegerConverter):
+    """A row id in a URL: 1 to 2³¹−1, so that no number reaches the database it cannot hold."""
+
+    def __init__(self, url_map):
+        super().__init__(url_map, min=1, max=2**31 - 1)
+
+
+def refuse_nul() -> None:
+    """NUL cannot be stored in PostgreSQL text: refuse it at the door, in the URL and the query."""
+    if "\x00" in request.path or any("\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)):
+        abort(400, description="The address contains a NUL character.")
 
 
 def security_headers(response):

@@ -104,7 +104,7 @@ def followups(key: str):
     )
 
 
-@bp.post("/responses/<int:response_id>/followup")
+@bp.post("/responses/<id:response_id>/followup")
 @owner_required
 def update_followup(response_id: int):
     response = db.session.get(Response, response_id) or abort(404)
@@ -173,7 +173,7 @@ def site_webhooks(key: str):
     )
 
 
-@bp.post("/webhooks/<int:webhook_id>/toggle")
+@bp.post("/webhooks/<id:webhook_id>/toggle")
 @owner_required
 def toggle_webhook(webhook_id: int):
     """Pause or resume a webhook (CSRFProtect checks every back-office POST)."""

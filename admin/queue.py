@@ -82,7 +82,7 @@ def queue():
     )
 
 
-@bp.post("/testimonials/<int:testimonial_id>/<any(approve, reject, unpublish, feature, unfeature):action>")
+@bp.post("/testimonials/<id:testimonial_id>/<any(approve, reject, unpublish, feature, unfeature):action>")
 @login_required
 def act(testimonial_id: int, action: str):
     form = ActionForm()
@@ -91,7 +91,7 @@ def act(testimonial_id: int, action: str):
     return back(form)
 
 
-@bp.post("/testimonials/<int:testimonial_id>/quote")
+@bp.post("/testimonials/<id:testimonial_id>/quote")
 @login_required
 def edit_quote(testimonial_id: int):
     form = QuoteForm()
@@ -103,7 +103,7 @@ def edit_quote(testimonial_id: int):
     return back(form)
 
 
-@bp.post("/testimonials/<int:testimonial_id>/tags")
+@bp.post("/testimonials/<id:testimonial_id>/tags")
 @login_required
 def edit_tags(testimonial_id: int):
     form = TagsForm()
@@ -113,7 +113,7 @@ def edit_tags(testimonial_id: int):
     return back(form)
 
 
-@bp.post("/testimonials/<int:testimonial_id>/photo")
+@bp.post("/testimonials/<id:testimonial_id>/photo")
 @login_required
 def upload_photo(testimonial_id: int):
     form = PhotoForm()

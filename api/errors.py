@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from flask import Flask, current_app, jsonify, request
 from marshmallow import ValidationError
-from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+from sqlalchemy.exc import DataError, OperationalError
+from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError, ServiceUnavailable
 from werkzeug.http import HTTP_STATUS_CODES
 
 from core.moderation import ModerationError
@@ -63,6 +63,12 @@ def _from_moderation_rule(exc: ModerationError):
     return error_response(exc.code, exc.message)
 
 
+def _from_bad_value(exc: DataError):
+    # A value the database cannot hold (out of range, NUL in text): the request's fault.
+    db.session.rollback()
+    return _from_http_exception(BadRequest("A value in the request cannot be stored."))
+
+
 def _from_database_outage(exc: OperationalError):
     db.session.rollback()
     return _from_http_exception(ServiceUnavailable("The database is not answering; try again."))
@@ -80,6 +86,7 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(SurveyError, _from_survey_rule)
     app.register_error_handler(ModerationError, _from_moderation_rule)
     app.register_error_handler(OperationalError, _from_database_outage)
+    app.register_error_handler(DataError, _from_bad_value)
     if not app.testing:
         # In tests an unexpected exception should fail loudly, with its traceback.
         app.register_error_handler(Exception, _from_unexpected)

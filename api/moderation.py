@@ -42,7 +42,7 @@ def moderation_queue():
     return {"testimonials": [moderation_testimonial(t) for t in rows], "next_cursor": cursor}
 
 
-@bp.post("/moderation/testimonials/<int:testimonial_id>/<any(approve, reject):action>")
+@bp.post("/moderation/testimonials/<id:testimonial_id>/<any(approve, reject):action>")
 def moderate(testimonial_id: int, action: str):
     caller = current_caller()
     testimonial = testimonial_for(caller, testimonial_id)

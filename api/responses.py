@@ -66,7 +66,7 @@ def create_response(key: str):
     return answer(site, recorded, token=recorded.token), 201
 
 
-@bp.patch("/responses/<int:response_id>")
+@bp.patch("/responses/<id:response_id>")
 @limiter.limit(lambda: current_app.config["PLAUDIT_COMPLETE_LIMIT"])
 def update_response(response_id: int):
     response = bearer_response(response_id)
@@ -88,7 +88,7 @@ def testimonial_state(response: Response) -> dict:
     return state
 
 
-@bp.post("/responses/<int:response_id>/photo")
+@bp.post("/responses/<id:response_id>/photo")
 @limiter.limit(lambda: current_app.config["PLAUDIT_COMPLETE_LIMIT"])
 def upload_response_photo(response_id: int):
     """A respondent who consented may add a photo to their testimonial."""

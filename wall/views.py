@@ -89,7 +89,7 @@ def approved_or_404(testimonial_id: int) -> Testimonial:
     return testimonial
 
 
-@bp.get("/t/<int:testimonial_id>")
+@bp.get("/t/<id:testimonial_id>")
 def share_page(testimonial_id: int):
     t = approved_or_404(testimonial_id)
     lang = t.response.lang
@@ -101,7 +101,7 @@ def share_page(testimonial_id: int):
     )
 
 
-@bp.get("/t/<int:testimonial_id>.png")
+@bp.get("/t/<id:testimonial_id>.png")
 def share_image(testimonial_id: int):
     t = approved_or_404(testimonial_id)
     return cached((t.site.public_version, t.updated_at), lambda: Response(share_card(t), mimetype="image/png"))
