@@ -1,0 +1,146 @@
+"""Two app instances (two gunicorn processes on different ports) sharing one PostgreSQL and one
+Redis behave as one service. Runs in the PostgreSQL pass with TEST_REDIS_URL (CI sets both)."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ORIGIN, TEST_DATABASE_URL
+from tests.test_faults import TEST_REDIS_URL
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.skipif(not (TEST_DATABASE_URL and TEST_REDIS_URL), reason="needs PostgreSQL and Redis")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def call(
+    url: str, method: str = "GET", body: dict | None = None, headers: dict | None = None
+) -> tuple[int, dict, dict]:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(
+        url, data=data, method=method, headers={"Content-Type": "application/json", **(headers or {})}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            raw = response.read()
+            return response.status, dict(response.headers), json.loads(raw) if raw else {}
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers), json.loads(exc.read() or b"{}")
+
+
+@pytest.fixture
+def instances(app, db, site, tmp_path):
+    env = {
+        **os.environ,
+        "DATABASE_URL": TEST_DATABASE_URL,
+        "REDIS_URL": TEST_REDIS_URL,
+        "SECRET_KEY": "shared-secret",
+        "PLAUDIT_PROXY_COUNT": "1",
+        "FLASK_PLAUDIT_SUBMIT_LIMIT": "3/minute",
+        "FLASK_RATELIMIT_KEY_PREFIX": f"scaleout-{os.getpid()}-{time.time_ns()}",
+    }
+    servers, urls = [], []
+    for _ in range(2):
+        port = free_port()
+        servers.append(
+            subprocess.Popen(
+                [
+                    str(Path(sys.executable).parent / "gunicorn"),
+                    "--workers",
+                    "2",
+                    "--bind",
+                    f"127.0.0.1:{port}",
+                    "--log-level",
+                    "warning",
+                    "app:create_app()",
+                ],
+                cwd=ROOT,
+                env=env,
+            )
+        )
+        urls.append(f"http://127.0.0.1:{port}")
+    for url in urls:
+        for _ in range(100):
+            try:
+                if call(url + "/healthz")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            pytest.fail(f"{url} did not start")
+    yield urls
+    for server in servers:
+        server.terminate()
+        server.wait(10)
+
+
+def submit(url: str, site, client_ip: str, score: int = 9):
+    return call(
+        f"{url}/api/v1/sites/{site.key}/responses",
+        "POST",
+        {"score": score},
+        {"Origin": ORIGIN, "X-Forwarded-For": client_ip},
+    )
+
+
+def test_a_rate_limit_reached_on_one_instance_holds_on_the_other(instances, site):
+    a, b = instances
+    assert [submit(a, site, "203.0.113.50")[0] for _ in range(3)] == [201, 201, 201]
+    status, _, body = submit(b, site, "203.0.113.50")
+    assert status == 429 and body["code"] == 429
+    assert submit(b, site, "203.0.113.51")[0] == 201  # another visitor is not affected
+
+
+def test_an_approval_on_one_instance_is_served_by_the_other_at_once(
+    instances, db, runner, site, make_user, make_testimonial
+):
+    a, b = instances
+    testimonial = make_testimonial(site, quote="Seen everywhere")
+    make_user("mod@example.org", "moderator", sites=[site])
+    token = json.loads(runner.invoke(args=["token", "create", "--email", "mod@example.org", "--json"]).output)["token"]
+    status, headers, body = call(f"{b}/api/v1/sites/{site.key}/testimonials")
+    assert body["testimonials"] == []
+    etag = headers["ETag"]
+    approved = call(
+        f"{a}/api/v1/moderation/testimonials/{testimonial.id}/approve", "POST", {}, {"Authorization": f"Bearer {token}"}
+    )
+    assert approved[0] == 200
+    status, _, body = call(f"{b}/api/v1/sites/{site.key}/testimonials", headers={"If-None-Match": etag})
+    assert status == 200 and [t["quote"] for t in body["testimonials"]] == ["Seen everywhere"]
+    withdrawn = call(
+        f"{b}/api/v1/moderation/testimonials/{testimonial.id}/reject", "POST", {}, {"Authorization": f"Bearer {token}"}
+    )
+    assert withdrawn[0] == 200
+    assert call(f"{a}/api/v1/sites/{site.key}/testimonials")[2]["testimonials"] == []
+
+
+def test_concurrent_writes_through_both_instances_all_land(instances, db, site):
+    from models import DailyCount, Response
+
+    a, b = instances
+    jobs = [(a if n % 2 else b, f"198.51.{n // 200}.{n % 200}", n % 11) for n in range(120)]
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        results = list(pool.map(lambda job: submit(job[0], site, job[1], job[2]), jobs))
+    assert [status for status, _, _ in results] == [201] * len(jobs)
+    ids = {body["id"] for _, _, body in results}
+    db.session.expire_all()
+    stored = set(db.session.execute(db.select(Response.id).where(Response.site_id == site.id)).scalars())
+    assert ids <= stored and len(ids) == len(jobs)
+    counted = db.session.execute(db.select(db.func.sum(DailyCount.count)).where(DailyCount.site_id == site.id)).scalar()
+    assert counted == len(jobs)  # the rollup kept up with every concurrent insert
