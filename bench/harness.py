@@ -59,6 +59,26 @@ def _wait_until_up(port: int) -> None:
 @contextlib.contextmanager
 def gunicorn(app_spec: str, env: dict, cwd: Path = ROOT, workers: int = 2):
     """Serve `app_spec` with gunicorn on a free loopback port; yield its base URL."""
+    with gunicorn_process(app_spec, env, cwd, workers) as (url, _):
+        yield url
+
+
+def worker_pids(master_pid: int) -> list[int]:
+    """The gunicorn workers: the master's children, read from /proc."""
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == master_pid:
+            pids.append(int(stat.parent.name))
+    return pids
+
+
+@contextlib.contextmanager
+def gunicorn_process(app_spec: str, env: dict, cwd: Path = ROOT, workers: int = 2):
+    """Like gunicorn(), yielding (base URL, the master's Popen)."""
     port = free_port()
     server = subprocess.Popen(
         [
@@ -76,7 +96,7 @@ def gunicorn(app_spec: str, env: dict, cwd: Path = ROOT, workers: int = 2):
     )
     try:
         _wait_until_up(port)
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", server
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -1,0 +1,92 @@
+"""Mixed traffic against gunicorn (2 workers) for a fixed time, on SQLite and on PostgreSQL.
+
+    .venv/bin/python bench/load.py [--seconds 60] [--connections 64] [--database-url URL] [--redis-url URL]
+
+Mix: widget config 40 %, submit 20 %, complete 10 %, wall data 20 %, badge 10 %; each request from
+a different visitor address (X-Forwarded-For behind PLAUDIT_PROXY_COUNT=1), so the rate limiter
+works as in production without throttling the bench. Verdict: no 5xx, no "database is locked",
+and every answer acknowledged with 201 is in the database afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from harness import ROOT, VENV_BIN, gunicorn, instance_env
+from traffic import ORIGIN, drive
+
+COUNT = """
+import json, sys
+from app import create_app
+from extensions import db
+from models import Response
+app = create_app()
+with app.app_context():
+    wanted = set(json.load(open(sys.argv[1])))
+    found = set(db.session.execute(db.select(Response.id).where(Response.id.in_(wanted))).scalars()) if wanted else set()
+    print(len(wanted), len(found))
+"""
+
+
+def seed(env: dict) -> str:
+    created = subprocess.run(
+        [str(VENV_BIN / "flask"), "--app", "app", "site", "create", "--name", "Load", "--origin", ORIGIN, "--json"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(created.stdout)["key"]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--database-url")
+    parser.add_argument("--redis-url")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        env = instance_env(tmp, args.database_url)
+        env.pop("FLASK_RATELIMIT_ENABLED")  # the limiter works, as in production
+        env["PLAUDIT_PROXY_COUNT"] = "1"
+        if args.redis_url:
+            env["REDIS_URL"] = args.redis_url
+        key = seed(env)
+        log = Path(tmp) / "gunicorn.log"
+        with gunicorn("app:create_app()", {**env, "GUNICORN_CMD_ARGS": f"--error-logfile {log}"}) as url:
+            results = drive(url, key, args.seconds, args.connections)
+        ids = Path(tmp) / "ids.json"
+        ids.write_text(json.dumps(results.created))
+        wanted, found = map(
+            int,
+            subprocess.run(
+                [str(VENV_BIN / "python"), "-c", COUNT, str(ids)],
+                cwd=ROOT,
+                env=env,
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout.split(),
+        )
+        locked_in_log = "database is locked" in log.read_text()
+    print(f"database: {args.database_url or 'SQLite (WAL)'}; {args.connections} connections for {args.seconds:.0f} s")
+    print(results.table(args.seconds))
+    verdicts = {
+        "no 5xx": results.server_errors() == 0,
+        'no "database is locked"': results.bodies_with_locked == 0 and not locked_in_log,
+        f"every 201 in the database ({found:,} of {wanted:,})": found == wanted,
+    }
+    for name, ok in verdicts.items():
+        print(f"{'PASS' if ok else 'FAIL'}  {name}")
+    return 0 if all(verdicts.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
