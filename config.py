@@ -48,6 +48,8 @@ def settings(instance_path: str) -> dict:
         # Rate limits: shared through Redis when there is one, in-process otherwise. When Redis
         # is down the limiter fails open (swallows its errors) rather than refusing visitors.
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # Said explicitly: the limiter object is shared, and would keep another app's choice.
+        "RATELIMIT_ENABLED": True,
         "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_KEY_PREFIX": "plaudit",

@@ -12,7 +12,7 @@ from api.schemas import moderation_query_args
 from core import moderation
 from core.images import ImageRejected
 from core.photos import replace_photo
-from core.queries import page_of, testimonials_query, visible_sites
+from core.queries import moderation_page, visible_sites
 from extensions import db
 from models import Site, Testimonial
 
@@ -60,14 +60,7 @@ def queue():
     )
     if "site" in args:
         sites = [s for s in site_choices if s.key == args["site"]] or abort(404)
-    query = testimonials_query(
-        sites=sites,
-        status=args.get("status"),
-        tag=args.get("tag"),
-        score=args.get("score"),
-        before_id=args.get("cursor"),
-    )
-    rows, cursor = page_of(query, args["limit"])
+    rows, cursor = moderation_page(sites, args)
     return render_template(
         "admin/queue.html",
         testimonials=rows,

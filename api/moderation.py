@@ -10,7 +10,7 @@ from api.schemas import moderation_query_args
 from api.serializers import moderation_testimonial
 from api.sites import site_or_404
 from core import moderation
-from core.queries import page_of, testimonials_query, visible_sites
+from core.queries import moderation_page, visible_sites
 from extensions import db
 from models import Testimonial
 
@@ -30,14 +30,7 @@ def moderation_queue():
         site = site_or_404(args["site"])
         caller.require_site(site)
         sites = [site]
-    query = testimonials_query(
-        sites=sites,
-        status=args.get("status"),
-        tag=args.get("tag"),
-        score=args.get("score"),
-        before_id=args.get("cursor"),
-    )
-    rows, cursor = page_of(query, args["limit"])
+    rows, cursor = moderation_page(sites, args)
     db.session.commit()  # the token's last use
     return {"testimonials": [moderation_testimonial(t) for t in rows], "next_cursor": cursor}
 

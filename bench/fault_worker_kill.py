@@ -10,19 +10,16 @@ the master starts a new worker, and the service keeps answering during and after
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import signal
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 import urllib.request
-from pathlib import Path
 
-from harness import ROOT, VENV_BIN, gunicorn_process, instance_env, worker_pids
-from load import COUNT, seed
+from harness import gunicorn_process, instance_env, worker_pids
+from load import count_stored, seed
 from traffic import drive
 
 
@@ -52,19 +49,7 @@ def main() -> int:
             after = worker_pids(master.pid)
             with urllib.request.urlopen(url + "/healthz", timeout=5) as answer:
                 healthy = answer.status == 200
-        ids = Path(tmp) / "ids.json"
-        ids.write_text(json.dumps(results.created))
-        wanted, found = map(
-            int,
-            subprocess.run(
-                [str(VENV_BIN / "python"), "-c", COUNT, str(ids)],
-                cwd=ROOT,
-                env=env,
-                check=True,
-                capture_output=True,
-                text=True,
-            ).stdout.split(),
-        )
+        wanted, found = count_stored(env, results.created, tmp)
     print(f"workers before {before}, killed {killed}, after {after}")
     print(results.table(args.seconds))
     unanswered = sum(results.errors.values())

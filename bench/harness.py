@@ -123,3 +123,17 @@ def print_table(results: dict) -> None:
     print(f"{'endpoint':<40}{'req/s':>10}{'p50':>10}{'p99':>10}{'non-2xx/3xx':>12}")
     for name, r in results.items():
         print(f"{name:<40}{r['rps']:>10.0f}{r['p50']:>10}{r['p99']:>10}{r['non_2xx']:>12}")
+
+
+def gzip_report(parts: dict[str, bytes], budget: int) -> bool:
+    """Print each part's size and gzip -9 size, the total against the budget; True when within."""
+    import gzip
+
+    total = 0
+    print(f"{'part':<16}{'bytes':>8}{'gzip':>8}")
+    for name, body in parts.items():
+        size = len(gzip.compress(body, 9))
+        total += size
+        print(f"{name:<16}{len(body):>8}{size:>8}")
+    print(f"{'total':<16}{'':>8}{total:>8}   budget {budget} ({total / budget:.0%} of it)")
+    return total <= budget

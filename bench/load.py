@@ -33,6 +33,21 @@ with app.app_context():
 """
 
 
+def count_stored(env: dict, ids: list[int], tmp: str) -> tuple[int, int]:
+    """How many of the acknowledged answer ids there were, and how many the database holds."""
+    path = Path(tmp) / "ids.json"
+    path.write_text(json.dumps(ids))
+    out = subprocess.run(
+        [str(VENV_BIN / "python"), "-c", COUNT, str(path)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    return int(out[0]), int(out[1])
+
+
 def seed(env: dict) -> str:
     created = subprocess.run(
         [str(VENV_BIN / "flask"), "--app", "app", "site", "create", "--name", "Load", "--origin", ORIGIN, "--json"],

@@ -8,12 +8,13 @@ data-limit), each as served (minified) and gzipped at level 9. Budget: 6 KB (614
 
 from __future__ import annotations
 
-import gzip
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from harness import gzip_report  # noqa: E402
 
 from app import create_app  # noqa: E402
 from extensions import db  # noqa: E402
@@ -67,14 +68,7 @@ def main() -> int:
                 "wall.css": client.get("/wall.css").data,
                 "wall data (12)": client.get(f"/api/v1/sites/{site.key}/wall?limit=12").data,
             }
-    total = 0
-    print(f"{'part':<16}{'bytes':>8}{'gzip':>8}")
-    for name, body in parts.items():
-        size = len(gzip.compress(body, 9))
-        total += size
-        print(f"{name:<16}{len(body):>8}{size:>8}")
-    print(f"{'total':<16}{'':>8}{total:>8}   budget {BUDGET} ({total / BUDGET:.0%} of it)")
-    return 0 if total <= BUDGET else 1
+    return 0 if gzip_report(parts, BUDGET) else 1
 
 
 if __name__ == "__main__":

@@ -50,3 +50,15 @@ def page_of(query: Select, limit: int) -> tuple[list, int | None]:
     more = len(rows) > limit
     rows = rows[:limit]
     return rows, (rows[-1].id if more else None)
+
+
+def moderation_page(sites: list[Site] | None, args: dict) -> tuple[list, int | None]:
+    """A page of the moderation queue for the validated arguments of ModerationQuery."""
+    query = testimonials_query(
+        sites=sites,
+        status=args.get("status"),
+        tag=args.get("tag"),
+        score=args.get("score"),
+        before_id=args.get("cursor"),
+    )
+    return page_of(query, args["limit"])

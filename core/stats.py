@@ -58,15 +58,21 @@ def _as_date(value) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
+def _per_day(query, table, site: Site, filters: Filters):
+    """Filters on a per-day table (DailyCount, DailyView): site, dates, touchpoint."""
+    query = query.where(table.site_id == site.id)
+    if filters.start:
+        query = query.where(table.day >= filters.start)
+    if filters.end:
+        query = query.where(table.day <= filters.end)
+    if filters.touchpoint is not None:
+        query = query.where(table.touchpoint == filters.touchpoint)
+    return query
+
+
 def _rollup_rows(site: Site, by: str, filters: Filters):
     key = DailyCount.touchpoint if by == "touchpoint" else DailyCount.day
-    query = db.select(key, DailyCount.score, func.sum(DailyCount.count)).where(DailyCount.site_id == site.id)
-    if filters.start:
-        query = query.where(DailyCount.day >= filters.start)
-    if filters.end:
-        query = query.where(DailyCount.day <= filters.end)
-    if filters.touchpoint is not None:
-        query = query.where(DailyCount.touchpoint == filters.touchpoint)
+    query = _per_day(db.select(key, DailyCount.score, func.sum(DailyCount.count)), DailyCount, site, filters)
     return db.session.execute(query.group_by(key, DailyCount.score))
 
 
@@ -134,13 +140,7 @@ def totals(site: Site, filters: Filters = Filters()) -> tuple[Summary, dict[int,
 
 def views(site: Site, filters: Filters = Filters()) -> int:
     """How many times the widget was shown (views are counted per day and touchpoint only)."""
-    query = db.select(func.coalesce(func.sum(DailyView.count), 0)).where(DailyView.site_id == site.id)
-    if filters.start:
-        query = query.where(DailyView.day >= filters.start)
-    if filters.end:
-        query = query.where(DailyView.day <= filters.end)
-    if filters.touchpoint is not None:
-        query = query.where(DailyView.touchpoint == filters.touchpoint)
+    query = _per_day(db.select(func.coalesce(func.sum(DailyView.count), 0)), DailyView, site, filters)
     return int(db.session.execute(query).scalar())
 
 

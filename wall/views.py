@@ -6,12 +6,13 @@ from flask import Response, abort, render_template, request, send_from_directory
 from flask_login import current_user
 
 from api.sites import site_or_404
+from api.testimonials import state_or_404
 from core.http_cache import cached
 from core.images import badge_png
 from core.nps import Summary
 from core.photos import media_dir, share_card
 from core.strings import LANGUAGES, wall_texts
-from core.wall import PublicState, load_wall, public_state
+from core.wall import load_wall
 from extensions import db
 from models import Site, Testimonial
 from wall import bp
@@ -34,10 +35,6 @@ def badge_value(summary: Summary, texts: dict) -> tuple[str, str]:
     nps = f"{summary.nps:+d}" if summary.nps else "0"
     value = texts["nps_value"].format(nps=nps, moe=round(summary.margin_of_error), total=summary.total)
     return value.removeprefix("NPS "), value
-
-
-def state_or_404(key: str) -> PublicState:
-    return public_state(key) or abort(404, description="No site has this key.")
 
 
 @bp.get("/wall/<key>")
