@@ -52,6 +52,10 @@ def create_app(test_config: dict | type | None = None) -> Flask:
 
     # The API authenticates with bearer tokens; where it accepts a session it checks CSRF itself.
     csrf.exempt(api_bp)
+    # Public reads are cached and cheap, and served by a CDN at scale; the limiter's per-request
+    # bookkeeping would cost them more than it protects. Writes and logins keep their limits.
+    limiter.exempt(wall_bp)
+    limiter.exempt(health_bp)
     app.url_map.converters["id"] = RowId
     app.register_blueprint(api_bp)
     app.register_blueprint(admin_bp)

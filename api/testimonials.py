@@ -16,6 +16,7 @@ from core.http_cache import cached
 from core.queries import page_of, testimonials_query
 from core.strings import LANGUAGES, wall_texts
 from core.wall import PublicState, load_wall, public_state
+from extensions import limiter
 from widget.snippets import public_url
 
 
@@ -24,6 +25,7 @@ def state_or_404(key: str) -> PublicState:
 
 
 @bp.get("/sites/<key>/testimonials")
+@limiter.exempt
 def site_testimonials(key: str):
     state = state_or_404(key)
     args = testimonials_query_args.load(request.args)
@@ -42,6 +44,7 @@ def site_testimonials(key: str):
 
 
 @bp.get("/sites/<key>/wall")
+@limiter.exempt
 def site_wall(key: str):
     """Everything wall.js needs in one response: testimonials, honest numbers, texts, theme."""
     state = state_or_404(key)
@@ -65,6 +68,7 @@ def site_wall(key: str):
 
 
 @bp.get("/sites/<key>/nps")
+@limiter.exempt
 def site_nps(key: str):
     state = state_or_404(key)
     return cached(state.etag_parts, state.summary.public)

@@ -75,7 +75,8 @@ _STATE = db.select(
 
 
 def public_state(key: str) -> PublicState | None:
-    row = db.session.execute(_STATE, {"key": key}).first()
+    # Core, on the session's connection: a plain row, without the ORM's per-statement work.
+    row = db.session.connection().execute(_STATE, {"key": key}).first()
     if row is None:
         return None
     site_id, version, min_sample, p, a, d = row
