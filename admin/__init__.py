@@ -19,4 +19,4 @@ def lock_down(response):
     return response
 
 
-from admin import auth, insights, owner, queue  # noqa: E402,F401
+from admin import auth, insights, owner, queue, users  # noqa: E402,F401

@@ -116,3 +116,9 @@ class WebhookForm(FlaskForm):
         option_widget=CheckboxInput(),
         widget=ListWidget(prefix_label=False),
     )
+
+
+class NewUserForm(FlaskForm):
+    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
+    role = SelectField("Role", choices=[SelectChoice("moderator", "moderator"), SelectChoice("owner", "owner")])
+    site = SelectField("Site", choices=[])

@@ -129,7 +129,7 @@ def test_a_moderator_cannot_reach_another_site(client, db, moderator, make_site,
 def test_owner_pages_are_for_owners(client, make_user, site):
     make_user("mod@example.org", "moderator", sites=[site])
     login(client, "mod@example.org")
-    for path in ("/admin/audit", "/admin/sites", f"/admin/sites/{site.key}/settings", "/admin/erase"):
+    for path in ("/admin/audit", "/admin/sites", f"/admin/sites/{site.key}/settings", "/admin/erase", "/admin/users"):
         assert client.get(path).status_code == 403
 
 
@@ -147,3 +147,45 @@ def test_embeds_set_no_cookies(client, site):
         f"/api/v1/sites/{site.key}/responses", json={"score": 9}, headers={"Origin": "https://blog.example"}
     )
     assert "Set-Cookie" not in created.headers
+
+
+def test_owner_adds_a_moderator_and_takes_the_site_away(client, app, db, make_user, site, make_site):
+    from models import User
+
+    make_user("owner@example.org", "owner", sites=[site])
+    login(client, "owner@example.org")
+    page = client.get("/admin/users").get_data(as_text=True)
+    added = client.post(
+        "/admin/users",
+        data={"csrf_token": csrf_from(page), "email": "New@Example.org", "role": "moderator", "site": site.key},
+        follow_redirects=True,
+    )
+    text = added.get_data(as_text=True)
+    password = text.split("Password (shown once): ")[1].split("<")[0].strip()
+    newcomer = app.test_client()
+    assert login(newcomer, "new@example.org", password).status_code == 302
+    assert newcomer.get("/admin/").status_code == 200
+    other = make_site(name="Not mine")
+    refused = client.post(
+        "/admin/users",
+        data={"csrf_token": csrf_from(page), "email": "x@example.org", "role": "moderator", "site": other.key},
+    )
+    assert refused.status_code == 200  # not one of the choices: the form refuses it
+    user = db.session.execute(db.select(User).filter_by(email="new@example.org")).scalar_one()
+    removed = client.post(f"/admin/users/{user.id}/sites/{site.key}/remove", data={"csrf_token": csrf_from(page)})
+    assert removed.status_code == 302
+    assert newcomer.get(f"/admin/?site={site.key}").status_code == 404  # at once
+
+
+def test_owner_revokes_a_token(client, runner, db, make_user, site):
+    import json
+
+    make_user("owner@example.org", "owner", sites=[site])
+    make_user("mod@example.org", "moderator", sites=[site])
+    token = json.loads(runner.invoke(args=["token", "create", "--email", "mod@example.org", "--json"]).output)
+    headers = {"Authorization": f"Bearer {token['token']}"}
+    assert client.get("/api/v1/moderation/testimonials", headers=headers).status_code == 200
+    login(client, "owner@example.org")
+    page = client.get("/admin/users").get_data(as_text=True)
+    assert client.post(f"/admin/tokens/{token['id']}/revoke", data={"csrf_token": csrf_from(page)}).status_code == 302
+    assert client.get("/api/v1/moderation/testimonials", headers=headers).status_code == 401
