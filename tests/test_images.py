@@ -157,3 +157,38 @@ def test_photo_is_served_as_an_image_only_once_approved(client, app, db, consent
     assert served.status_code == 200 and served.mimetype == "image/jpeg"
     assert served.headers["X-Content-Type-Options"] == "nosniff"
     assert client.get("/media/../secret_key").status_code == 404
+
+
+def test_the_respondent_adds_a_photo_from_their_private_page(client, db, site):
+    from tests.conftest import csrf_from
+
+    created = client.post(f"/api/v1/sites/{site.key}/responses", json={"score": 10}, headers={"Origin": ORIGIN})
+    headers = {"Origin": ORIGIN, "Authorization": f"Bearer {created.json['token']}"}
+    done = client.patch(
+        f"/api/v1/responses/{created.json['id']}", json={"why": "Nice", "consent": True}, headers=headers
+    )
+    path = done.json["withdraw_url"].removeprefix("http://plaudit.test")
+    page = client.get(path).get_data(as_text=True)
+    assert "Add a photo (optional)" in page
+    refused = client.post(
+        path + "/photo",
+        data={"csrf_token": csrf_from(page), "photo": (io.BytesIO(b"%PDF-1.4"), "a.jpg")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert "could not be used" in refused.get_data(as_text=True)
+    assert db.session.execute(db.select(Testimonial.photo)).scalar() is None
+    saved = client.post(
+        path + "/photo",
+        data={"csrf_token": csrf_from(page), "photo": (io.BytesIO(jpeg_bytes(exif=gps_exif())), "me.jpg")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert "Your photo is saved" in saved.get_data(as_text=True)
+    assert db.session.execute(db.select(Testimonial.photo)).scalar() is not None
+    assert (
+        client.post(
+            path + "/photo", data={"photo": (io.BytesIO(jpeg_bytes()), "me.jpg")}, content_type="multipart/form-data"
+        ).status_code
+        == 400
+    )  # no CSRF token

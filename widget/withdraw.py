@@ -1,12 +1,15 @@
-"""The respondent's private link to withdraw a testimonial, from the widget's thank-you."""
+"""The respondent's private page for a testimonial, from the widget's thank-you: add a photo, or
+withdraw it. The signed link is the respondent's only key; it never expires."""
 
 from __future__ import annotations
 
-from flask import abort, current_app, render_template, request
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 
 from core import moderation
+from core.images import ImageRejected
 from core.links import read_withdraw_token
-from core.photos import delete_cards
+from core.photos import delete_cards, replace_photo
+from core.strings import page_texts
 from extensions import db
 from models import Testimonial
 from widget import bp
@@ -20,10 +23,24 @@ def testimonial_from_token(token: str) -> Testimonial:
 
 @bp.route("/withdraw/<token>", methods=["GET", "POST"])
 def withdraw(token: str):
-    """GET asks to confirm (so a link preview cannot withdraw anything); POST withdraws."""
+    """GET shows the page (so a link preview cannot withdraw anything); POST withdraws."""
     testimonial = testimonial_from_token(token)
     if request.method == "POST":
         moderation.withdraw(testimonial, "respondent")
         db.session.commit()
         delete_cards(testimonial.id)
-    return render_template("withdraw.html", testimonial=testimonial, lang=testimonial.response.lang)
+    return render_template("withdraw.html", testimonial=testimonial, lang=testimonial.response.lang, token=token)
+
+
+@bp.post("/withdraw/<token>/photo")
+def respondent_photo(token: str):
+    testimonial = testimonial_from_token(token)
+    texts = page_texts(testimonial.response.lang, testimonial.site.name)
+    if testimonial.status == "withdrawn":
+        abort(409, description="This testimonial was withdrawn.")
+    try:
+        replace_photo(testimonial, request.files.get("photo"), "respondent")
+        flash(texts["photo_done"], "info")
+    except ImageRejected:
+        flash(texts["photo_refused"], "error")
+    return redirect(url_for("widget.withdraw", token=token))

@@ -178,8 +178,11 @@
       add(thanks, "p", {}, t["thanks_" + cat]);
       var cta = config.cta && config.cta[cat];
       if (cta) link(cta.url, cta.label);
-      // The private link to take consented words back, kept by the respondent.
-      if (withdrawUrl) link(withdrawUrl, t.withdraw);
+      // The respondent's private page: add a photo, or take the consented words back.
+      if (withdrawUrl) {
+        link(withdrawUrl + "#photo", t.add_photo);
+        link(withdrawUrl, t.withdraw);
+      }
       form.hidden = true;
       thanks.hidden = false;
       thanks.focus();

@@ -75,6 +75,7 @@ def test_promoter_by_mouse_consents_and_is_pending(page, live_app, host_pages, l
     page.get_by_label("Name shown with your words").fill("Camille D.")
     page.get_by_role("button", name="Send").click()
     expect(page.get_by_text("Thank you! It means a lot to us.")).to_be_visible()
+    expect(page.get_by_role("link", name="Add a photo to your testimonial")).to_be_visible()
     withdraw = page.get_by_role("link", name="Changed your mind? Withdraw your testimonial")
     assert "/withdraw/" in withdraw.get_attribute("href")
 
