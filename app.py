@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 import config
+from core import generation
 from core.http_cache import build_id
 from core.strings import page_texts
 from core.webhooks import Dispatcher
@@ -38,6 +39,7 @@ def create_app(test_config: dict | type | None = None) -> Flask:
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
     limiter.init_app(app)
     login_manager.init_app(app)
+    generation.init_app(app)
     csrf.init_app(app)
     with app.app_context():
         _tune_sqlite(db.engine)

@@ -3,10 +3,13 @@ numbers around them."""
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from sqlalchemy import func
 
+from core.generation import current as current_generation
 from core.nps import Summary, summarise
 from core.queries import testimonials_query
 from core.survey import site_summary
@@ -74,13 +77,43 @@ _STATE = db.select(
 ).where(Site.key == db.bindparam("key"))
 
 
+class _StateCache:
+    """What this process last read of each site's public state, and at which generation."""
+
+    def __init__(self, size: int = 1024):
+        self.size, self.entries, self.lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, key: str, generation: int) -> PublicState | None:
+        with self.lock:
+            entry = self.entries.get(key)
+            return entry[1] if entry is not None and entry[0] == generation else None
+
+    def put(self, key: str, generation: int, state: PublicState) -> None:
+        with self.lock:
+            self.entries[key] = (generation, state)
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+
+
+_states = _StateCache()
+
+
 def public_state(key: str) -> PublicState | None:
+    """The site's public state; from this process's memory while nothing was written anywhere
+    since (core.generation), from the database otherwise."""
+    seen = current_generation()  # read before the database: a write in between only costs a re-read
+    if seen is not None and (state := _states.get(key, seen)) is not None:
+        return state
     # Core, on the session's connection: a plain row, without the ORM's per-statement work.
     row = db.session.connection().execute(_STATE, {"key": key}).first()
     if row is None:
         return None
     site_id, version, min_sample, p, a, d = row
-    return PublicState(site_id, version, summarise({"promoter": p, "passive": a, "detractor": d}, min_sample))
+    state = PublicState(site_id, version, summarise({"promoter": p, "passive": a, "detractor": d}, min_sample))
+    if seen is not None:
+        _states.put(key, seen, state)
+    return state
 
 
 def load_wall(site: Site, *, limit: int, tag: str | None = None, summary: Summary | None = None) -> Wall:

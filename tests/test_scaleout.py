@@ -1,5 +1,6 @@
 """Two app instances (two gunicorn processes on different ports) sharing one PostgreSQL and one
-Redis behave as one service. Runs in the PostgreSQL pass with TEST_REDIS_URL (CI sets both)."""
+Redis behave as one service (in the PostgreSQL pass with TEST_REDIS_URL; CI sets both); and the
+workers of one instance on SQLite see each other's writes at once."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from tests.conftest import ORIGIN, TEST_DATABASE_URL
 from tests.test_faults import TEST_REDIS_URL
 
 ROOT = Path(__file__).resolve().parent.parent
-pytestmark = pytest.mark.skipif(not (TEST_DATABASE_URL and TEST_REDIS_URL), reason="needs PostgreSQL and Redis")
+shared = pytest.mark.skipif(not (TEST_DATABASE_URL and TEST_REDIS_URL), reason="needs PostgreSQL and Redis")
 
 
 def free_port() -> int:
@@ -99,6 +100,7 @@ def submit(url: str, site, client_ip: str, score: int = 9):
     )
 
 
+@shared
 def test_a_rate_limit_reached_on_one_instance_holds_on_the_other(instances, site):
     a, b = instances
     assert [submit(a, site, "203.0.113.50")[0] for _ in range(3)] == [201, 201, 201]
@@ -107,6 +109,7 @@ def test_a_rate_limit_reached_on_one_instance_holds_on_the_other(instances, site
     assert submit(b, site, "203.0.113.51")[0] == 201  # another visitor is not affected
 
 
+@shared
 def test_an_approval_on_one_instance_is_served_by_the_other_at_once(
     instances, db, runner, site, make_user, make_testimonial
 ):
@@ -130,6 +133,7 @@ def test_an_approval_on_one_instance_is_served_by_the_other_at_once(
     assert call(f"{a}/api/v1/sites/{site.key}/testimonials")[2]["testimonials"] == []
 
 
+@shared
 def test_concurrent_writes_through_both_instances_all_land(instances, db, site):
     from models import DailyCount, Response
 
@@ -144,3 +148,62 @@ def test_concurrent_writes_through_both_instances_all_land(instances, db, site):
     assert ids <= stored and len(ids) == len(jobs)
     counted = db.session.execute(db.select(db.func.sum(DailyCount.count)).where(DailyCount.site_id == site.id)).scalar()
     assert counted == len(jobs)  # the rollup kept up with every concurrent insert
+
+
+def test_every_worker_sees_a_write_at_once_on_sqlite(tmp_path):
+    """Each worker keeps the sites' public state in memory until a write anywhere moves the
+    generation (core/generation.py); on SQLite that signal is a file all workers see."""
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/app.sqlite3", "SECRET_KEY": "s"}
+    env.pop("REDIS_URL", None)
+    flask = [str(Path(sys.executable).parent / "flask"), "--app", "app"]
+    subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
+    key = json.loads(
+        subprocess.run(
+            [*flask, "site", "create", "--name", "S", "--origin", ORIGIN, "--json"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    )["key"]
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "app:create_app()",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                call(url + "/healthz")
+                break
+            except OSError:
+                time.sleep(0.1)
+        with ThreadPoolExecutor(max_workers=8) as pool:  # both workers now hold the state in memory
+            assert {r[2]["total"] for r in pool.map(lambda _: call(f"{url}/api/v1/sites/{key}/nps"), range(40))} == {0}
+            for n in range(3):
+                assert (
+                    call(
+                        f"{url}/api/v1/sites/{key}/responses",
+                        "POST",
+                        {"score": 10},
+                        {"Origin": ORIGIN, "User-Agent": f"visitor {n}"},
+                    )[0]
+                    == 201
+                )
+                totals = {r[2]["total"] for r in pool.map(lambda _: call(f"{url}/api/v1/sites/{key}/nps"), range(40))}
+                assert totals == {n + 1}
+    finally:
+        server.terminate()
+        server.wait(10)
