@@ -19,6 +19,7 @@ from core.strings import DEFAULTS, LANGUAGES
 from core.text import clean_text
 from extensions import db
 from models import AuditEvent, Site
+from widget.snippets import embed_snippets
 
 
 def owner_required(view):
@@ -112,7 +113,7 @@ def settings(key: str):
             flash(exc.message, "error")
     elif request.method == "GET":
         fill_settings_form(form, site)
-    return render_template("admin/settings.html", form=form, site=site)
+    return render_template("admin/settings.html", form=form, site=site, snippets=embed_snippets(site.key))
 
 
 @bp.get("/audit")

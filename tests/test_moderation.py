@@ -246,6 +246,7 @@ def test_owner_settings_validate_and_version_consent(client, db, make_user, site
     make_user("owner@example.org", "owner", sites=[site])
     login(client, "owner@example.org")
     page = client.get(f"/admin/sites/{site.key}/settings").get_data(as_text=True)
+    assert f"&lt;script async src=&#34;http://plaudit.test/widget.js&#34; data-site=&#34;{site.key}&#34;&gt;" in page
     form = {
         "csrf_token": csrf_from(page),
         "name": "New <b>name</b>",
