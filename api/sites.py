@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 from flask import abort, g, request
-from sqlalchemy import bindparam
 
 from api import bp
 from api.cors import require_origin
+from core.sites import site_by_key
 from core.strings import LANGUAGES, texts_for
-from extensions import db
 from models import Site
-
-# Built once: every widget call looks a site up by key (see core/survey.py on why).
-_SITE_BY_KEY = db.select(Site).where(Site.key == bindparam("key"))
 
 
 def site_or_404(key: str) -> Site:
-    site = db.session.execute(_SITE_BY_KEY, {"key": key}).scalar()
+    """The site, read-only (possibly from this process's memory: core/sites.py)."""
+    site = site_by_key(key)
     g.cors_site = site  # the CORS hook needs the same site; spare it a second query
     return site or abort(404, description="No site has this key.")
 

@@ -1,5 +1,7 @@
-"""A number that changes after every committed write, cheap to read from every process, so that
-each process may keep what it read from the database until something was written.
+"""Numbers that change after committed writes, cheap to read from every process, so that each
+process may keep what it read from the database until something was written. Two channels:
+"writes" moves after every commit; "settings" only after commits that changed a site or a
+webhook (what the widget's hot path reads), so answers pouring in do not empty that cache.
 
 Where it lives decides who sees it: a file's modification time on one machine (SQLite: every
 worker is on that machine), a Redis counter across machines (`REDIS_URL`). With PostgreSQL and
@@ -18,41 +20,45 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 log = logging.getLogger("plaudit.generation")
-KEY = "plaudit:generation"
+KEY = "plaudit:generation:"
+CHANNELS = ("writes", "settings")
 
 
 class Generation:
     def __init__(self, app: Flask):
         self.redis = None
-        self.path: Path | None = None
+        self.paths: dict[str, Path] = {}
+        enabled = app.config.get("PLAUDIT_STATE_CACHE", True)
         redis_url = app.config.get("REDIS_URL")
-        if redis_url and app.config.get("PLAUDIT_STATE_CACHE", True):
+        if redis_url and enabled:
             import redis
 
             self.redis = redis.Redis.from_url(redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
-        elif app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///") and app.config.get(
-            "PLAUDIT_STATE_CACHE", True
-        ):
-            self.path = Path(app.instance_path) / "generation"
-            self.path.touch(exist_ok=True)
+        elif app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///") and enabled:
+            for channel in CHANNELS:
+                self.paths[channel] = Path(app.instance_path) / f"generation-{channel}"
+                if not self.paths[channel].exists():  # touching an existing one would move it
+                    self.paths[channel].touch()
 
-    def current(self) -> int | None:
+    def current(self, channel: str = "writes") -> int | None:
         """None when unknown: read the database."""
         try:
             if self.redis is not None:
-                return int(self.redis.get(KEY) or 0)
-            if self.path is not None:
-                return os.stat(self.path).st_mtime_ns
+                return int(self.redis.get(KEY + channel) or 0)
+            if self.paths:
+                return os.stat(self.paths[channel]).st_mtime_ns
         except Exception:  # noqa: BLE001  (Redis away, file gone: fall back to the database)
             log.warning("generation unavailable; reading the database", exc_info=True)
         return None
 
-    def bump(self) -> None:
+    def bump(self, channels: tuple[str, ...]) -> None:
         try:
-            if self.redis is not None:
-                self.redis.incr(KEY)
-            elif self.path is not None:
-                os.utime(self.path, ns=(_now_ns(), _now_ns()))
+            for channel in channels:
+                if self.redis is not None:
+                    self.redis.incr(KEY + channel)
+                elif self.paths:
+                    now = _now_ns()
+                    os.utime(self.paths[channel], ns=(now, now))
         except Exception:  # noqa: BLE001
             log.warning("could not announce a write; other processes may serve old data briefly", exc_info=True)
 
@@ -73,13 +79,27 @@ def init_app(app: Flask) -> None:
     app.extensions["plaudit_generation"] = Generation(app)
 
 
-def current() -> int | None:
+def current(channel: str = "writes") -> int | None:
     generation = current_app.extensions.get("plaudit_generation")
-    return generation.current() if generation else None
+    return generation.current(channel) if generation else None
+
+
+@event.listens_for(Session, "before_flush")
+def _note_settings(session: Session, _context, _instances) -> None:
+    from models import Site, Webhook
+
+    if any(isinstance(o, (Site, Webhook)) for o in (*session.new, *session.dirty, *session.deleted)):
+        session.info["settings_changed"] = True
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_settings(session: Session) -> None:
+    session.info.pop("settings_changed", None)
 
 
 @event.listens_for(Session, "after_commit")
 def _announce(session: Session) -> None:
     # After the commit, never before: a reader that sees the new number also sees the new rows.
+    channels = ("writes", "settings") if session.info.pop("settings_changed", False) else ("writes",)
     if has_app_context() and (generation := current_app.extensions.get("plaudit_generation")):
-        generation.bump()
+        generation.bump(channels)

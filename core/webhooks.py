@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 
 from flask import Flask, current_app
 
+from core.sites import active_webhooks
 from extensions import db
 from models import DeliveryAttempt, OutboxEvent, Response, Site, Testimonial, Webhook, utcnow
 
@@ -28,9 +29,6 @@ log = logging.getLogger("plaudit.webhooks")
 
 MAX_ATTEMPTS = 8
 TIMEOUT_SECONDS = 10
-_ACTIVE_FOR_SITE = db.select(Webhook.id, Webhook.events).where(
-    Webhook.site_id == db.bindparam("site_id"), Webhook.active.is_(True)
-)
 
 
 def new_secret() -> str:
@@ -45,8 +43,8 @@ def backoff(attempts: int) -> timedelta:
 def enqueue(site_id: int, event: str, payload: dict, response_id: int | None = None, delay: int = 0) -> None:
     """Add the event for every webhook of the site that wants it. The caller commits."""
     due = utcnow() + timedelta(seconds=delay)
-    for webhook_id, events in db.session.execute(_ACTIVE_FOR_SITE, {"site_id": site_id}):
-        if event in (events or []):
+    for webhook_id, events in active_webhooks(site_id):
+        if event in events:
             db.session.add(
                 OutboxEvent(
                     webhook_id=webhook_id, event=event, payload=payload, response_id=response_id, next_attempt_at=due

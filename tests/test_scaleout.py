@@ -207,3 +207,54 @@ def test_every_worker_sees_a_write_at_once_on_sqlite(tmp_path):
     finally:
         server.terminate()
         server.wait(10)
+
+
+def test_every_worker_sees_a_settings_change_at_once_on_sqlite(tmp_path):
+    """Sites' settings stay in each worker's memory until a change to a site moves the
+    "settings" generation: a newly allowed origin works at once in every worker."""
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/app.sqlite3", "SECRET_KEY": "s", "PORT": "5000"}
+    env.pop("REDIS_URL", None)
+    env.pop("PLAUDIT_PUBLIC_URL", None)
+    flask = [str(Path(sys.executable).parent / "flask"), "--app", "app"]
+    subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
+    demo = subprocess.run([*flask, "demo"], cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout
+    key = demo.split("Demo site key:")[1].split()[0]
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "app:create_app()",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    url, newcomer = f"http://127.0.0.1:{port}", "http://localhost:5055"
+    try:
+        for _ in range(100):
+            try:
+                call(url + "/healthz")
+                break
+            except OSError:
+                time.sleep(0.1)
+
+        def config_statuses():
+            with ThreadPoolExecutor(max_workers=8) as pool:
+                return {
+                    r[0]
+                    for r in pool.map(
+                        lambda _: call(f"{url}/api/v1/sites/{key}/config", headers={"Origin": newcomer}), range(40)
+                    )
+                }
+
+        assert config_statuses() == {403}  # both workers now hold the site in memory
+        subprocess.run([*flask, "demo"], cwd=ROOT, env={**env, "PORT": "5055"}, check=True, capture_output=True)
+        assert config_statuses() == {200}
+    finally:
+        server.terminate()
+        server.wait(10)
