@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
+from collections import OrderedDict
 from pathlib import Path
 
 from flask import Flask, current_app, has_app_context
@@ -73,6 +75,25 @@ def _now_ns() -> int:
 
     _last = max(time.time_ns(), _last + 1)
     return _last
+
+
+class Memo:
+    """What this process read, by key, valid for as long as the generation it was read at."""
+
+    def __init__(self, size: int = 1024):
+        self.size, self.entries, self.lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, key, generation: int):
+        with self.lock:
+            entry = self.entries.get(key)
+            return entry[1] if entry is not None and entry[0] == generation else None
+
+    def put(self, key, generation: int, value) -> None:
+        with self.lock:
+            self.entries[key] = (generation, value)
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
 
 
 def init_app(app: Flask) -> None:

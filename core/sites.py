@@ -6,9 +6,7 @@ site loads its own copy (admin.owner.owned_site_or_404)."""
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-
+from core.generation import Memo
 from core.generation import current as current_generation
 from extensions import db
 from models import Site, Webhook
@@ -19,24 +17,7 @@ _ACTIVE_WEBHOOKS = db.select(Webhook.id, Webhook.events).where(
 )
 
 
-class _Memo:
-    def __init__(self, size: int = 1024):
-        self.size, self.entries, self.lock = size, OrderedDict(), threading.Lock()
-
-    def get(self, key, generation: int):
-        with self.lock:
-            entry = self.entries.get(key)
-            return entry[1] if entry is not None and entry[0] == generation else None
-
-    def put(self, key, generation: int, value) -> None:
-        with self.lock:
-            self.entries[key] = (generation, value)
-            self.entries.move_to_end(key)
-            while len(self.entries) > self.size:
-                self.entries.popitem(last=False)
-
-
-_sites, _webhooks = _Memo(), _Memo()
+_sites, _webhooks = Memo(), Memo()
 
 
 def site_by_key(key: str) -> Site | None:

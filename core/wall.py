@@ -3,12 +3,11 @@ numbers around them."""
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 
 from sqlalchemy import func
 
+from core.generation import Memo
 from core.generation import current as current_generation
 from core.nps import Summary, summarise
 from core.queries import testimonials_query
@@ -77,26 +76,7 @@ _STATE = db.select(
 ).where(Site.key == db.bindparam("key"))
 
 
-class _StateCache:
-    """What this process last read of each site's public state, and at which generation."""
-
-    def __init__(self, size: int = 1024):
-        self.size, self.entries, self.lock = size, OrderedDict(), threading.Lock()
-
-    def get(self, key: str, generation: int) -> PublicState | None:
-        with self.lock:
-            entry = self.entries.get(key)
-            return entry[1] if entry is not None and entry[0] == generation else None
-
-    def put(self, key: str, generation: int, state: PublicState) -> None:
-        with self.lock:
-            self.entries[key] = (generation, state)
-            self.entries.move_to_end(key)
-            while len(self.entries) > self.size:
-                self.entries.popitem(last=False)
-
-
-_states = _StateCache()
+_states = Memo()
 
 
 def public_state(key: str) -> PublicState | None:
