@@ -36,7 +36,8 @@ def known_attributes(site) -> list[str]:
 def dashboard(key: str):
     site = owned_site_or_404(key)
     by, filters = stats_query_args.load({**request.args, "by": request.args.get("period", "week")})
-    segment = request.args.get("segment") or (known_attributes(site) or [None])[0]
+    attributes = known_attributes(site)
+    segment = request.args.get("segment") or (attributes or [None])[0]
     total, distribution = stats.totals(site, filters)
     views = stats.views(site, filters)
     by_touchpoint = stats.breakdown(site, "touchpoint", filters)
@@ -65,7 +66,7 @@ def dashboard(key: str):
         touchpoints=charts.segments(by_touchpoint),
         pages=charts.segments(stats.breakdown(site, "page", filters)[:15]),
         segment=segment,
-        attributes=known_attributes(site),
+        attributes=attributes,
         segments=charts.segments(by_segment),
         matrix=stats.matrix(site, "touchpoint", filters),
         themes={c: top_themes(w) for c, w in whys.items()},

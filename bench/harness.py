@@ -137,3 +137,27 @@ def gzip_report(parts: dict[str, bytes], budget: int) -> bool:
         print(f"{name:<16}{len(body):>8}{size:>8}")
     print(f"{'total':<16}{'':>8}{total:>8}   budget {budget} ({total / budget:.0%} of it)")
     return total <= budget
+
+
+@contextlib.contextmanager
+def site_in_memory(seed=None):
+    """An app on a throwaway SQLite file with one site ("My blog"); `seed(site)` may add rows.
+    Yields a test client and the site's key, inside the app's context."""
+    import tempfile
+
+    sys.path.insert(0, str(ROOT))
+    from app import create_app
+    from extensions import db
+    from models import Site
+
+    with tempfile.TemporaryDirectory() as tmp:
+        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.sqlite3", "TESTING": True})
+        with app.app_context():
+            db.create_all()
+            site = Site(name="My blog", origins=["https://blog.example"])
+            db.session.add(site)
+            db.session.flush()
+            if seed:
+                seed(site)
+            db.session.commit()
+            yield app.test_client(), site.key

@@ -9,16 +9,8 @@ data-limit), each as served (minified) and gzipped at level 9. Budget: 6 KB (614
 from __future__ import annotations
 
 import sys
-import tempfile
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from harness import gzip_report  # noqa: E402
-
-from app import create_app  # noqa: E402
-from extensions import db  # noqa: E402
-from models import Response, Site, Testimonial, utcnow  # noqa: E402
+from harness import gzip_report, site_in_memory
 
 BUDGET = 6 * 1024
 QUOTES = [
@@ -29,45 +21,43 @@ QUOTES = [
 ]
 
 
+def seed(site) -> None:
+    from extensions import db
+    from models import Response, Testimonial, utcnow
+
+    for n in range(12):
+        response = Response(
+            site_id=site.id,
+            score=9 + n % 2,
+            category="promoter",
+            why=QUOTES[n % 4],
+            lang="en",
+            visitor_hash=str(n),
+            token_hash="t",
+        )
+        db.session.add(
+            Testimonial(
+                site_id=site.id,
+                response=response,
+                quote=QUOTES[n % 4],
+                display_name=f"Camille D{n}.",
+                role="Product manager, Acme",
+                status="approved",
+                approved_at=utcnow(),
+                consent_text="x",
+                consent_version=1,
+                consented_at=utcnow(),
+            )
+        )
+
+
 def main() -> int:
-    with tempfile.TemporaryDirectory() as tmp:
-        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.sqlite3", "TESTING": True})
-        with app.app_context():
-            db.create_all()
-            site = Site(name="My blog", origins=["https://blog.example"])
-            db.session.add(site)
-            db.session.flush()
-            for n in range(12):
-                response = Response(
-                    site_id=site.id,
-                    score=9 + n % 2,
-                    category="promoter",
-                    why=QUOTES[n % 4],
-                    lang="en",
-                    visitor_hash=str(n),
-                    token_hash="t",
-                )
-                db.session.add(
-                    Testimonial(
-                        site_id=site.id,
-                        response=response,
-                        quote=QUOTES[n % 4],
-                        display_name=f"Camille D{n}.",
-                        role="Product manager, Acme",
-                        status="approved",
-                        approved_at=utcnow(),
-                        consent_text="x",
-                        consent_version=1,
-                        consented_at=utcnow(),
-                    )
-                )
-            db.session.commit()
-            client = app.test_client()
-            parts = {
-                "wall.js": client.get("/wall.js").data,
-                "wall.css": client.get("/wall.css").data,
-                "wall data (12)": client.get(f"/api/v1/sites/{site.key}/wall?limit=12").data,
-            }
+    with site_in_memory(seed) as (client, key):
+        parts = {
+            "wall.js": client.get("/wall.js").data,
+            "wall.css": client.get("/wall.css").data,
+            "wall data (12)": client.get(f"/api/v1/sites/{key}/wall?limit=12").data,
+        }
     return 0 if gzip_report(parts, BUDGET) else 1
 
 

@@ -10,34 +10,19 @@ server or CDN would send it. Budget: 5 KB (5120 bytes).
 from __future__ import annotations
 
 import sys
-import tempfile
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from harness import gzip_report  # noqa: E402
-
-from app import create_app  # noqa: E402
-from extensions import db  # noqa: E402
-from models import Site  # noqa: E402
+from harness import gzip_report, site_in_memory
 
 BUDGET = 5 * 1024
 
 
 def main() -> int:
-    with tempfile.TemporaryDirectory() as tmp:
-        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.sqlite3", "TESTING": True})
-        with app.app_context():
-            db.create_all()
-            site = Site(name="My blog", origins=["https://blog.example"])
-            db.session.add(site)
-            db.session.commit()
-            client = app.test_client()
-            parts = {
-                "widget.js": client.get("/widget.js").data,
-                "widget.css": client.get("/widget.css").data,
-                "config (en)": client.get(f"/api/v1/sites/{site.key}/config?lang=en").data,
-            }
+    with site_in_memory() as (client, key):
+        parts = {
+            "widget.js": client.get("/widget.js").data,
+            "widget.css": client.get("/widget.css").data,
+            "config (en)": client.get(f"/api/v1/sites/{key}/config?lang=en").data,
+        }
     return 0 if gzip_report(parts, BUDGET) else 1
 
 

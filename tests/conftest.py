@@ -61,8 +61,14 @@ def make_app(tmp_path):
 
 
 @pytest.fixture
-def app(make_app):
-    app = make_app()
+def app_config() -> dict:
+    """Settings a test module gives its `app` (override this fixture in the module)."""
+    return {}
+
+
+@pytest.fixture
+def app(make_app, app_config):
+    app = make_app(**app_config)
     with app.app_context():
         empty_database()
         _db.create_all()
@@ -70,6 +76,19 @@ def app(make_app):
         _db.session.remove()
         empty_database()
         _db.engine.dispose()
+
+
+def app_with_site(make_app, **config):
+    """A second app of the test's own settings, on an emptied database holding one site (outside
+    the `app` fixture, so tests can compare settings); returns the app and the site's key."""
+    app = make_app(**config)
+    with app.app_context():
+        empty_database()
+        _db.create_all()
+        site = Site(name="Busy", origins=[ORIGIN])
+        _db.session.add(site)
+        _db.session.commit()
+        return app, site.key
 
 
 @pytest.fixture

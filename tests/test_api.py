@@ -6,7 +6,7 @@ import pytest
 
 import models
 from models import Response
-from tests.conftest import ORIGIN
+from tests.conftest import ORIGIN, app_with_site
 
 HEADERS = {"Origin": ORIGIN}
 
@@ -307,23 +307,15 @@ def test_preflight_reflects_only_allowed_origins(client, site):
 
 
 def test_rate_limit_answers_429_in_the_error_shape(make_app):
-    app = make_app(PLAUDIT_SUBMIT_LIMIT="2/minute")
-    from extensions import db
-    from models import Site
+    app, key = app_with_site(make_app, PLAUDIT_SUBMIT_LIMIT="2/minute")
+    client = app.test_client()
 
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-        site = Site(name="Busy", origins=[ORIGIN])
-        db.session.add(site)
-        db.session.commit()
-        client = app.test_client()
-        codes = [post_score(client, site).status_code for _ in range(3)]
-        assert codes == [201, 201, 429]
-        body = assert_error_shape(post_score(client, site), 429)
-        assert "Too many requests" in body["message"]
-        db.session.remove()
-        db.drop_all()
+    def post():
+        return client.post(f"/api/v1/sites/{key}/responses", json={"score": 9}, headers=HEADERS)
+
+    assert [post().status_code for _ in range(3)] == [201, 201, 429]
+    body = assert_error_shape(post(), 429)
+    assert "Too many requests" in body["message"]
 
 
 def test_healthz(client):

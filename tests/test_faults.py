@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from config import normalise_database_url
-from tests.conftest import ORIGIN, TEST_DATABASE_URL, empty_database
+from tests.conftest import ORIGIN, TEST_DATABASE_URL, app_with_site, empty_database
 from tests.tcp_proxy import TcpProxy
 
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
@@ -73,22 +73,15 @@ def test_redis_outage_fails_open_with_a_warning_and_recovers(make_app, caplog):
     real = make_url(TEST_REDIS_URL.replace("redis://", "redis+x://"))
     proxy = TcpProxy(real.host or "127.0.0.1", real.port or 6379)
     storage = TEST_REDIS_URL.replace(f"{real.host}:{real.port or 6379}", f"127.0.0.1:{proxy.port}")
-    app = make_app(
+    app, key = app_with_site(
+        make_app,
         RATELIMIT_STORAGE_URI=storage,
         PLAUDIT_SUBMIT_LIMIT="2/minute",
         RATELIMIT_KEY_PREFIX=f"plaudit-test-{os.getpid()}-{proxy.port}",
     )
     from extensions import db
-    from models import Site
 
     try:
-        with app.app_context():
-            db.drop_all()
-            db.create_all()
-            site = Site(name="Limited", origins=[ORIGIN])
-            db.session.add(site)
-            db.session.commit()
-            key = site.key
 
         def post():
             return client.post(

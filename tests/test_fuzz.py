@@ -33,19 +33,8 @@ CHECKS = [
 
 
 @pytest.fixture
-def app(make_app):
-    from extensions import db
-
-    app = make_app(RATELIMIT_ENABLED=False)  # the limiter is tested elsewhere; here it would only answer 429
-    with app.app_context():
-        from tests.conftest import empty_database
-
-        empty_database()
-        db.create_all()
-        yield app
-        db.session.remove()
-        empty_database()
-        db.engine.dispose()
+def app_config() -> dict:
+    return {"RATELIMIT_ENABLED": False}  # the limiter is tested elsewhere; here it would only answer 429
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import ORIGIN
+from tests.conftest import ORIGIN, app_with_site
 
 
 def test_security_headers_everywhere(client, site):
@@ -23,18 +23,7 @@ def test_trusted_hosts(make_app):
 
 
 def limited_app(make_app, **config):
-    from extensions import db
-    from models import Site
-
-    app = make_app(PLAUDIT_SUBMIT_LIMIT="2/minute", **config)
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-        site = Site(name="Busy", origins=[ORIGIN])
-        db.session.add(site)
-        db.session.commit()
-        key = site.key
-    return app, key
+    return app_with_site(make_app, PLAUDIT_SUBMIT_LIMIT="2/minute", **config)
 
 
 def test_forged_forwarded_for_does_not_change_the_rate_limit_key(make_app):

@@ -4,6 +4,7 @@ workers of one instance on SQLite see each other's writes at once."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -21,6 +22,7 @@ from tests.conftest import ORIGIN, TEST_DATABASE_URL
 from tests.test_faults import TEST_REDIS_URL
 
 ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
 shared = pytest.mark.skipif(not (TEST_DATABASE_URL and TEST_REDIS_URL), reason="needs PostgreSQL and Redis")
 
 
@@ -45,6 +47,50 @@ def call(
         return exc.code, dict(exc.headers), json.loads(exc.read() or b"{}")
 
 
+@contextlib.contextmanager
+def served(env: dict):
+    """The app under gunicorn (2 workers) on a free port, once it answers; its base URL."""
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            str(BIN / "gunicorn"),
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "app:create_app()",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                if call(url + "/healthz")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            pytest.fail(f"{url} did not start")
+        yield url
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def sqlite_instance(tmp_path, **extra) -> tuple[dict, list[str]]:
+    """Environment of a fresh SQLite instance, migrated; and the flask command to run in it."""
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/app.sqlite3", "SECRET_KEY": "s", **extra}
+    env.pop("REDIS_URL", None)
+    env.pop("PLAUDIT_PUBLIC_URL", None)
+    flask = [str(BIN / "flask"), "--app", "app"]
+    subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
+    return env, flask
+
+
 @pytest.fixture
 def instances(app, db, site, tmp_path):
     env = {
@@ -56,39 +102,8 @@ def instances(app, db, site, tmp_path):
         "FLASK_PLAUDIT_SUBMIT_LIMIT": "3/minute",
         "FLASK_RATELIMIT_KEY_PREFIX": f"scaleout-{os.getpid()}-{time.time_ns()}",
     }
-    servers, urls = [], []
-    for _ in range(2):
-        port = free_port()
-        servers.append(
-            subprocess.Popen(
-                [
-                    str(Path(sys.executable).parent / "gunicorn"),
-                    "--workers",
-                    "2",
-                    "--bind",
-                    f"127.0.0.1:{port}",
-                    "--log-level",
-                    "warning",
-                    "app:create_app()",
-                ],
-                cwd=ROOT,
-                env=env,
-            )
-        )
-        urls.append(f"http://127.0.0.1:{port}")
-    for url in urls:
-        for _ in range(100):
-            try:
-                if call(url + "/healthz")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            pytest.fail(f"{url} did not start")
-    yield urls
-    for server in servers:
-        server.terminate()
-        server.wait(10)
+    with served(env) as a, served(env) as b:
+        yield [a, b]
 
 
 def submit(url: str, site, client_ip: str, score: int = 9):
@@ -153,108 +168,46 @@ def test_concurrent_writes_through_both_instances_all_land(instances, db, site):
 def test_every_worker_sees_a_write_at_once_on_sqlite(tmp_path):
     """Each worker keeps the sites' public state in memory until a write anywhere moves the
     generation (core/generation.py); on SQLite that signal is a file all workers see."""
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/app.sqlite3", "SECRET_KEY": "s"}
-    env.pop("REDIS_URL", None)
-    flask = [str(Path(sys.executable).parent / "flask"), "--app", "app"]
-    subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
-    key = json.loads(
-        subprocess.run(
-            [*flask, "site", "create", "--name", "S", "--origin", ORIGIN, "--json"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
-    )["key"]
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "--workers",
-            "2",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "app:create_app()",
-        ],
+    env, flask = sqlite_instance(tmp_path)
+    created = subprocess.run(
+        [*flask, "site", "create", "--name", "S", "--origin", ORIGIN, "--json"],
         cwd=ROOT,
         env=env,
+        check=True,
+        capture_output=True,
+        text=True,
     )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                call(url + "/healthz")
-                break
-            except OSError:
-                time.sleep(0.1)
-        with ThreadPoolExecutor(max_workers=8) as pool:  # both workers now hold the state in memory
-            assert {r[2]["total"] for r in pool.map(lambda _: call(f"{url}/api/v1/sites/{key}/nps"), range(40))} == {0}
-            for n in range(3):
-                assert (
-                    call(
-                        f"{url}/api/v1/sites/{key}/responses",
-                        "POST",
-                        {"score": 10},
-                        {"Origin": ORIGIN, "User-Agent": f"visitor {n}"},
-                    )[0]
-                    == 201
-                )
-                totals = {r[2]["total"] for r in pool.map(lambda _: call(f"{url}/api/v1/sites/{key}/nps"), range(40))}
-                assert totals == {n + 1}
-    finally:
-        server.terminate()
-        server.wait(10)
+    key = json.loads(created.stdout)["key"]
+    with served(env) as url, ThreadPoolExecutor(max_workers=8) as pool:
+
+        def totals() -> set[int]:
+            return {r[2]["total"] for r in pool.map(lambda _: call(f"{url}/api/v1/sites/{key}/nps"), range(40))}
+
+        assert totals() == {0}  # both workers now hold the state in memory
+        for n in range(3):
+            answer = call(
+                f"{url}/api/v1/sites/{key}/responses",
+                "POST",
+                {"score": 10},
+                {"Origin": ORIGIN, "User-Agent": f"visitor {n}"},
+            )
+            assert answer[0] == 201
+            assert totals() == {n + 1}
 
 
 def test_every_worker_sees_a_settings_change_at_once_on_sqlite(tmp_path):
     """Sites' settings stay in each worker's memory until a change to a site moves the
     "settings" generation: a newly allowed origin works at once in every worker."""
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/app.sqlite3", "SECRET_KEY": "s", "PORT": "5000"}
-    env.pop("REDIS_URL", None)
-    env.pop("PLAUDIT_PUBLIC_URL", None)
-    flask = [str(Path(sys.executable).parent / "flask"), "--app", "app"]
-    subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
+    env, flask = sqlite_instance(tmp_path, PORT="5000")
     demo = subprocess.run([*flask, "demo"], cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout
     key = demo.split("Demo site key:")[1].split()[0]
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "--workers",
-            "2",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "app:create_app()",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    url, newcomer = f"http://127.0.0.1:{port}", "http://localhost:5055"
-    try:
-        for _ in range(100):
-            try:
-                call(url + "/healthz")
-                break
-            except OSError:
-                time.sleep(0.1)
+    newcomer = "http://localhost:5055"
+    with served(env) as url, ThreadPoolExecutor(max_workers=8) as pool:
 
-        def config_statuses():
-            with ThreadPoolExecutor(max_workers=8) as pool:
-                return {
-                    r[0]
-                    for r in pool.map(
-                        lambda _: call(f"{url}/api/v1/sites/{key}/config", headers={"Origin": newcomer}), range(40)
-                    )
-                }
+        def config_statuses() -> set[int]:
+            config = f"{url}/api/v1/sites/{key}/config"
+            return {r[0] for r in pool.map(lambda _: call(config, headers={"Origin": newcomer}), range(40))}
 
         assert config_statuses() == {403}  # both workers now hold the site in memory
         subprocess.run([*flask, "demo"], cwd=ROOT, env={**env, "PORT": "5055"}, check=True, capture_output=True)
         assert config_statuses() == {200}
-    finally:
-        server.terminate()
-        server.wait(10)

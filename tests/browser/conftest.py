@@ -126,3 +126,36 @@ def live_site(live_app, host_pages):
             return site
 
     return make
+
+
+def seed_testimonial(site: Site, quote: str, *, score: int = 10, status: str = "pending", **fields) -> None:
+    """A consented testimonial and its answer, counted as every write path counts one (call inside
+    the live app's context; the caller commits)."""
+    from core import rollups
+    from models import Response, Testimonial, utcnow
+
+    n = db.session.execute(db.select(db.func.count()).select_from(Response)).scalar()
+    response = Response(
+        site_id=site.id,
+        score=score,
+        category="promoter" if score >= 9 else "passive",
+        why=quote,
+        lang="en",
+        visitor_hash=f"seed-{site.id}-{n}",
+        token_hash="t",
+    )
+    db.session.add(
+        Testimonial(
+            site_id=site.id,
+            response=response,
+            quote=quote,
+            status=status,
+            approved_at=utcnow() if status == "approved" else None,
+            consent_text="I agree",
+            consent_version=1,
+            consented_at=utcnow(),
+            **fields,
+        )
+    )
+    db.session.flush()
+    rollups.count_response(response, +1)

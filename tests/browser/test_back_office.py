@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from core.text import clean_text
 from extensions import db
 from models import Testimonial, User
+from tests.browser.conftest import seed_testimonial
 from tests.browser.test_widget import host_page, wait_for
 
 PASSWORD = "correct horse battery"
@@ -140,28 +141,8 @@ def test_keyboard_moderation(page, live_app, live_site):
     site = live_site()
     email = make_user(live_app, site, role="moderator")
     with live_app.app_context():
-        from models import Response, utcnow
-
-        for n, quote in enumerate(["first words", "second words", "third words"]):
-            response = Response(
-                site_id=site.id,
-                score=10,
-                category="promoter",
-                why=quote,
-                lang="en",
-                visitor_hash=f"kb{n}",
-                token_hash="t",
-            )
-            db.session.add(
-                Testimonial(
-                    site_id=site.id,
-                    response=response,
-                    quote=quote,
-                    consent_text="I agree",
-                    consent_version=1,
-                    consented_at=utcnow(),
-                )
-            )
+        for quote in ["first words", "second words", "third words"]:
+            seed_testimonial(site, quote)
         db.session.commit()
     log_in(page, live_app, email)
     page.goto(f"{live_app.config['LIVE_URL']}/admin/?site={site.key}")

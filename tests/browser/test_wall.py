@@ -7,9 +7,8 @@ import itertools
 import pytest
 from playwright.sync_api import expect
 
-from core import rollups
 from extensions import db
-from models import Response, Testimonial, utcnow
+from tests.browser.conftest import seed_testimonial
 
 _paths = itertools.count()
 
@@ -21,53 +20,16 @@ def wall_site(live_app, live_site):
         for n, (quote, featured) in enumerate(
             [("Alpha words", False), ("Bravo words", True), ("Charlie words", False)]
         ):
-            response = Response(
-                site_id=site.id,
+            seed_testimonial(
+                site,
+                quote,
                 score=10 - n,
-                category="promoter",
-                why=quote,
-                lang="en",
-                visitor_hash=f"wall{site.id}-{n}",
-                token_hash="t",
+                status="approved",
+                display_name=f"Person {n}",
+                featured=featured,
+                original_quote="alpha wrds" if n == 0 else None,
             )
-            db.session.add(
-                Testimonial(
-                    site_id=site.id,
-                    response=response,
-                    quote=quote,
-                    display_name=f"Person {n}",
-                    status="approved",
-                    approved_at=utcnow(),
-                    featured=featured,
-                    consent_text="I agree",
-                    consent_version=1,
-                    consented_at=utcnow(),
-                    original_quote="alpha wrds" if n == 0 else None,
-                )
-            )
-        hidden = Response(
-            site_id=site.id,
-            score=10,
-            category="promoter",
-            why="Pending words",
-            lang="en",
-            visitor_hash=f"wall{site.id}-p",
-            token_hash="t",
-        )
-        db.session.add(
-            Testimonial(
-                site_id=site.id,
-                response=hidden,
-                quote="Pending words",
-                status="pending",
-                consent_text="I agree",
-                consent_version=1,
-                consented_at=utcnow(),
-            )
-        )
-        db.session.flush()
-        for response in db.session.execute(db.select(Response).filter_by(site_id=site.id)).scalars():
-            rollups.count_response(response, +1)  # as every write path does
+        seed_testimonial(site, "Pending words")
         db.session.commit()
     return site
 
