@@ -34,8 +34,6 @@ def main() -> int:
         env = instance_env(tmp, args.database_url)
         if args.redis_url:
             env["REDIS_URL"] = args.redis_url
-        if args.redis_url:
-            env["REDIS_URL"] = args.redis_url
         created = subprocess.run(
             [
                 str(VENV_BIN / "flask"),
@@ -56,11 +54,19 @@ def main() -> int:
             text=True,
         )
         key = json.loads(created.stdout)["key"]
+        # Every request is a new visitor with its own score, as on a real page: each answer is
+        # counted (rollup row updated), none is a cheaper repeat of the one before.
         post = (
             'wrk.method = "POST"\n'
-            'wrk.body = \'{"score": 9, "touchpoint": "bench", "page_url": "http://bench.example/post"}\'\n'
             'wrk.headers["Content-Type"] = "application/json"\n'
             f'wrk.headers["Origin"] = "{ORIGIN}"\n'
+            "counter = 0\n"
+            "request = function()\n"
+            "  counter = counter + 1\n"
+            '  wrk.headers["User-Agent"] = "visitor-" .. counter .. "-" .. math.random(1, 1000000000)\n'
+            "  return wrk.format(nil, nil, nil, '{\"score\": ' .. (counter % 11) .."
+            ' \', "touchpoint": "bench", "page_url": "http://bench.example/post"}\')\n'
+            "end\n"
         )
         results = {}
         with gunicorn("minimal_app:app", env, cwd=ROOT / "bench") as url:

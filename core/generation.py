@@ -17,7 +17,7 @@ import threading
 from collections import OrderedDict
 from pathlib import Path
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app, g, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -101,8 +101,15 @@ def init_app(app: Flask) -> None:
 
 
 def current(channel: str = "writes") -> int | None:
+    """The channel's number, read once per request (or app context): one answer reads the
+    settings for its site and for its webhooks, and each read was a round trip to Redis."""
     generation = current_app.extensions.get("plaudit_generation")
-    return generation.current(channel) if generation else None
+    if generation is None:
+        return None
+    seen = g.setdefault("plaudit_generations", {})
+    if channel not in seen:
+        seen[channel] = generation.current(channel)
+    return seen[channel]
 
 
 @event.listens_for(Session, "before_flush")
@@ -124,3 +131,4 @@ def _announce(session: Session) -> None:
     channels = ("writes", "settings") if session.info.pop("settings_changed", False) else ("writes",)
     if has_app_context() and (generation := current_app.extensions.get("plaudit_generation")):
         generation.bump(channels)
+        g.pop("plaudit_generations", None)  # this request's own write moved them

@@ -8,20 +8,32 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import TextClause, bindparam, func, text
 
 from extensions import db
 from models import DailyCount, DailyView, Response
 
+_UPSERTS: dict[type, TextClause] = {}
+
+
+def _upsert_statement(model) -> TextClause:
+    """`INSERT … ON CONFLICT (primary key) DO UPDATE SET count = count + excluded.count`, in the
+    syntax SQLite and PostgreSQL share. Text, because SQLAlchemy compiles its ON CONFLICT
+    construct again on every execution, which cost more than running it; text compiles once."""
+    if model not in _UPSERTS:
+        table = model.__table__
+        keys = [column.name for column in table.primary_key.columns]
+        columns = [*keys, "count"]
+        _UPSERTS[model] = text(
+            f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)}) "  # noqa: S608  (names from our own metadata)
+            f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET count = {table.name}.count + excluded.count"
+        ).bindparams(*(bindparam(c, type_=table.c[c].type) for c in columns))
+    return _UPSERTS[model]
+
 
 def _upsert(model, keys: dict, delta: int) -> None:
     """Add `delta` to a counter row, creating it if needed, atomically on both databases."""
-    insert = (postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert)(model)
-    statement = insert.values(**keys, count=delta).on_conflict_do_update(
-        index_elements=list(keys), set_={"count": model.count + delta}
-    )
-    db.session.execute(statement)
+    db.session.execute(_upsert_statement(model), {**keys, "count": delta})
 
 
 def bump_answer(site_id: int, day: date, touchpoint: str | None, score: int, delta: int) -> None:
