@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from flask import Flask, abort, request
+from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -12,7 +13,7 @@ from werkzeug.routing import IntegerConverter
 
 import config
 from core import generation
-from core.http_cache import build_id
+from core.http_cache import build_id, is_public
 from core.strings import page_texts
 from core.webhooks import Dispatcher
 from extensions import csrf, db, limiter, login_manager, migrate
@@ -39,6 +40,7 @@ def create_app(test_config: dict | type | None = None) -> Flask:
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
     limiter.init_app(app)
     login_manager.init_app(app)
+    app.session_interface = BackOfficeSessions()
     generation.init_app(app)
     csrf.init_app(app)
     with app.app_context():
@@ -74,6 +76,23 @@ def create_app(test_config: dict | type | None = None) -> Flask:
         dispatcher = Dispatcher()
         app.before_request(lambda: dispatcher.start(app))
     return app
+
+
+class BackOfficeSessions(SecureCookieSessionInterface):
+    """Signed-cookie sessions, which only the back office uses. A request without the cookie gets
+    an empty session without building a signer. A public, cacheable response never saves the
+    session: no `Set-Cookie` a CDN could store and hand to others, and no `Vary: Cookie` (added
+    because Flask-Login looks at the session on every response) to split its cache by cookie."""
+
+    def open_session(self, app: Flask, request):
+        if self.get_cookie_name(app) not in request.cookies:
+            return self.session_class()
+        return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session, response) -> None:
+        if not session.modified and is_public(response):
+            return
+        super().save_session(app, session, response)
 
 
 class RowId(IntegerConverter):

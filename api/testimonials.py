@@ -28,9 +28,9 @@ def state_or_404(key: str) -> PublicState:
 @limiter.exempt
 def site_testimonials(key: str):
     state = state_or_404(key)
-    args = testimonials_query_args.load(request.args)
 
     def build():
+        args = testimonials_query_args.load(request.args)
         site = site_or_404(key)
         query = testimonials_query(sites=[site], status="approved", tag=args.get("tag"), before_id=args.get("cursor"))
         rows, cursor = page_of(query, args["limit"])
@@ -48,9 +48,9 @@ def site_testimonials(key: str):
 def site_wall(key: str):
     """Everything wall.js needs in one response: testimonials, honest numbers, texts, theme."""
     state = state_or_404(key)
-    args = wall_query_args.load(request.args)
 
     def build():
+        args = wall_query_args.load(request.args)
         site = site_or_404(key)
         lang = args.get("lang") if args.get("lang") in LANGUAGES else site.default_lang
         wall = load_wall(site, limit=args["limit"], tag=args.get("tag"), summary=state.summary)

@@ -57,8 +57,15 @@ def _render_cache_on() -> bool:
     return bool(current_app.config.get("PLAUDIT_RENDER_CACHE", True))
 
 
+def is_public(response: Response) -> bool:
+    """Made by `cached`: the same for every visitor, whatever cookies they carry."""
+    return response.cache_control.public
+
+
 def cached(state: tuple, build: Callable[[], object], *, max_age: int = 60) -> Response:
-    """Answer 304 when the client holds the current version; else serve it, built once per state."""
+    """Answer 304 when the client holds the current version; else serve it, built once per state.
+    `build` validates the query string itself: a client holding the ETag of a URL was served that
+    URL once, so a revalidation need not validate it again."""
     # The host is part of it: without PLAUDIT_PUBLIC_URL, absolute links follow the request's.
     key = "|".join(map(str, (current_app.config["PLAUDIT_BUILD"], request.host_url, request.full_path, *state)))
     etag = hashlib.sha256(key.encode()).hexdigest()[:32]

@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from PIL import Image
 
-from tests.conftest import ORIGIN
+from tests.conftest import ORIGIN, login
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -77,6 +77,21 @@ def test_etag_revalidates_and_moves_with_moderation(client, site, make_testimoni
     # Withdrawal (here through the API's reject of an approved one) moves it again at once.
     client.post(f"/api/v1/moderation/testimonials/{testimonial.id}/reject", headers=headers)
     assert client.get(url, headers={"If-None-Match": approved.headers["ETag"]}).status_code == 200
+
+
+@pytest.mark.parametrize("logged_in", [False, True])
+def test_public_responses_do_not_vary_by_cookie(client, site, make_testimonial, make_user, logged_in):
+    """A CDN must be able to share one copy of each public URL; the back office's pages vary."""
+    testimonial = make_testimonial(site, quote="Lovely", status="approved")
+    if logged_in:
+        make_user("owner@example.org", "owner", sites=[site])
+        login(client, "owner@example.org")
+    for path in ("/wall/{key}", "/api/v1/sites/{key}/wall", "/api/v1/sites/{key}/nps", "/badge/{key}.svg", "/t/{id}"):
+        served = client.get(path.format(key=site.key, id=testimonial.id))
+        assert served.status_code == 200, path
+        assert "Cookie" not in served.headers.get("Vary", "") and "Set-Cookie" not in served.headers, path
+    if logged_in:
+        assert "Cookie" in client.get("/admin/").headers.get("Vary", "")
 
 
 def test_a_new_answer_changes_the_numbers_and_the_etag(client, site):
