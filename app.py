@@ -104,7 +104,11 @@ class RowId(IntegerConverter):
 
 def refuse_nul() -> None:
     """NUL cannot be stored in PostgreSQL text: refuse it at the door, in the URL and the query."""
-    if "\x00" in request.path or any("\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)):
+    query = request.query_string
+    nul_in_query = (b"%00" in query or b"\x00" in query) and any(
+        "\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)
+    )
+    if "\x00" in request.path or nul_in_query:
         abort(400, description="The address contains a NUL character.")
 
 

@@ -59,7 +59,7 @@ def _render_cache_on() -> bool:
 
 def is_public(response: Response) -> bool:
     """Made by `cached`: the same for every visitor, whatever cookies they carry."""
-    return response.cache_control.public
+    return response.headers.get("Cache-Control", "").startswith("public")
 
 
 def cached(state: tuple, build: Callable[[], object], *, max_age: int = 60) -> Response:
@@ -67,7 +67,19 @@ def cached(state: tuple, build: Callable[[], object], *, max_age: int = 60) -> R
     `build` validates the query string itself: a client holding the ETag of a URL was served that
     URL once, so a revalidation need not validate it again."""
     # The host is part of it: without PLAUDIT_PUBLIC_URL, absolute links follow the request's.
-    key = "|".join(map(str, (current_app.config["PLAUDIT_BUILD"], request.host_url, request.full_path, *state)))
+    key = "|".join(
+        map(
+            str,
+            (
+                current_app.config["PLAUDIT_BUILD"],
+                request.scheme,
+                request.host,
+                request.script_root,
+                request.full_path,
+                *state,
+            ),
+        )
+    )
     etag = hashlib.sha256(key.encode()).hexdigest()[:32]
     if request.if_none_match.contains(etag):
         response = Response(status=304)
