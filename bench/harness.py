@@ -119,6 +119,21 @@ def wrk(url: str, seconds: int, connections: int, lua: str | None = None, tmp: s
     }
 
 
+def interleaved(targets: dict[str, tuple[str, str | None]], seconds: int, connections: int, tmp: str, rounds: int):
+    """wrk every target in turn, `rounds` times over, `seconds` each; per target, the round with the
+    median requests per second. Taking turns spreads the shared machine's slow and fast moments
+    over every target alike, so their ratios hold better than with one long run after another."""
+    runs: dict[str, list[dict]] = {name: [] for name in targets}
+    for _ in range(rounds):
+        for name, (url, lua) in targets.items():
+            runs[name].append(wrk(url, seconds, connections, lua, tmp))
+    results = {}
+    for name, measured in runs.items():
+        ordered = sorted(measured, key=lambda r: r["rps"])
+        results[name] = {**ordered[len(ordered) // 2], "non_2xx": sum(r["non_2xx"] for r in measured)}
+    return results
+
+
 def print_table(results: dict) -> None:
     print(f"{'endpoint':<40}{'req/s':>10}{'p50':>10}{'p99':>10}{'non-2xx/3xx':>12}")
     for name, r in results.items():

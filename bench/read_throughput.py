@@ -1,7 +1,9 @@
 """Reading 20 testimonials under gunicorn (2 workers, SQLite), as a ratio to a minimal Flask JSON
 endpoint served the same way in the same run: uncached, and as conditional GETs answered 304.
+All servers run at once and wrk visits each endpoint in turn, several rounds over; each figure
+is an endpoint's median round (bench/harness.py, interleaved).
 
-    .venv/bin/python bench/read_throughput.py [--seconds 8] [--connections 16]
+    .venv/bin/python bench/read_throughput.py [--seconds 3] [--rounds 3] [--connections 16]
 
 Targets: uncached >= 0.5; conditional (304) >= 0.8. Needs wrk.
 
@@ -18,7 +20,7 @@ import sys
 import tempfile
 import urllib.request
 
-from harness import ROOT, VENV_BIN, gunicorn, instance_env, print_table, require_wrk, wrk
+from harness import ROOT, VENV_BIN, gunicorn, instance_env, interleaved, print_table, require_wrk
 
 SEED = """
 from app import create_app
@@ -48,7 +50,8 @@ def etag_of(url: str) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--seconds", type=int, default=3, help="per turn")
+    parser.add_argument("--rounds", type=int, default=3, help="turns each endpoint takes")
     parser.add_argument("--connections", type=int, default=16)
     args = parser.parse_args()
     require_wrk()
@@ -57,18 +60,20 @@ def main() -> int:
         key = subprocess.run(
             [str(VENV_BIN / "python"), "-c", SEED], cwd=ROOT, env=env, check=True, capture_output=True, text=True
         ).stdout.strip()
-        results = {}
-        with gunicorn("minimal_app:app", env, cwd=ROOT / "bench") as url:
-            results["minimal Flask JSON endpoint (GET)"] = wrk(url + "/minimal", args.seconds, args.connections)
         paths = {"testimonials?limit=20": f"/api/v1/sites/{key}/testimonials?limit=20", "wall page": f"/wall/{key}"}
-        with gunicorn("app:create_app()", env) as url:
+        cold_env = {**env, "FLASK_PLAUDIT_RENDER_CACHE": "false"}
+        with (
+            gunicorn("minimal_app:app", env, cwd=ROOT / "bench") as minimal_url,
+            gunicorn("app:create_app()", env) as url,
+            gunicorn("app:create_app()", cold_env) as cold_url,
+        ):
+            targets = {"minimal Flask JSON endpoint (GET)": (minimal_url + "/minimal", None)}
             for name, path in paths.items():
-                results[f"{name}, uncached"] = wrk(url + path, args.seconds, args.connections)
-                lua = f"wrk.headers[\"If-None-Match\"] = '{etag_of(url + path)}'\n"
-                results[f"{name}, 304"] = wrk(url + path, args.seconds, args.connections, lua, tmp)
-        with gunicorn("app:create_app()", {**env, "FLASK_PLAUDIT_RENDER_CACHE": "false"}) as url:
+                targets[f"{name}, uncached"] = (url + path, None)
+                targets[f"{name}, 304"] = (url + path, f"wrk.headers[\"If-None-Match\"] = '{etag_of(url + path)}'\n")
             for name, path in paths.items():
-                results[f"{name}, built every time"] = wrk(url + path, args.seconds, args.connections)
+                targets[f"{name}, built every time"] = (cold_url + path, None)
+            results = interleaved(targets, args.seconds, args.connections, tmp, args.rounds)
     print_table(results)
     minimal = results.pop("minimal Flask JSON endpoint (GET)")["rps"]
     ok = True
