@@ -2,19 +2,21 @@
 as a ratio to a minimal Flask JSON endpoint served the same way, measured in the same run.
 
     .venv/bin/python bench/submit_throughput.py [--seconds 4] [--rounds 3] [--connections 16]
-        [--database-url URL] [--redis-url URL]
+        [--database-url URL] [--redis-url URL] [--floor]
 
 Needs wrk (Debian package `wrk`). Both servers run at once on loopback, with rate limiting off
 (FLASK_RATELIMIT_ENABLED=false) so the limiter does not cap the figure, and wrk takes turns
 between them, several rounds over; each figure is the median round (bench/harness.py). Every
 request is a new visitor's answer, so each one is stored and counted. The machine is shared and
 noisy: read the ratio, not the absolute numbers. Targets: ratio >= 0.4 on SQLite, >= 0.3 on
-PostgreSQL.
+PostgreSQL. `--floor` adds a third server, bench/floor_app.py: the same write done by a bare view,
+the most any implementation could get on this machine.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import subprocess
 import sys
@@ -33,6 +35,11 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--database-url", help="e.g. postgresql://postgres@127.0.0.1/plaudit_bench (default: SQLite)")
     parser.add_argument("--redis-url", help="shared rate limits and caches, as in production with PostgreSQL")
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="also measure bench/floor_app.py, the least a view could do for the same write",
+    )
     args = parser.parse_args()
     require_wrk()
     with tempfile.TemporaryDirectory() as tmp:
@@ -58,7 +65,7 @@ def main() -> int:
             capture_output=True,
             text=True,
         )
-        key = json.loads(created.stdout)["key"]
+        site = json.loads(created.stdout)
         # Every request is a new visitor with its own score, as on a real page: each answer is
         # counted (rollup row updated), none is a cheaper repeat of the one before.
         post = (
@@ -73,17 +80,22 @@ def main() -> int:
             ' \', "touchpoint": "bench", "page_url": "http://bench.example/post"}\')\n'
             "end\n"
         )
-        with (
-            gunicorn("minimal_app:app", env, cwd=ROOT / "bench") as minimal_url,
-            gunicorn("app:create_app()", env) as url,
-        ):
+        with contextlib.ExitStack() as servers:
+            minimal_url = servers.enter_context(gunicorn("minimal_app:app", env, cwd=ROOT / "bench"))
+            url = servers.enter_context(gunicorn("app:create_app()", env))
             targets = {
                 "minimal Flask JSON endpoint (POST)": (minimal_url + "/minimal", post),
-                "POST /responses": (f"{url}/api/v1/sites/{key}/responses", post),
+                "POST /responses": (f"{url}/api/v1/sites/{site['key']}/responses", post),
             }
+            if args.floor:
+                floor_url = servers.enter_context(gunicorn("floor_app:app", env, cwd=ROOT / "bench"))
+                targets["floor: bare view, same write"] = (f"{floor_url}/floor/{site['key']}", post)
             results = interleaved(targets, args.seconds, args.connections, tmp, args.rounds)
     print_table(results)
-    minimal, submit = results.values()
+    minimal, submit = results["minimal Flask JSON endpoint (POST)"], results["POST /responses"]
+    if args.floor:
+        floor = results["floor: bare view, same write"]["rps"] / minimal["rps"]
+        print(f"ratio floor / minimal: {floor:.2f} (the most any implementation of this write gets here)")
     ratio = submit["rps"] / minimal["rps"]
     target = TARGETS["postgresql" if args.database_url else "sqlite"]
     print(f"ratio submit / minimal: {ratio:.2f} (target >= {target})")
