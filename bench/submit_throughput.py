@@ -66,17 +66,23 @@ def main() -> int:
             text=True,
         )
         site = json.loads(created.stdout)
-        # Every request is a new visitor with its own score, as on a real page: each answer is
-        # counted (rollup row updated), none is a cheaper repeat of the one before.
+        # Every request is a new visitor with a score drawn at random, as on a real page: each
+        # answer is counted (a rollup row updated), none is a cheaper repeat. wrk runs each thread
+        # in its own Lua state and starts it afresh every turn, so the visitor's name and the
+        # random seed carry the thread and the second it started in.
         post = (
             'wrk.method = "POST"\n'
             'wrk.headers["Content-Type"] = "application/json"\n'
             f'wrk.headers["Origin"] = "{ORIGIN}"\n'
-            "counter = 0\n"
+            "local threads = 0\n"
+            "setup = function(thread) threads = threads + 1; thread:set('tid', threads) end\n"
+            "init = function(args)\n"
+            "  prefix = os.time() .. '-' .. tid .. '-'; counter = 0; math.randomseed(os.time() * 100 + tid)\n"
+            "end\n"
             "request = function()\n"
             "  counter = counter + 1\n"
-            '  wrk.headers["User-Agent"] = "visitor-" .. counter .. "-" .. math.random(1, 1000000000)\n'
-            "  return wrk.format(nil, nil, nil, '{\"score\": ' .. (counter % 11) .."
+            '  wrk.headers["User-Agent"] = "visitor-" .. prefix .. counter\n'
+            "  return wrk.format(nil, nil, nil, '{\"score\": ' .. math.random(0, 10) .."
             ' \', "touchpoint": "bench", "page_url": "http://bench.example/post"}\')\n'
             "end\n"
         )
