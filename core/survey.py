@@ -39,10 +39,9 @@ def visitor_hash(secret_key: str, site_key: str, address: str, user_agent: str, 
     return hmac.new(salt, message, hashlib.sha256).hexdigest()
 
 
-# The widget's hottest path is one statement, built once and executed with parameters: the
-# answer goes in with its duplicate flag computed by the database in the same round trip, and
-# SQLAlchemy skips building a statement per request and the unit of work
-# (bench/submit_throughput.py).
+# The widget's hottest path runs statements built once and executed with parameters, so that
+# SQLAlchemy skips building a statement per request and the unit of work; the answer goes in with
+# its duplicate flag computed by the database in the same round trip (bench/submit_throughput.py).
 _ANSWER_COLUMNS = (
     "site_id",
     "score",
@@ -64,8 +63,6 @@ def _insert_answer(named: bool):
 
     Anonymous visitors are recognised for the day their hash lives; visitors the site names
     (`data-respondent`) for the whole resurvey interval."""
-    # Table columns, not the mapped class's attributes: an ORM-enabled INSERT is compiled again
-    # on every execution, a Core one once.
     table = Response.__table__
     seen = table.c.visitor_hash == bindparam("visitor_hash")
     if named:
