@@ -163,6 +163,17 @@ def test_named_respondent_is_recognised_from_another_address(client, db, site):
     assert db.session.get(Response, fresh.json["id"]).is_duplicate is False
 
 
+def test_named_respondent_is_asked_again_after_the_resurvey_interval(client, db, site):
+    from datetime import timedelta
+
+    first = post_score(client, site, {"score": 10, "respondent": "cust-9"})
+    earlier = db.session.get(Response, first.json["id"])
+    earlier.created_at -= timedelta(days=site.resurvey_days + 1)
+    db.session.commit()
+    later = post_score(client, site, {"score": 6, "respondent": "cust-9"}, environ_base={"REMOTE_ADDR": "10.9.9.7"})
+    assert db.session.get(Response, later.json["id"]).is_duplicate is False
+
+
 def test_nps_endpoint_counts_every_response_and_hides_small_samples(client, db, make_site):
     site = make_site(min_sample=4)
     for i, score in enumerate([10, 9, 7, 2]):
