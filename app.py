@@ -39,6 +39,7 @@ def create_app(test_config: dict | type | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
     limiter.init_app(app)
+    _skip_idle_limit_check(app)
     login_manager.init_app(app)
     app.session_interface = BackOfficeSessions()
     generation.init_app(app)
@@ -76,6 +77,17 @@ def create_app(test_config: dict | type | None = None) -> Flask:
         dispatcher = Dispatcher()
         app.before_request(lambda: dispatcher.start(app))
     return app
+
+
+def _skip_idle_limit_check(app: Flask) -> None:
+    """Flask-Limiter checks default and application limits in a hook before every request,
+    exempt or not, and that hook cost a fifth of a cached read. Plaudit declares each of its
+    limits on its view, where the decorator checks it; so unless an operator configures default,
+    application or meta limits (FLASK_RATELIMIT_DEFAULT…), the hook has nothing to check."""
+    if any(app.config.get(f"RATELIMIT_{kind}") for kind in ("DEFAULT", "APPLICATION", "META")):
+        return
+    hooks = app.before_request_funcs.get(None, [])
+    app.before_request_funcs[None] = [hook for hook in hooks if hook != limiter._check_request_limit]
 
 
 class BackOfficeSessions(SecureCookieSessionInterface):

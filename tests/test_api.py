@@ -329,5 +329,23 @@ def test_rate_limit_answers_429_in_the_error_shape(make_app):
     assert "Too many requests" in body["message"]
 
 
+def test_an_operators_default_limit_applies_to_routes_without_their_own(make_app):
+    """Plaudit skips Flask-Limiter's per-request hook only while it has nothing to check."""
+    from extensions import limiter
+
+    app, key = app_with_site(make_app, RATELIMIT_DEFAULT="2/minute")
+    client = app.test_client()
+    try:
+        codes = [client.get(f"/api/v1/sites/{key}/config", headers=HEADERS).status_code for _ in range(3)]
+    finally:
+        # The limiter object is shared by every app of the process and keeps the first default
+        # limits it was given: take them back, or later tests' apps would inherit them.
+        limiter.limit_manager.set_default_limits([])
+    assert codes == [200, 200, 429]
+    unlimited, key = app_with_site(make_app)
+    client = unlimited.test_client()
+    assert {client.get(f"/api/v1/sites/{key}/config", headers=HEADERS).status_code for _ in range(5)} == {200}
+
+
 def test_healthz(client):
     assert client.get("/healthz").json == {"status": "ok"}
