@@ -97,7 +97,7 @@ class BackOfficeSessions(SecureCookieSessionInterface):
     because Flask-Login looks at the session on every response) to split its cache by cookie."""
 
     def open_session(self, app: Flask, request):
-        if "HTTP_COOKIE" not in request.environ or self.get_cookie_name(app) not in request.cookies:
+        if self.get_cookie_name(app) not in request.cookies:
             return self.session_class()
         return super().open_session(app, request)
 

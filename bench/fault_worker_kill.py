@@ -18,9 +18,9 @@ import threading
 import time
 import urllib.request
 
-from harness import gunicorn_process, instance_env, worker_pids
-from load import count_stored, seed
-from traffic import drive
+from harness import create_site, gunicorn_process, instance_env, worker_pids
+from load import count_stored
+from traffic import ORIGIN, drive
 
 
 def main() -> int:
@@ -32,7 +32,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         env = instance_env(tmp, args.database_url)
         env["PLAUDIT_PROXY_COUNT"] = "1"
-        key = seed(env)
+        key = create_site(env, "Load", ORIGIN)["key"]
         with gunicorn_process("app:create_app()", env) as (url, master):
             before = worker_pids(master.pid)
             killed: list[int] = []

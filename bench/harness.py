@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -32,10 +33,27 @@ def instance_env(tmp: str, database_url: str | None = None) -> dict:
         "FLASK_RATELIMIT_ENABLED": "false",
     }
     env.pop("REDIS_URL", None)
-    subprocess.run(
-        [str(VENV_BIN / "flask"), "--app", "app", "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True
-    )
+    flask_cli(env, "db", "upgrade")
     return env
+
+
+def flask_cli(env: dict, *args: str) -> str:
+    """`flask --app app ARGS…` against the instance `env` describes; what it printed."""
+    return run(env, str(VENV_BIN / "flask"), "--app", "app", *args)
+
+
+def run_python(env: dict, script: str, *args: str) -> str:
+    """A Python snippet run against the instance `env` describes (the app importable); its output."""
+    return run(env, str(VENV_BIN / "python"), "-c", script, *args)
+
+
+def run(env: dict, *command: str) -> str:
+    return subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout
+
+
+def create_site(env: dict, name: str, origin: str) -> dict:
+    """A new site of the instance, as `flask site create --json` describes it."""
+    return json.loads(flask_cli(env, "site", "create", "--name", name, "--origin", origin, "--json"))
 
 
 def free_port() -> int:

@@ -13,13 +13,12 @@ import argparse
 import json
 import random
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
 from datetime import datetime, timedelta
 
-from harness import ROOT, VENV_BIN, instance_env
+from harness import flask_cli, instance_env, run_python
 
 EXPORT = """
 import resource, sys, time
@@ -126,29 +125,19 @@ def main() -> int:
         started = time.perf_counter()
         fill(path, 1, args.small, datetime(2025, 11, 1))
         fill(path, 2, args.large, datetime(2025, 11, 1))
-        flask = [str(VENV_BIN / "flask"), "--app", "app"]
-        subprocess.run([*flask, "rollups", "rebuild"], cwd=ROOT, env=env, check=True, capture_output=True)
+        flask_cli(env, "rollups", "rebuild")
         print(
             f"filled {args.small:,} + {args.large:,} answers and rebuilt rollups in {time.perf_counter() - started:.0f} s"
         )
 
-        run = subprocess.run(
-            [str(VENV_BIN / "python"), "-c", AGGREGATES, "1", "2"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.split()
+        run = run_python(env, AGGREGATES, "1", "2").split()
         small, large = float(run[1]), float(run[3])
         print(
             f"dashboard aggregates, median of 15: {args.small:,} answers {small * 1000:.1f} ms, "
             f"{args.large:,} answers {large * 1000:.1f} ms; ratio {large / small:.2f} (target <= 2)"
         )
 
-        rows, took, size, before, after = subprocess.run(
-            [str(VENV_BIN / "python"), "-c", EXPORT, "2"], cwd=ROOT, env=env, check=True, capture_output=True, text=True
-        ).stdout.split()
+        rows, took, size, before, after = run_python(env, EXPORT, "2").split()
         print(
             f"CSV export: {int(rows):,} rows, {int(size) / 1e6:.0f} MB in {float(took):.1f} s = {int(rows) / float(took):,.0f} rows/s; "
             f"peak memory {int(before) / 1024:.0f} MiB before, {int(after) / 1024:.0f} MiB after"

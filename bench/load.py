@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from harness import ROOT, VENV_BIN, gunicorn, instance_env
+from harness import create_site, gunicorn, instance_env, run_python
 from traffic import ORIGIN, drive
 
 COUNT = """
@@ -37,27 +36,8 @@ def count_stored(env: dict, ids: list[int], tmp: str) -> tuple[int, int]:
     """How many of the acknowledged answer ids there were, and how many the database holds."""
     path = Path(tmp) / "ids.json"
     path.write_text(json.dumps(ids))
-    out = subprocess.run(
-        [str(VENV_BIN / "python"), "-c", COUNT, str(path)],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.split()
-    return int(out[0]), int(out[1])
-
-
-def seed(env: dict) -> str:
-    created = subprocess.run(
-        [str(VENV_BIN / "flask"), "--app", "app", "site", "create", "--name", "Load", "--origin", ORIGIN, "--json"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return json.loads(created.stdout)["key"]
+    wanted, found = run_python(env, COUNT, str(path)).split()
+    return int(wanted), int(found)
 
 
 def main() -> int:
@@ -73,23 +53,11 @@ def main() -> int:
         env["PLAUDIT_PROXY_COUNT"] = "1"
         if args.redis_url:
             env["REDIS_URL"] = args.redis_url
-        key = seed(env)
+        key = create_site(env, "Load", ORIGIN)["key"]
         log = Path(tmp) / "gunicorn.log"
         with gunicorn("app:create_app()", {**env, "GUNICORN_CMD_ARGS": f"--error-logfile {log}"}) as url:
             results = drive(url, key, args.seconds, args.connections)
-        ids = Path(tmp) / "ids.json"
-        ids.write_text(json.dumps(results.created))
-        wanted, found = map(
-            int,
-            subprocess.run(
-                [str(VENV_BIN / "python"), "-c", COUNT, str(ids)],
-                cwd=ROOT,
-                env=env,
-                check=True,
-                capture_output=True,
-                text=True,
-            ).stdout.split(),
-        )
+        wanted, found = count_stored(env, results.created, tmp)
         locked_in_log = "database is locked" in log.read_text()
     print(f"database: {args.database_url or 'SQLite (WAL)'}; {args.connections} connections for {args.seconds:.0f} s")
     print(results.table(args.seconds))

@@ -15,12 +15,11 @@ render cache off (FLASK_PLAUDIT_RENDER_CACHE=false) to show the cost of building
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 import tempfile
 import urllib.request
 
-from harness import ROOT, VENV_BIN, gunicorn, instance_env, interleaved, print_table, require_wrk
+from harness import ROOT, gunicorn, instance_env, interleaved, print_table, require_wrk, run_python
 
 SEED = """
 from app import create_app
@@ -59,9 +58,7 @@ def main() -> int:
         # Rate limiting on, as deployed: public reads are exempt, so it cannot cap the figure,
         # but what it costs every request is part of it.
         env = {**instance_env(tmp), "FLASK_RATELIMIT_ENABLED": "true"}
-        key = subprocess.run(
-            [str(VENV_BIN / "python"), "-c", SEED], cwd=ROOT, env=env, check=True, capture_output=True, text=True
-        ).stdout.strip()
+        key = run_python(env, SEED).strip()
         paths = {"testimonials?limit=20": f"/api/v1/sites/{key}/testimonials?limit=20", "wall page": f"/wall/{key}"}
         cold_env = {**env, "FLASK_PLAUDIT_RENDER_CACHE": "false"}
         with (

@@ -17,12 +17,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
-import subprocess
 import sys
 import tempfile
 
-from harness import ROOT, VENV_BIN, gunicorn, instance_env, interleaved, print_table, require_wrk
+from harness import ROOT, create_site, gunicorn, instance_env, interleaved, print_table, require_wrk
 
 ORIGIN = "http://bench.example"
 TARGETS = {"sqlite": 0.4, "postgresql": 0.3}
@@ -46,26 +44,7 @@ def main() -> int:
         env = instance_env(tmp, args.database_url)
         if args.redis_url:
             env["REDIS_URL"] = args.redis_url
-        created = subprocess.run(
-            [
-                str(VENV_BIN / "flask"),
-                "--app",
-                "app",
-                "site",
-                "create",
-                "--name",
-                "Bench",
-                "--origin",
-                ORIGIN,
-                "--json",
-            ],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        site = json.loads(created.stdout)
+        site = create_site(env, "Bench", ORIGIN)
         # Every request is a new visitor with a score drawn at random, as on a real page: each
         # answer is counted (a rollup row updated), none is a cheaper repeat. wrk runs each thread
         # in its own Lua state and starts it afresh every turn, so the visitor's name and the

@@ -13,27 +13,26 @@ from sqlalchemy import TextClause, bindparam, func, text
 from extensions import db
 from models import DailyCount, DailyView, Response
 
-_UPSERTS: dict[type, TextClause] = {}
-
 
 def _upsert_statement(model) -> TextClause:
     """`INSERT … ON CONFLICT (primary key) DO UPDATE SET count = count + excluded.count`, in the
     syntax SQLite and PostgreSQL share. Text, because SQLAlchemy compiles its ON CONFLICT
     construct again on every execution, which cost more than running it; text compiles once."""
-    if model not in _UPSERTS:
-        table = model.__table__
-        keys = [column.name for column in table.primary_key.columns]
-        columns = [*keys, "count"]
-        _UPSERTS[model] = text(
-            f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)}) "  # noqa: S608  (names from our own metadata)
-            f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET count = {table.name}.count + excluded.count"
-        ).bindparams(*(bindparam(c, type_=table.c[c].type) for c in columns))
-    return _UPSERTS[model]
+    table = model.__table__
+    keys = [column.name for column in table.primary_key.columns]
+    columns = [*keys, "count"]
+    return text(
+        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)}) "  # noqa: S608  (names from our own metadata)
+        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET count = {table.name}.count + excluded.count"
+    ).bindparams(*(bindparam(c, type_=table.c[c].type) for c in columns))
+
+
+_UPSERTS = {model: _upsert_statement(model) for model in (DailyCount, DailyView)}
 
 
 def _upsert(model, keys: dict, delta: int) -> None:
     """Add `delta` to a counter row, creating it if needed, atomically on both databases."""
-    db.session.execute(_upsert_statement(model), {**keys, "count": delta})
+    db.session.execute(_UPSERTS[model], {**keys, "count": delta})
 
 
 def bump_answer(site_id: int, day: date, touchpoint: str | None, score: int, delta: int) -> None:

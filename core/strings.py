@@ -76,8 +76,12 @@ def texts_for(lang: str, name: str, overrides: dict[str, dict[str, str]] | None)
     `{n}` stays for the widget to fill per radio. Overrides are owner text: they are plain
     text like everything else and are escaped where shown.
     """
-    merged = {**DEFAULTS[lang], **((overrides or {}).get(lang) or {})}
-    return {key: value.replace("{name}", name) for key, value in merged.items()}
+    return _named({**DEFAULTS[lang], **((overrides or {}).get(lang) or {})}, name)
+
+
+def _named(texts: dict[str, str], name: str) -> dict[str, str]:
+    """Every text with the site's name in place of `{name}`."""
+    return {key: value.replace("{name}", name) for key, value in texts.items()}
 
 
 # Texts of the testimonial wall (page and wall.js), the badge and the share cards.
@@ -124,8 +128,7 @@ WALL_TEXTS: dict[str, dict[str, str]] = {
 
 
 def wall_texts(lang: str, name: str) -> dict[str, str]:
-    texts = WALL_TEXTS.get(lang, WALL_TEXTS["en"])
-    return {key: value.replace("{name}", name) for key, value in texts.items()}
+    return _named(WALL_TEXTS.get(lang, WALL_TEXTS["en"]), name)
 
 
 # Texts of the respondent's pages served by Plaudit itself (not by the widget).
@@ -156,5 +159,4 @@ PAGE_TEXTS: dict[str, dict[str, str]] = {
 
 
 def page_texts(lang: str, name: str) -> dict[str, str]:
-    texts = PAGE_TEXTS.get(lang, PAGE_TEXTS["en"])
-    return {key: value.replace("{name}", name) for key, value in texts.items()}
+    return _named(PAGE_TEXTS.get(lang, PAGE_TEXTS["en"]), name)
