@@ -11,6 +11,7 @@ from flask import abort, g, request
 from sqlalchemy.exc import SQLAlchemyError
 
 from api import bp
+from core.sites import site_by_key
 from extensions import db
 from models import Response, Site
 
@@ -25,7 +26,7 @@ def site_of_request() -> Site | None:
         site = None
         try:
             if "key" in args:
-                site = db.session.execute(db.select(Site).filter_by(key=args["key"])).scalar()
+                site = site_by_key(args["key"])
             elif "response_id" in args:
                 response = db.session.get(Response, args["response_id"])
                 site = response.site if response else None
