@@ -6,7 +6,21 @@ import hashlib
 import secrets
 from datetime import UTC, date, datetime
 
-from sqlalchemy import JSON, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import (
+    DDL,
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    event,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -177,8 +191,9 @@ class AuditEvent(db.Model):
 
 class DailyCount(db.Model):
     """Rollup: non-duplicate answers per site, day, touchpoint and score (the category follows from
-    the score). Kept up to date on every write, so aggregates cost the number of days, not of
-    answers; `flask rollups rebuild` recomputes it from the raw answers."""
+    the score). The database keeps it up to date, by the triggers below, in the statement that
+    inserts, rescores or erases an answer, so aggregates cost the number of days, not of answers;
+    `flask rollups rebuild` recomputes it from the raw answers."""
 
     __tablename__ = "daily_count"
 
@@ -327,3 +342,57 @@ class ApiToken(db.Model):
         """A new token row and the plain token, which the caller shows once."""
         plain = cls.PREFIX + secrets.token_urlsafe(32)
         return cls(user=user, token_hash=sha256_hex(plain)), plain
+
+
+# The answer rollup, kept by the database itself: every path that inserts, rescores or erases an
+# answer (the widget's submit, a follow-up, an erasure, a seed script, a bulk import in SQL) is
+# counted in the same statement, and the widget's hot path runs one statement fewer.
+# Decrements are UPDATEs: an answer that was counted has its row, and a site being deleted (its
+# rows cascading away) must not have rows re-created for it. Installed by create_all (the
+# listener below) and by migration 0005, from these same texts.
+_COUNTED = "site_id, day, touchpoint, score"
+_ADD = (
+    "INSERT INTO daily_count (site_id, day, touchpoint, score, count) "
+    "SELECT NEW.site_id, {day}, coalesce(NEW.touchpoint, ''), NEW.score, 1 WHERE NOT NEW.is_duplicate "
+    f"ON CONFLICT ({_COUNTED}) DO UPDATE SET count = daily_count.count + 1;"
+)
+_REMOVE = (
+    "UPDATE daily_count SET count = count - 1 WHERE NOT OLD.is_duplicate AND site_id = OLD.site_id "
+    "AND day = {old_day} AND touchpoint = coalesce(OLD.touchpoint, '') AND score = OLD.score;"
+)
+_RECOUNTED_COLUMNS = "site_id, score, is_duplicate, touchpoint, created_at"
+ANSWER_ROLLUP_TRIGGERS = {
+    "sqlite": [
+        "CREATE TRIGGER response_counted AFTER INSERT ON response BEGIN "
+        + _ADD.format(day="date(NEW.created_at)")
+        + " END",
+        f"CREATE TRIGGER response_recounted AFTER UPDATE OF {_RECOUNTED_COLUMNS} ON response BEGIN "
+        + _REMOVE.format(old_day="date(OLD.created_at)")
+        + " "
+        + _ADD.format(day="date(NEW.created_at)")
+        + " END",
+        "CREATE TRIGGER response_uncounted AFTER DELETE ON response BEGIN "
+        + _REMOVE.format(old_day="date(OLD.created_at)")
+        + " END",
+    ],
+    "postgresql": [
+        "CREATE OR REPLACE FUNCTION response_rollup() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "IF TG_OP <> 'INSERT' THEN "
+        + _REMOVE.format(old_day="CAST(OLD.created_at AS date)")
+        + " END IF; IF TG_OP <> 'DELETE' THEN "
+        + _ADD.format(day="CAST(NEW.created_at AS date)")
+        + " END IF; RETURN NULL; END $$",
+        f"CREATE TRIGGER response_rollup AFTER INSERT OR DELETE OR UPDATE OF {_RECOUNTED_COLUMNS} ON response "
+        "FOR EACH ROW EXECUTE FUNCTION response_rollup()",
+    ],
+}
+ANSWER_ROLLUP_DROPS = {
+    "sqlite": [
+        f"DROP TRIGGER IF EXISTS {name}" for name in ("response_counted", "response_recounted", "response_uncounted")
+    ],
+    "postgresql": ["DROP TRIGGER IF EXISTS response_rollup ON response", "DROP FUNCTION IF EXISTS response_rollup()"],
+}
+
+for _dialect, _statements in ANSWER_ROLLUP_TRIGGERS.items():
+    for _statement in _statements:
+        event.listen(Response.__table__, "after_create", DDL(_statement).execute_if(dialect=_dialect))

@@ -2,11 +2,12 @@
 tell other processes, served with the same gunicorn settings as the yardstick and Plaudit
 (bench/submit_throughput.py --floor).
 
-PostgreSQL: one statement in autocommit (run as one transaction): the answer with its duplicate
-flag, and the daily rollup's upsert, in a data-modifying WITH; then, when REDIS_URL is set, the
-increment that tells other processes. SQLite (WAL, as Plaudit sets it up): the same two writes in
-one transaction, then a file's time touched. No validation, no site lookup, no rate limit, no
-webhooks, no ORM: what Plaudit does beyond this is its framework and its rules.
+One INSERT of the answer with its duplicate flag, in autocommit; the database counts it in the
+daily rollup itself (models.ANSWER_ROLLUP_TRIGGERS, as for Plaudit). Then the signal that tells
+other processes: the Redis increment when REDIS_URL is set (PostgreSQL), a file's time touched
+(SQLite, in WAL mode as Plaudit sets it up). No validation, no site lookup, no rate limit, no
+webhooks, no ORM, no transaction around the write: what Plaudit does beyond this is its framework
+and its rules.
 """
 
 from __future__ import annotations
@@ -29,20 +30,13 @@ _redis = None
 _site_ids: dict[str, int] = {}  # looked up once per worker, as Plaudit keeps sites in memory
 
 ANSWER = """
-WITH answer AS (
-  INSERT INTO response (site_id, score, category, lang, touchpoint, page_url, attributes,
-                        visitor_hash, is_duplicate, token_hash, followup_status, created_at, updated_at)
-  SELECT %(site)s::int, %(score)s::int, %(category)s::varchar, 'en', %(touchpoint)s::varchar,
-         %(page)s::varchar, '{}', %(visitor)s::varchar,
-         EXISTS (SELECT 1 FROM response WHERE site_id = %(site)s::int AND visitor_hash = %(visitor)s::varchar),
-         %(token)s::varchar, 'new', now(), now()
-  RETURNING id, is_duplicate, score, touchpoint
-), counted AS (
-  INSERT INTO daily_count (site_id, day, touchpoint, score, count)
-  SELECT %(site)s::int, current_date, coalesce(touchpoint, ''), score, 1 FROM answer WHERE NOT is_duplicate
-  ON CONFLICT (site_id, day, touchpoint, score) DO UPDATE SET count = daily_count.count + 1
-)
-SELECT id FROM answer
+INSERT INTO response (site_id, score, category, lang, touchpoint, page_url, attributes,
+                      visitor_hash, is_duplicate, token_hash, followup_status, created_at, updated_at)
+SELECT %(site)s::int, %(score)s::int, %(category)s::varchar, 'en', %(touchpoint)s::varchar,
+       %(page)s::varchar, '{}', %(visitor)s::varchar,
+       EXISTS (SELECT 1 FROM response WHERE site_id = %(site)s::int AND visitor_hash = %(visitor)s::varchar),
+       %(token)s::varchar, 'new', now(), now()
+RETURNING id
 """
 
 SQLITE_ANSWER = """
@@ -51,12 +45,7 @@ INSERT INTO response (site_id, score, category, lang, touchpoint, page_url, attr
 SELECT :site, :score, :category, 'en', :touchpoint, :page, '{}', :visitor,
        EXISTS (SELECT 1 FROM response WHERE site_id = :site AND visitor_hash = :visitor),
        :token, 'new', strftime('%Y-%m-%d %H:%M:%f', 'now'), strftime('%Y-%m-%d %H:%M:%f', 'now')
-RETURNING id, is_duplicate
-"""
-SQLITE_COUNT = """
-INSERT INTO daily_count (site_id, day, touchpoint, score, count)
-VALUES (:site, date('now'), coalesce(:touchpoint, ''), :score, 1)
-ON CONFLICT (site_id, day, touchpoint, score) DO UPDATE SET count = daily_count.count + 1
+RETURNING id
 """
 SIGNAL = os.path.join(tempfile.gettempdir(), f"plaudit-floor-{os.getppid()}")
 
@@ -77,16 +66,14 @@ def connection():
 
 
 def write(params: dict) -> int:
-    """Store and count the answer, and tell the other processes; return its id."""
+    """Store the answer (counted by the database), and tell the other processes; return its id."""
     if not ON_SQLITE:
         answer_id = connection().execute(ANSWER, params).fetchone()[0]
         if _redis is not None:
             _redis.incr("plaudit:generation:writes")
         return answer_id
-    with connection() as db:  # one transaction, committed on leaving
-        answer_id, duplicate = db.execute(SQLITE_ANSWER, params).fetchone()
-        if not duplicate:
-            db.execute(SQLITE_COUNT, params)
+    with connection() as db:  # committed on leaving
+        answer_id = db.execute(SQLITE_ANSWER, params).fetchone()[0]
     with open(SIGNAL, "a"):
         os.utime(SIGNAL)
     return answer_id

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 
 from core import webhooks
-from core.rollups import count_response
 from core.text import clean_text
 from extensions import db
 from models import AuditEvent, OutboxEvent, Response, Site, Testimonial, TestimonialTag, utcnow
@@ -140,7 +139,6 @@ def erase(
     responses = db.session.execute(query).scalars().all()
     photos, testimonial_ids = [], []
     for response in responses:
-        count_response(response, -1)
         if response.testimonial is not None:
             testimonial_ids.append(response.testimonial.id)
             if response.testimonial.photo:

@@ -1,52 +1,32 @@
-"""Per-day rollups of answers and views, kept up to date on every write.
+"""Per-day rollups of answers and views.
 
-`bump` is called in the same transaction as the write it counts; `rebuild` recomputes the answer
-rollup from the raw answers, and the tests prove both agree.
+The answer rollup (`DailyCount`) is kept by the database, in the statement that writes the answer
+(`models.ANSWER_ROLLUP_TRIGGERS`); `rebuild` recomputes it from the raw answers, and the tests prove
+both agree. The view rollup (`DailyView`) is bumped here, in the transaction of the view it counts.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import TextClause, bindparam, func, text
+from sqlalchemy import bindparam, func, text
 
 from extensions import db
 from models import DailyCount, DailyView, Response
 
-
-def _upsert_statement(model) -> TextClause:
-    """`INSERT … ON CONFLICT (primary key) DO UPDATE SET count = count + excluded.count`, in the
-    syntax SQLite and PostgreSQL share. Text, because SQLAlchemy compiles its ON CONFLICT
-    construct again on every execution, which cost more than running it; text compiles once."""
-    table = model.__table__
-    keys = [column.name for column in table.primary_key.columns]
-    columns = [*keys, "count"]
-    return text(
-        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)}) "  # noqa: S608  (names from our own metadata)
-        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET count = {table.name}.count + excluded.count"
-    ).bindparams(*(bindparam(c, type_=table.c[c].type) for c in columns))
-
-
-_UPSERTS = {model: _upsert_statement(model) for model in (DailyCount, DailyView)}
-
-
-def _upsert(model, keys: dict, delta: int) -> None:
-    """Add `delta` to a counter row, creating it if needed, atomically on both databases."""
-    db.session.execute(_UPSERTS[model], {**keys, "count": delta})
-
-
-def bump_answer(site_id: int, day: date, touchpoint: str | None, score: int, delta: int) -> None:
-    _upsert(DailyCount, {"site_id": site_id, "day": day, "touchpoint": touchpoint or "", "score": score}, delta)
+# `INSERT … ON CONFLICT (primary key) DO UPDATE SET count = count + 1`, in the syntax SQLite and
+# PostgreSQL share. Text, because SQLAlchemy compiles its ON CONFLICT construct again on every
+# execution, which cost more than running it; text compiles once.
+_BUMP_VIEW = text(
+    "INSERT INTO daily_view (site_id, day, touchpoint, count) VALUES (:site_id, :day, :touchpoint, 1) "
+    "ON CONFLICT (site_id, day, touchpoint) DO UPDATE SET count = daily_view.count + 1"
+).bindparams(*(bindparam(c, type_=DailyView.__table__.c[c].type) for c in ("site_id", "day", "touchpoint")))
 
 
 def bump_view(site_id: int, day: date, touchpoint: str | None) -> None:
-    _upsert(DailyView, {"site_id": site_id, "day": day, "touchpoint": touchpoint or ""}, 1)
-
-
-def count_response(response: Response, delta: int) -> None:
-    """Count (+1) or uncount (-1) one stored answer; duplicates are never counted."""
-    if not response.is_duplicate:
-        bump_answer(response.site_id, response.created_at.date(), response.touchpoint, response.score, delta)
+    """Count one showing of the widget, creating the day's row if needed, atomically on both
+    databases."""
+    db.session.execute(_BUMP_VIEW, {"site_id": site_id, "day": day, "touchpoint": touchpoint or ""})
 
 
 def rebuild(site_id: int | None = None) -> int:

@@ -13,7 +13,6 @@ from sqlalchemy import and_, bindparam, func, insert, or_
 from core import webhooks
 from core.nps import Summary, summarise
 from core.nps import category as nps_category
-from core.rollups import bump_answer, count_response
 from core.strings import texts_for
 from extensions import db
 from models import DailyCount, Response, Site, Testimonial, sha256_hex, utcnow
@@ -59,7 +58,7 @@ _ANSWER_COLUMNS = (
 
 
 def _insert_answer(named: bool):
-    """INSERT … SELECT :values…, EXISTS(an earlier answer of this visitor) RETURNING id, flag.
+    """INSERT … SELECT :values…, EXISTS(an earlier answer of this visitor) RETURNING id.
 
     Anonymous visitors are recognised for the day their hash lives; visitors the site names
     (`data-respondent`) for the whole resurvey interval."""
@@ -70,9 +69,7 @@ def _insert_answer(named: bool):
     earlier = db.select(table.c.id).where(table.c.site_id == bindparam("site_id"), seen).exists()
     values = [bindparam(name, type_=table.c[name].type) for name in _ANSWER_COLUMNS]
     return (
-        insert(table)
-        .from_select([*_ANSWER_COLUMNS, "is_duplicate"], db.select(*values, earlier))
-        .returning(table.c.id, table.c.is_duplicate)
+        insert(table).from_select([*_ANSWER_COLUMNS, "is_duplicate"], db.select(*values, earlier)).returning(table.c.id)
     )
 
 
@@ -119,9 +116,9 @@ def record_response(site: Site, data: dict, visitor: str) -> Recorded:
         "updated_at": now,
         "since": now - timedelta(days=site.resurvey_days),
     }
-    response_id, is_duplicate = db.session.execute(_INSERT_ANSWER[bool(row["respondent"])], row).one()
-    if not is_duplicate:
-        bump_answer(site.id, now.date(), row["touchpoint"], row["score"], +1)
+    # The database counts it in the daily rollup (models.ANSWER_ROLLUP_TRIGGERS) unless it is a
+    # repeat.
+    response_id = db.session.execute(_INSERT_ANSWER[bool(row["respondent"])], row).scalar_one()
     webhooks.response_events(site, response_id, row["category"])
     db.session.commit()
     return Recorded(response_id, row["category"], row["lang"], token)
@@ -150,9 +147,7 @@ def complete_response(response: Response, data: dict) -> Response:
             raise SurveyError("why", "Write the words you agree to publish before consenting.")
 
     if "score" in data and data["score"] != response.score:
-        count_response(response, -1)
-        response.set_score(data["score"])
-        count_response(response, +1)
+        response.set_score(data["score"])  # recounted by the database
     if "why" in data:
         response.why = why or None
     if "email" in data:

@@ -69,5 +69,20 @@ def test_upgrading_a_database_with_data_keeps_it(make_app):
             row = connection.execute(text("SELECT quote, featured, original_quote FROM testimonial")).one()
             assert tuple(row) == ("Kept", False, None)
             assert connection.execute(text('SELECT session_version FROM "user"')).scalar() == 1
+        with db.engine.begin() as connection:
+            # 0004 counted the answer already there; from 0005 on, the database counts new ones.
+            assert connection.execute(text("SELECT sum(count) FROM daily_count")).scalar() == 1
+            connection.execute(
+                text(
+                    "INSERT INTO response (id, site_id, score, category, lang, attributes, visitor_hash, is_duplicate,"
+                    " token_hash, followup_status, created_at, updated_at)"
+                    " VALUES (2, 1, 3, 'detractor', 'en', '{}', 'w', false, 't', 'new', '2026-01-02', '2026-01-02')"
+                )
+            )
+            counted = connection.execute(text("SELECT day, score, count FROM daily_count ORDER BY day")).all()
+            assert [(str(day), score, count) for day, score, count in counted] == [
+                ("2026-01-01", 10, 1),
+                ("2026-01-02", 3, 1),
+            ]
         empty_database()
         db.engine.dispose()

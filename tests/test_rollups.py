@@ -57,6 +57,40 @@ def test_incremental_equals_rebuild(db, site, operations):
     assert sum(row[-1] for row in incremental) == raw
 
 
+def test_the_database_counts_answers_whatever_writes_them(db, site):
+    """Plain SQL, outside the app's code: an insert is counted, a repeat is not, a rescore or a
+    change of day moves the count, a delete takes it back."""
+    from sqlalchemy import text
+
+    def insert(score: int, duplicate: bool) -> int:
+        return db.session.execute(
+            text(
+                "INSERT INTO response (site_id, score, category, lang, touchpoint, attributes, visitor_hash,"
+                " is_duplicate, token_hash, followup_status, created_at, updated_at)"
+                " VALUES (:site, :score, 'x', 'en', :touchpoint, '{}', 'v', :duplicate, 't', 'new',"
+                " '2026-03-01 23:59:59', '2026-03-01 23:59:59') RETURNING id"
+            ),
+            {"site": site.id, "score": score, "touchpoint": "blog", "duplicate": duplicate},
+        ).scalar_one()
+
+    def counted() -> set[tuple]:
+        return {(str(day), touchpoint, score, count) for _, day, touchpoint, score, count in rollup_rows(db)}
+
+    first = insert(9, duplicate=False)
+    repeat = insert(9, duplicate=True)
+    assert counted() == {("2026-03-01", "blog", 9, 1)}
+    db.session.execute(text("UPDATE response SET score = 4 WHERE id = :id"), {"id": first})
+    assert counted() == {("2026-03-01", "blog", 4, 1)}
+    db.session.execute(text("UPDATE response SET created_at = '2026-03-02 00:00:01' WHERE id = :id"), {"id": first})
+    db.session.execute(text("UPDATE response SET touchpoint = NULL WHERE id = :id"), {"id": first})
+    assert counted() == {("2026-03-02", "", 4, 1)}
+    db.session.execute(text("UPDATE response SET is_duplicate = :no WHERE id = :id"), {"id": repeat, "no": False})
+    assert counted() == {("2026-03-02", "", 4, 1), ("2026-03-01", "blog", 9, 1)}
+    db.session.execute(text("DELETE FROM response"))
+    assert counted() == set()
+    db.session.commit()
+
+
 def test_rebuild_command(runner, db, site):
     for visitor in range(3):
         record_response(site, {"score": 9}, f"v{visitor}")

@@ -129,9 +129,8 @@ def live_site(live_app, host_pages):
 
 
 def seed_testimonial(site: Site, quote: str, *, score: int = 10, status: str = "pending", **fields) -> None:
-    """A consented testimonial and its answer, counted as every write path counts one (call inside
-    the live app's context; the caller commits)."""
-    from core import rollups
+    """A consented testimonial and its answer (call inside the live app's context; the caller
+    commits; the database counts the answer)."""
     from models import Response, Testimonial, utcnow
 
     n = db.session.execute(db.select(db.func.count()).select_from(Response)).scalar()
@@ -157,5 +156,3 @@ def seed_testimonial(site: Site, quote: str, *, score: int = 10, status: str = "
             **fields,
         )
     )
-    db.session.flush()
-    rollups.count_response(response, +1)
