@@ -349,7 +349,8 @@ class ApiToken(db.Model):
 # counted in the same statement, and the widget's hot path runs one statement fewer.
 # Decrements are UPDATEs: an answer that was counted has its row, and a site being deleted (its
 # rows cascading away) must not have rows re-created for it. Installed by create_all (the
-# listener below) and by migration 0005, from these same texts.
+# listener below) and by migration 0005, from these same texts: a change to them needs a
+# migration of its own that drops and re-creates them.
 _COUNTED = "site_id, day, touchpoint, score"
 _ADD = (
     "INSERT INTO daily_count (site_id, day, touchpoint, score, count) "

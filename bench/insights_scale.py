@@ -65,7 +65,8 @@ with app.app_context():
 
 def fill(path: str, site_id: int, count: int, start: datetime) -> None:
     """Answers spread over one year, written straight into SQLite (the app's write path would take
-    an hour for a million); then the rollup is rebuilt by the app's own command."""
+    an hour for a million) and counted by the database's triggers as they go in; the app's own
+    rebuild command then runs over them as well, as after a repair."""
     rng = random.Random(site_id)
     db = sqlite3.connect(path)
     touchpoints = ["blog", "after-purchase", "onboarding", None]
