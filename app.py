@@ -13,7 +13,7 @@ from werkzeug.routing import IntegerConverter
 
 import config
 from core import generation
-from core.http_cache import build_id, is_public
+from core.http_cache import Revalidations, build_id, is_public
 from core.strings import page_texts
 from core.webhooks import Dispatcher
 from extensions import csrf, db, limiter, login_manager, migrate
@@ -30,12 +30,6 @@ def create_app(test_config: dict | type | None = None) -> Flask:
         else:
             app.config.from_object(test_config)
 
-    proxies = int(app.config.get("PLAUDIT_PROXY_COUNT") or 0)
-    if proxies:
-        # Behind N trusted proxies, the client is the address the Nth proxy from us saw: what a
-        # client writes in X-Forwarded-For itself is further left and ignored (rate-limit key).
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
-
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
     limiter.init_app(app)
@@ -43,6 +37,14 @@ def create_app(test_config: dict | type | None = None) -> Flask:
     login_manager.init_app(app)
     app.session_interface = BackOfficeSessions()
     generation.init_app(app)
+    if app.config.get("PLAUDIT_RENDER_CACHE", True):
+        app.wsgi_app = Revalidations(app.wsgi_app, app.extensions["plaudit_generation"])
+    proxies = int(app.config.get("PLAUDIT_PROXY_COUNT") or 0)
+    if proxies:
+        # Behind N trusted proxies, the client is the address the Nth proxy from us saw: what a
+        # client writes in X-Forwarded-For itself is further left and ignored (rate-limit key).
+        # Outermost, so that everything inside sees the client as the proxies describe it.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     csrf.init_app(app)
     with app.app_context():
         _tune_sqlite(db.engine)

@@ -53,10 +53,12 @@ def require_origin(site: Site, *, required: bool) -> None:
 
 @bp.after_request
 def add_cors_headers(response):
+    # Even when this request has no Origin: a cache (a CDN, core.http_cache.Revalidations) that
+    # stored an answer without CORS headers must not hand it to a page's cross-origin fetch.
+    response.vary.add("Origin")
     origin = request.headers.get("Origin")
     if not origin:
         return response
-    response.vary.add("Origin")
     if request.endpoint in OPEN_ENDPOINTS:
         response.headers["Access-Control-Allow-Origin"] = "*"
     else:
