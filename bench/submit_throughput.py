@@ -26,6 +26,29 @@ ORIGIN = "http://bench.example"
 TARGETS = {"sqlite": 0.4, "postgresql": 0.3}
 
 
+def new_visitors_lua(origin: str) -> str:
+    """wrk's script: every request is a new visitor with a score drawn at random, as on a real
+    page: each answer is counted (a rollup row updated), none is a cheaper repeat. wrk runs each
+    thread in its own Lua state and starts it afresh every turn, so the visitor's name and the
+    random seed carry the thread and the second it started in."""
+    return (
+        'wrk.method = "POST"\n'
+        'wrk.headers["Content-Type"] = "application/json"\n'
+        f'wrk.headers["Origin"] = "{origin}"\n'
+        "local threads = 0\n"
+        "setup = function(thread) threads = threads + 1; thread:set('tid', threads) end\n"
+        "init = function(args)\n"
+        "  prefix = os.time() .. '-' .. tid .. '-'; counter = 0; math.randomseed(os.time() * 100 + tid)\n"
+        "end\n"
+        "request = function()\n"
+        "  counter = counter + 1\n"
+        '  wrk.headers["User-Agent"] = "visitor-" .. prefix .. counter\n'
+        "  return wrk.format(nil, nil, nil, '{\"score\": ' .. math.random(0, 10) .."
+        ' \', "touchpoint": "bench", "page_url": "http://bench.example/post"}\')\n'
+        "end\n"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=4, help="per turn")
@@ -45,26 +68,7 @@ def main() -> int:
         if args.redis_url:
             env["REDIS_URL"] = args.redis_url
         site = create_site(env, "Bench", ORIGIN)
-        # Every request is a new visitor with a score drawn at random, as on a real page: each
-        # answer is counted (a rollup row updated), none is a cheaper repeat. wrk runs each thread
-        # in its own Lua state and starts it afresh every turn, so the visitor's name and the
-        # random seed carry the thread and the second it started in.
-        post = (
-            'wrk.method = "POST"\n'
-            'wrk.headers["Content-Type"] = "application/json"\n'
-            f'wrk.headers["Origin"] = "{ORIGIN}"\n'
-            "local threads = 0\n"
-            "setup = function(thread) threads = threads + 1; thread:set('tid', threads) end\n"
-            "init = function(args)\n"
-            "  prefix = os.time() .. '-' .. tid .. '-'; counter = 0; math.randomseed(os.time() * 100 + tid)\n"
-            "end\n"
-            "request = function()\n"
-            "  counter = counter + 1\n"
-            '  wrk.headers["User-Agent"] = "visitor-" .. prefix .. counter\n'
-            "  return wrk.format(nil, nil, nil, '{\"score\": ' .. math.random(0, 10) .."
-            ' \', "touchpoint": "bench", "page_url": "http://bench.example/post"}\')\n'
-            "end\n"
-        )
+        post = new_visitors_lua(ORIGIN)
         with contextlib.ExitStack() as servers:
             minimal_url = servers.enter_context(gunicorn("minimal_app:app", env, cwd=ROOT / "bench"))
             url = servers.enter_context(gunicorn("app:create_app()", env))
