@@ -24,8 +24,9 @@ def require_wrk() -> None:
         raise SystemExit("wrk is needed: apt-get install wrk")
 
 
-def instance_env(tmp: str, database_url: str | None = None) -> dict:
-    """Environment of a fresh instance: its own database, no rate limits, no Redis."""
+def instance_env(tmp: str, database_url: str | None = None, redis_url: str | None = None) -> dict:
+    """Environment of a fresh instance: its own database (SQLite by default), no rate limits,
+    Redis only when given."""
     env = {
         **os.environ,
         "DATABASE_URL": database_url or f"sqlite:///{tmp}/bench.sqlite3",
@@ -33,6 +34,8 @@ def instance_env(tmp: str, database_url: str | None = None) -> dict:
         "FLASK_RATELIMIT_ENABLED": "false",
     }
     env.pop("REDIS_URL", None)
+    if redis_url:
+        env["REDIS_URL"] = redis_url
     flask_cli(env, "db", "upgrade")
     return env
 

@@ -48,11 +48,9 @@ def main() -> int:
     parser.add_argument("--redis-url")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        env = instance_env(tmp, args.database_url)
+        env = instance_env(tmp, args.database_url, args.redis_url)
         env.pop("FLASK_RATELIMIT_ENABLED")  # the limiter works, as in production
         env["PLAUDIT_PROXY_COUNT"] = "1"
-        if args.redis_url:
-            env["REDIS_URL"] = args.redis_url
         key = create_site(env, "Load", ORIGIN)["key"]
         log = Path(tmp) / "gunicorn.log"
         with gunicorn("app:create_app()", {**env, "GUNICORN_CMD_ARGS": f"--error-logfile {log}"}) as url:

@@ -70,9 +70,7 @@ def main() -> None:
     args = parser.parse_args()
     require_wrk()
     with tempfile.TemporaryDirectory() as tmp:
-        env = instance_env(tmp, args.database_url)
-        if args.redis_url:
-            env["REDIS_URL"] = args.redis_url
+        env = instance_env(tmp, args.database_url, args.redis_url)
         key = create_site(env, "Bench", ORIGIN)["key"]
         script = Path(tmp) / "new-visitors.lua"
         script.write_text(new_visitors_lua(ORIGIN))

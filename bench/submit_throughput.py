@@ -64,9 +64,7 @@ def main() -> int:
     args = parser.parse_args()
     require_wrk()
     with tempfile.TemporaryDirectory() as tmp:
-        env = instance_env(tmp, args.database_url)
-        if args.redis_url:
-            env["REDIS_URL"] = args.redis_url
+        env = instance_env(tmp, args.database_url, args.redis_url)
         site = create_site(env, "Bench", ORIGIN)
         post = new_visitors_lua(ORIGIN)
         with contextlib.ExitStack() as servers:
