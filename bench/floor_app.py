@@ -70,7 +70,7 @@ def write(params: dict) -> int:
     if not ON_SQLITE:
         answer_id = connection().execute(ANSWER, params).fetchone()[0]
         if _redis is not None:
-            _redis.incr("plaudit:generation:writes")
+            _redis.hincrby("plaudit:generation", "writes", 1)
         return answer_id
     with connection() as db:  # committed on leaving
         answer_id = db.execute(SQLITE_ANSWER, params).fetchone()[0]

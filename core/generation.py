@@ -7,12 +7,20 @@ Where it lives decides who sees it: a file's modification time on one machine (S
 worker is on that machine), a Redis counter across machines (`REDIS_URL`). With PostgreSQL and
 no Redis there may be other hosts nobody can hear from, so there is no generation, and callers
 read the database every time.
+
+Redis can fail in two ways that must not leave a process serving old data for long. It can go
+away: meanwhile every process reads the database, writes cannot be announced, and the first
+process back that saw the outage moves every channel before anything else. It can come back
+empty (restarted without persistence, flushed, its keys evicted), and counts starting again from
+zero would meet numbers that processes kept from before: so the counters live in one hash with a
+random epoch, and a hash without one gets a new epoch, which no number kept before contains.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import secrets
 import threading
 from collections import OrderedDict
 from pathlib import Path
@@ -22,7 +30,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 log = logging.getLogger("plaudit.generation")
-KEY = "plaudit:generation:"
+KEY = "plaudit:generation"  # a Redis hash: a counter per channel, and the epoch
 CHANNELS = ("writes", "settings")
 
 
@@ -36,33 +44,61 @@ class Generation:
             import redis
 
             self.redis = redis.Redis.from_url(redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
+            self.unsure = False  # Redis failed since last reached: a write may have gone unannounced
         elif app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///") and enabled:
             for channel in CHANNELS:
                 self.paths[channel] = Path(app.instance_path) / f"generation-{channel}"
                 if not self.paths[channel].exists():  # touching an existing one would move it
                     self.paths[channel].touch()
 
-    def current(self, channel: str = "writes") -> int | None:
-        """None when unknown: read the database."""
+    def current(self, channel: str = "writes") -> int | str | None:
+        """A value that changes whenever the channel moves, compared for equality only; None
+        when unknown: read the database."""
         try:
             if self.redis is not None:
-                return int(self.redis.get(KEY + channel) or 0)
+                return self._from_redis(channel)
             if self.paths:
                 return os.stat(self.paths[channel]).st_mtime_ns
         except Exception:  # noqa: BLE001  (Redis away, file gone: fall back to the database)
-            log.warning("generation unavailable; reading the database", exc_info=True)
+            self._failed("generation unavailable; reading the database")
         return None
 
     def bump(self, channels: tuple[str, ...]) -> None:
         try:
-            for channel in channels:
-                if self.redis is not None:
-                    self.redis.incr(KEY + channel)
-                elif self.paths:
-                    now = _now_ns()
-                    os.utime(self.paths[channel], ns=(now, now))
+            if self.redis is not None:
+                self._move(channels)
+            for channel in channels if self.paths else ():
+                now = _now_ns()
+                os.utime(self.paths[channel], ns=(now, now))
         except Exception:  # noqa: BLE001
-            log.warning("could not announce a write; other processes may serve old data briefly", exc_info=True)
+            self._failed("could not announce a write; processes read the database until Redis answers")
+
+    def _from_redis(self, channel: str) -> str | None:
+        if self.unsure:
+            self._move(CHANNELS)  # whatever was written while Redis was away: nobody keeps it
+            self.unsure = False
+            log.warning("Redis answers again; every process's kept reads were let go")
+        epoch, count = self.redis.hmget(KEY, ["epoch", channel])
+        if epoch is None:  # Redis lost the hash: a new epoch
+            self.redis.hsetnx(KEY, "epoch", secrets.token_hex(8))
+            return None
+        return f"{epoch.decode()}:{int(count or 0)}"
+
+    def _move(self, channels: tuple[str, ...]) -> None:
+        if len(channels) == 1:  # the common case (an answer), without a pipeline's own cost
+            self.redis.hincrby(KEY, channels[0], 1)
+            return
+        with self.redis.pipeline(transaction=False) as pipe:
+            for channel in channels:
+                pipe.hincrby(KEY, channel, 1)
+            pipe.execute()
+
+    def _failed(self, message: str) -> None:
+        """Log once per outage, not once per request."""
+        if self.redis is None or not self.unsure:
+            log.warning(message, exc_info=True)
+        if self.redis is not None:
+            self.unsure = True
 
 
 _last = 0
