@@ -71,7 +71,10 @@ class Generation:
                 now = _now_ns()
                 os.utime(self.paths[channel], ns=(now, now))
         except Exception:  # noqa: BLE001
-            self._failed("could not announce a write; processes read the database until Redis answers")
+            self._failed(
+                "could not announce a write: this process reads the database, and others may serve what "
+                "they read before, until it reaches Redis again"
+            )
 
     def _from_redis(self, channel: str) -> str | None:
         if self.unsure:
