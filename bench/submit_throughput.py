@@ -9,8 +9,9 @@ Needs wrk (Debian package `wrk`). Both servers run at once on loopback, with rat
 between them, several rounds over; each figure is the median round (bench/harness.py). Every
 request is a new visitor's answer, so each one is stored and counted. The machine is shared and
 noisy: read the ratio, not the absolute numbers. Targets: ratio >= 0.4 on SQLite, >= 0.3 on
-PostgreSQL. `--floor` adds a third server, bench/floor_app.py: the same write done by a bare view,
-the most any implementation could get on this machine.
+PostgreSQL. `--floor` adds a third server, bench/floor_app.py: the same write done by a bare view
+(one statement, no validation, limiter or ORM), what this stack gets on this machine at best
+without batching writes, and the submit's ratio to it.
 """
 
 from __future__ import annotations
