@@ -84,15 +84,21 @@ def gunicorn(app_spec: str, env: dict, cwd: Path = ROOT, workers: int = 2):
         yield url
 
 
+def proc_stat(pid: int | str) -> list[str] | None:
+    """The fields of /proc/PID/stat after the command name (state, parent, … user and system
+    time at 11 and 12); None once the process is gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
 def worker_pids(master_pid: int) -> list[int]:
     """The gunicorn workers: the master's children, read from /proc."""
     pids = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == master_pid:
+        fields = proc_stat(stat.parent.name)
+        if fields is not None and int(fields[1]) == master_pid:
             pids.append(int(stat.parent.name))
     return pids
 

@@ -20,18 +20,15 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from harness import ROOT, create_site, gunicorn_process, instance_env, require_wrk, worker_pids
+from harness import ROOT, create_site, gunicorn_process, instance_env, proc_stat, require_wrk, worker_pids
 from submit_throughput import ORIGIN, new_visitors_lua
 
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def cpu_seconds(pid: int) -> float:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:  # gone since it was listed
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / TICKS
+    fields = proc_stat(pid)
+    return 0.0 if fields is None else (int(fields[11]) + int(fields[12])) / TICKS
 
 
 def pids_of(command: str) -> list[int]:
@@ -43,12 +40,12 @@ def pids_of(command: str) -> list[int]:
     return pids
 
 
-def measure(url: str, parties: dict[str, str | None], workers: list[int], seconds: int, script: str) -> dict:
-    """Per request, in milliseconds of CPU, for the workers, each named server and wrk; and the
-    requests per second."""
+def measure(url: str, servers: dict[str, str | None], workers: list[int], seconds: int, script: str) -> dict:
+    """Per request, in milliseconds of CPU, for the workers, each server (by command name) and
+    wrk; and the requests per second."""
     # Warm up first: the workers open their connections, and the database its backend processes.
     subprocess.run(["wrk", "-t2", "-c16", "-d2s", "-s", script, url], capture_output=True, check=True)
-    parties = {"workers": workers, **{name: pids_of(command) if command else [] for name, command in parties.items()}}
+    parties = {"workers": workers, **{name: pids_of(command) if command else [] for name, command in servers.items()}}
     before = {name: sum(map(cpu_seconds, pids)) for name, pids in parties.items()}
     run = subprocess.Popen(
         ["wrk", "-t2", "-c16", f"-d{seconds}s", "-s", script, url], stdout=subprocess.PIPE, text=True
@@ -79,15 +76,15 @@ def main() -> None:
             "floor: bare view, same write": ("floor_app:app", ROOT / "bench", f"/floor/{key}"),
             "minimal Flask JSON endpoint": ("minimal_app:app", ROOT / "bench", "/minimal"),
         }
+        # SQLite runs inside the workers; PostgreSQL and Redis in processes of their own.
+        used = {
+            "database": "postgres" if args.database_url else None,
+            "redis": "redis-server" if args.redis_url else None,
+        }
         print(f"{'ms of CPU per request':<32}{'workers':>9}{'database':>10}{'redis':>7}{'wrk':>7}{'req/s':>8}")
         for name, (spec, cwd, path) in servers.items():
             with gunicorn_process(spec, env, cwd) as (url, master):
-                # SQLite runs inside the workers; PostgreSQL and Redis in processes of their own.
-                servers_used = {
-                    "database": "postgres" if args.database_url else None,
-                    "redis": "redis-server" if args.redis_url else None,
-                }
-                f = measure(url + path, servers_used, worker_pids(master.pid), args.seconds, str(script))
+                f = measure(url + path, used, worker_pids(master.pid), args.seconds, str(script))
             print(
                 f"{name:<32}{f['workers']:>9.2f}{f['database']:>10.2f}{f['redis']:>7.2f}{f['wrk']:>7.2f}{f['req/s']:>8.0f}"
             )

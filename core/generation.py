@@ -25,7 +25,7 @@ import threading
 from collections import OrderedDict
 from pathlib import Path
 
-from flask import Flask, current_app, g, has_app_context
+from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -139,16 +139,31 @@ def init_app(app: Flask) -> None:
     app.extensions["plaudit_generation"] = Generation(app)
 
 
-def current(channel: str = "writes") -> int | None:
+def current(channel: str = "writes") -> int | str | None:
     """The channel's number, read once per request (or app context): one answer reads the
     settings for its site and for its webhooks, and each read was a round trip to Redis."""
     generation = current_app.extensions.get("plaudit_generation")
     if generation is None:
         return None
-    seen = g.setdefault("plaudit_generations", {})
+    return read_once(generation, _seen(), channel)
+
+
+def read_once(generation: Generation, seen: dict, channel: str) -> int | str | None:
     if channel not in seen:
         seen[channel] = generation.current(channel)
     return seen[channel]
+
+
+SEEN = "plaudit.generations"
+
+
+def _seen() -> dict:
+    """This request's reads, by channel, kept in its WSGI environ: core.http_cache.Revalidations
+    reads the writes channel before the app runs, and the app uses that same read. Outside a
+    request, the app context's."""
+    if has_request_context():
+        return request.environ.setdefault(SEEN, {})
+    return g.setdefault("plaudit_generations", {})
 
 
 @event.listens_for(Session, "before_flush")
@@ -170,4 +185,4 @@ def _announce(session: Session) -> None:
     channels = ("writes", "settings") if session.info.pop("settings_changed", False) else ("writes",)
     if has_app_context() and (generation := current_app.extensions.get("plaudit_generation")):
         generation.bump(channels)
-        g.pop("plaudit_generations", None)  # this request's own write moved them
+        _seen().clear()  # this request's own write moved them

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from flask import Flask, Response, current_app, make_response, request
 
-from core.generation import Generation, Memo
+from core.generation import SEEN, Generation, Memo, read_once
 
 # Set in the WSGI environ by `cached` when it answers 304: only those answers may be replayed.
 _REPLAYABLE = "plaudit.revalidated"
@@ -121,7 +121,8 @@ class Revalidations:
     def __call__(self, environ: dict, start_response):
         if environ.get("REQUEST_METHOD") != "GET" or "HTTP_IF_NONE_MATCH" not in environ:
             return self.app(environ, start_response)
-        seen = self.generation.current("writes")  # before the app reads anything: see public_state
+        # Before the app reads anything (see public_state), and the app's own read of this request.
+        seen = read_once(self.generation, environ.setdefault(SEEN, {}), "writes")
         if seen is None:
             return self.app(environ, start_response)
         key = _request_key(environ)
