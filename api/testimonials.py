@@ -14,7 +14,7 @@ from api.serializers import public_testimonial
 from api.sites import site_or_404
 from core.http_cache import cached
 from core.queries import page_of, testimonials_query
-from core.strings import LANGUAGES, wall_texts
+from core.strings import LANGUAGES, honest_numbers, wall_texts
 from core.wall import PublicState, load_wall, public_state
 from extensions import limiter
 from widget.snippets import public_url
@@ -54,10 +54,13 @@ def site_wall(key: str):
         site = site_or_404(key)
         lang = args.get("lang") if args.get("lang") in LANGUAGES else site.default_lang
         wall = load_wall(site, limit=args["limit"], tag=args.get("tag"), summary=state.summary)
+        texts = wall_texts(lang, site.name)
+        honest = honest_numbers(lang, texts, wall.published, state.summary)
         return {
             "site": {"key": site.key, "name": site.name, "url": public_url("wall.wall_page", key=site.key)},
             "lang": lang,
-            "texts": wall_texts(lang, site.name),
+            "texts": texts,
+            "honest": {"chosen_from": honest.chosen_from, "nps": honest.nps_line},
             "theme": {"color": site.theme_color},
             "nps": state.summary.public(),
             "published": wall.published,

@@ -6,6 +6,11 @@ A site overrides any key per language; the widget config merges overrides over t
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
+from core.nps import Summary
+
 LANGUAGES = ("en", "fr")
 
 DEFAULTS: dict[str, dict[str, str]] = {
@@ -88,12 +93,15 @@ def _named(texts: dict[str, str], name: str) -> dict[str, str]:
 WALL_TEXTS: dict[str, dict[str, str]] = {
     "en": {
         "title": "What people say about {name}",
-        "chosen_from": "{n} testimonials, chosen from {m} responses",
-        "chosen_from_one": "1 testimonial, chosen from {m} responses",
+        "chosen_from": "{n} testimonials, chosen from {responses}",
+        "chosen_from_one": "{n} testimonial, chosen from {responses}",
+        "responses": "{n} responses",
+        "responses_one": "{n} response",
         "curated": "Testimonials are published with their authors' consent, after moderation.",
         "nps": "Net Promoter Score",
-        "nps_value": "NPS {nps} ±{moe} · {total} responses",
-        "collecting": "Collecting responses ({total} of {min} needed)",
+        "nps_value": "{nps} ±{moe} · {responses}",
+        "collecting": "Collecting responses",
+        "needed": "{total} of {min} needed",
         "edited": "edited",
         "score": "Score {score}/10",
         "previous": "Previous testimonial",
@@ -107,12 +115,15 @@ WALL_TEXTS: dict[str, dict[str, str]] = {
     },
     "fr": {
         "title": "Ce que l'on dit de {name}",
-        "chosen_from": "{n} témoignages, choisis parmi {m} réponses",
-        "chosen_from_one": "1 témoignage, choisi parmi {m} réponses",
+        "chosen_from": "{n} témoignages, choisis parmi {responses}",
+        "chosen_from_one": "{n} témoignage, choisi parmi {responses}",
+        "responses": "{n} réponses",
+        "responses_one": "{n} réponse",
         "curated": "Les témoignages sont publiés avec l'accord de leurs auteurs, après modération.",
         "nps": "Net Promoter Score",
-        "nps_value": "NPS {nps} ±{moe} · {total} réponses",
-        "collecting": "Réponses en cours de collecte ({total} sur {min} nécessaires)",
+        "nps_value": "{nps} ±{moe} · {responses}",
+        "collecting": "Réponses en cours de collecte",
+        "needed": "{total} sur {min} nécessaires",
         "edited": "modifié",
         "score": "Note {score}/10",
         "previous": "Témoignage précédent",
@@ -129,6 +140,38 @@ WALL_TEXTS: dict[str, dict[str, str]] = {
 
 def wall_texts(lang: str, name: str) -> dict[str, str]:
     return _named(WALL_TEXTS.get(lang, WALL_TEXTS["en"]), name)
+
+
+# Which counts take the singular: English says "0 responses", French "0 réponse".
+_SINGULAR = {"en": lambda n: n == 1, "fr": lambda n: n in (0, 1)}
+
+
+def _counted(texts: dict[str, str], key: str, lang: str, n: int, **values) -> str:
+    singular = _SINGULAR.get(lang, _SINGULAR["en"])(n)
+    return texts[f"{key}_one" if singular else key].format(n=n, **values)
+
+
+@dataclass(frozen=True)
+class HonestNumbers:
+    """What the wall page, wall.js and the badges say about what they show, worded once."""
+
+    chosen_from: str  # "3 testimonials, chosen from 40 responses"
+    nps: str  # the badge's value: "+42 ±12 · 40 responses", or "Collecting responses"
+    nps_line: str  # on the walls: "NPS +42 ±12 · 40 responses", "Collecting responses (12 of 30 needed)"
+    badge_title: str  # the badge's accessible name, which must say NPS either way
+
+
+def honest_numbers(lang: str, texts: dict[str, str], published: int, summary: Summary) -> HonestNumbers:
+    responses = _counted(texts, "responses", lang, summary.total)
+    chosen_from = _counted(texts, "chosen_from", lang, published, responses=responses)
+    if not summary.enough_data:
+        needed = texts["needed"].format(total=summary.total, min=summary.min_sample)
+        line = f"{texts['collecting']} ({needed})"
+        return HonestNumbers(chosen_from, texts["collecting"], line, f"NPS: {line}")
+    # Half away from zero, like the NPS itself (Python's round() would take 12.5 to 12).
+    moe = math.floor(summary.margin_of_error + 0.5)
+    value = texts["nps_value"].format(nps=f"{summary.nps:+d}" if summary.nps else "0", moe=moe, responses=responses)
+    return HonestNumbers(chosen_from, value, f"NPS {value}", f"NPS {value}")
 
 
 # Texts of the respondent's pages served by Plaudit itself (not by the widget).

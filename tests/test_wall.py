@@ -209,6 +209,51 @@ def test_wall_page_below_minimum_sample_says_so(client, site, make_testimonial):
     assert "Collecting responses (3 of 30 needed)" in page and "NPS +" not in page  # 2 answers + the testimonial's
 
 
+def test_every_surface_counts_in_the_singular_where_the_language_does(client, make_site, make_testimonial):
+    site = make_site(min_sample=1)
+    make_testimonial(site, status="approved")  # one testimonial, from the one answer so far
+    page = client.get(f"/wall/{site.key}").get_data(as_text=True)
+    assert "1 testimonial, chosen from 1 response." in page and "NPS +100 ±0 · 1 response\n" in page
+    assert client.get(f"/api/v1/sites/{site.key}/wall").json["honest"] == {
+        "chosen_from": "1 testimonial, chosen from 1 response",
+        "nps": "NPS +100 ±0 · 1 response",
+    }
+    root = ET.fromstring(client.get(f"/badge/{site.key}.svg").data)
+    assert root.get("aria-label") == "NPS +100 ±0 · 1 response"
+    fr = client.get(f"/api/v1/sites/{site.key}/wall?lang=fr").json["honest"]
+    assert fr == {"chosen_from": "1 témoignage, choisi parmi 1 réponse", "nps": "NPS +100 ±0 · 1 réponse"}
+
+
+def test_honest_numbers_word_each_count_and_round_the_margin_half_up():
+    from core.nps import Summary
+    from core.strings import honest_numbers, wall_texts
+
+    def summary(total, margin, enough=True):
+        return Summary(
+            nps=-7,
+            total=total,
+            promoters=0,
+            passives=0,
+            detractors=0,
+            margin_of_error=margin,
+            enough_data=enough,
+            min_sample=30,
+        )
+
+    en, fr = wall_texts("en", "My blog"), wall_texts("fr", "Mon blog")
+    assert honest_numbers("en", en, 0, summary(40, 12.5)).nps_line == "NPS -7 ±13 · 40 responses"
+    assert honest_numbers("en", en, 0, summary(40, 12.4)).chosen_from == "0 testimonials, chosen from 40 responses"
+    # French takes the singular for zero, and the participle agrees with the testimonials.
+    assert honest_numbers("fr", fr, 0, summary(40, 1.0)).chosen_from == "0 témoignage, choisi parmi 40 réponses"
+    assert honest_numbers("fr", fr, 2, summary(0, None, False)).chosen_from == "2 témoignages, choisis parmi 0 réponse"
+    collecting = honest_numbers("en", en, 0, summary(12, 30.0, False))
+    assert (collecting.nps, collecting.nps_line, collecting.badge_title) == (
+        "Collecting responses",
+        "Collecting responses (12 of 30 needed)",
+        "NPS: Collecting responses (12 of 30 needed)",
+    )
+
+
 def test_json_ld_when_the_owner_opts_in(client, make_site, make_testimonial):
     site = make_site(wall_jsonld=True)
     make_testimonial(site, quote="</script><script>alert(1)</script>", status="approved", display_name="Ann")

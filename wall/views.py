@@ -9,9 +9,8 @@ from api.sites import site_or_404
 from api.testimonials import state_or_404
 from core.http_cache import cached
 from core.images import badge_png
-from core.nps import Summary
 from core.photos import media_dir, share_card
-from core.strings import LANGUAGES, wall_texts
+from core.strings import LANGUAGES, honest_numbers, wall_texts
 from core.wall import load_wall
 from extensions import db
 from models import Site, Testimonial
@@ -27,16 +26,6 @@ def wall_lang(site: Site) -> str:
     return lang if lang in LANGUAGES else site.default_lang
 
 
-def badge_value(summary: Summary, texts: dict) -> tuple[str, str]:
-    """The badge's short value and its full accessible title."""
-    if not summary.enough_data:
-        title = texts["collecting"].format(total=summary.total, min=summary.min_sample)
-        return title.split(" (")[0], f"NPS: {title}"
-    nps = f"{summary.nps:+d}" if summary.nps else "0"
-    value = texts["nps_value"].format(nps=nps, moe=round(summary.margin_of_error), total=summary.total)
-    return value.removeprefix("NPS "), value
-
-
 @bp.get("/wall/<key>")
 def wall_page(key: str):
     state = state_or_404(key)
@@ -45,7 +34,9 @@ def wall_page(key: str):
         site = site_or_404(key)
         lang = wall_lang(site)
         wall = load_wall(site, limit=WALL_PAGE_LIMIT, summary=state.summary)
-        return render_template("wall.html", wall=wall, lang=lang, t=wall_texts(lang, site.name), public_url=public_url)
+        texts = wall_texts(lang, site.name)
+        honest = honest_numbers(lang, texts, wall.published, wall.summary)
+        return render_template("wall.html", wall=wall, lang=lang, t=texts, honest=honest, public_url=public_url)
 
     return cached(state.etag_parts, build)
 
@@ -56,8 +47,9 @@ def badge(key: str, draw):
 
     def build():
         site = site_or_404(key)
-        value, title = badge_value(state.summary, wall_texts(wall_lang(site), site.name))
-        return draw(site, value, title)
+        lang = wall_lang(site)
+        honest = honest_numbers(lang, wall_texts(lang, site.name), 0, state.summary)
+        return draw(site, honest.nps, honest.badge_title)
 
     return cached(state.etag_parts, build)
 

@@ -39,12 +39,8 @@
   }
 
   function header(root, data) {
-    var t = data.texts, nps = data.nps;
-    var head = add(root, "p", { "class": "honest" });
-    head.textContent = fill(data.published == 1 ? t.chosen_from_one : t.chosen_from, { n: data.published, m: nps.total }) + ". ";
-    head.textContent += nps.enough_data
-      ? fill(t.nps_value, { nps: nps.nps > 0 ? "+" + nps.nps : nps.nps, moe: Math.round(nps.margin_of_error), total: nps.total })
-      : fill(t.collecting, { total: nps.total, min: nps.min_sample });
+    var t = data.texts, head = add(root, "p", { "class": "honest" });
+    head.textContent = data.honest.chosen_from + ". " + data.honest.nps; // worded by the server
     add(head, "span", {}, " · ");
     add(head, "a", { href: data.site.url, target: "_blank", rel: "noopener" }, t.all);
   }
