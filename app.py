@@ -14,7 +14,7 @@ from werkzeug.routing import IntegerConverter
 import config
 from core import generation
 from core.http_cache import Revalidations, build_id, is_public
-from core.strings import page_texts
+from core.strings import counted, page_texts
 from core.webhooks import Dispatcher
 from extensions import csrf, db, limiter, login_manager, migrate
 
@@ -74,6 +74,7 @@ def create_app(test_config: dict | type | None = None) -> Flask:
     app.after_request(security_headers)
     app.before_request(refuse_nul)
     app.jinja_env.globals["page_texts"] = page_texts
+    app.jinja_env.filters["counted"] = counted
     app.config.setdefault("PLAUDIT_BUILD", build_id(app))
     if app.config.get("PLAUDIT_WEBHOOKS_WORKER", True):
         dispatcher = Dispatcher()

@@ -174,6 +174,11 @@ def honest_numbers(lang: str, texts: dict[str, str], published: int, summary: Su
     return HonestNumbers(chosen_from, value, f"NPS {value}", f"NPS {value}")
 
 
+def counted(n: int, noun: str) -> str:
+    """ "1 answer", "2 answers": counts in the back office, which speaks English."""
+    return f"{n} {noun if n == 1 else noun + 's'}"
+
+
 # Texts of the respondent's pages served by Plaudit itself (not by the widget).
 PAGE_TEXTS: dict[str, dict[str, str]] = {
     "en": {

@@ -38,11 +38,18 @@ def test_dashboard_filters_apply_to_everything(client, owner):
     )
     assert (
         '<span class="big">+50</span>' in page
-        and '<span class="big">2</span> answers (1 promoters, 1 passives, 0 detractors)' in page
+        and '<span class="big">2</span> answers (1 promoter, 1 passive, 0 detractors)' in page
     )
     assert "2026-01: NPS 0 ±" in page and "2026-02: NPS +100" in page
     assert "checkout" not in page.split("By touchpoint")[1].split("By page")[0]
+    assert "2026-02: NPS +100 ±0.0 (1 answer)" in page  # a point of one answer, said in the singular
     assert "from=2026-01-10" in page  # exports and theme links keep the filters
+
+
+def test_an_empty_selection_says_so_instead_of_drawing_empty_tables(client, owner):
+    page = client.get(f"/admin/sites/{owner.key}/dashboard?touchpoint=nowhere").get_data(as_text=True)
+    matrix = page.split("Category × touchpoint")[1].split("Themes")[0]
+    assert "No answers in this selection." in matrix and "<table" not in matrix
 
 
 def test_response_rate_counts_views(client, owner):
