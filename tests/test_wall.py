@@ -254,6 +254,17 @@ def test_honest_numbers_word_each_count_and_round_the_margin_half_up():
     )
 
 
+def test_every_page_names_an_icon_that_is_served(client, site, make_testimonial):
+    """Browsers otherwise ask for /favicon.ico on every page, and log its 404 as an error."""
+    shared = make_testimonial(site, status="approved")
+    for path in (f"/wall/{site.key}", f"/t/{shared.id}", "/", "/admin/login"):
+        page = client.get(path).get_data(as_text=True)
+        icon = page.split('<link rel="icon" href="')[1].split('"')[0]
+        served = client.get(icon)
+        assert served.status_code == 200 and served.mimetype == "image/svg+xml", path
+        assert served.data.startswith(b"<svg"), path
+
+
 def test_json_ld_when_the_owner_opts_in(client, make_site, make_testimonial):
     site = make_site(wall_jsonld=True)
     make_testimonial(site, quote="</script><script>alert(1)</script>", status="approved", display_name="Ann")
