@@ -16,8 +16,8 @@ from flask.cli import AppGroup
 
 from core import backup, rollups, webhooks
 from core.origins import normalise_origin
+from core.sites import new_site
 from core.strings import LANGUAGES
-from core.text import clean_text
 from extensions import db
 from models import ApiToken, Site, User, Webhook, utcnow
 from widget.snippets import embed_snippets, public_base_url
@@ -29,13 +29,6 @@ token_cli = AppGroup("token", help="Manage API tokens.")
 DEMO_SITE_NAME = "Plaudit demo blog"
 DEMO_OWNER = "owner@demo.plaudit.local"
 DEMO_MODERATOR = "moderator@demo.plaudit.local"
-
-
-def _origins(values: tuple[str, ...]) -> list[str]:
-    try:
-        return list(dict.fromkeys(normalise_origin(v) for v in values))
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--origin") from exc
 
 
 def _sites(keys: tuple[str, ...]) -> list[Site]:
@@ -69,11 +62,10 @@ def _print_site(site: Site) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def site_create(name: str, origins: tuple[str, ...], lang: str, as_json: bool) -> None:
     """Create a site and print its key and embed snippets."""
-    clean_name = clean_text(name)
-    if not clean_name or len(clean_name) > 200:
-        raise click.BadParameter("give a name of 1 to 200 characters", param_hint="--name")
-    site = Site(name=clean_name, origins=_origins(origins), default_lang=lang)
-    db.session.add(site)
+    try:
+        site = new_site(name, origins, lang)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
     db.session.commit()
     if as_json:
         click.echo(

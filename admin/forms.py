@@ -65,12 +65,17 @@ http_url = [
 ]
 
 
-class SettingsForm(FlaskForm):
+class NewSiteForm(FlaskForm):
     name = StringField("Site name", validators=[DataRequired(), Length(max=200)])
-    origins = TextAreaField("Allowed origins (one per line)", validators=[DataRequired(), Length(max=4000)])
+    origins = TextAreaField(
+        "Allowed origins, one per line (e.g. https://blog.example)", validators=[DataRequired(), Length(max=4000)]
+    )
     default_lang = SelectField(
         "Default language", choices=[SelectChoice("en", "English"), SelectChoice("fr", "Français")]
     )
+
+
+class SettingsForm(NewSiteForm):
     theme_color = StringField(
         "Theme colour", validators=[Regexp(r"^#[0-9a-fA-F]{6}$", message="A colour like #4f46e5.")]
     )

@@ -9,12 +9,13 @@ from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from admin import bp
-from admin.forms import EraseForm, SettingsForm
+from admin.forms import EraseForm, NewSiteForm, SettingsForm
 from admin.queue import actor
 from core import moderation
 from core.images import delete_stored
 from core.origins import normalise_origin
 from core.photos import delete_cards, media_dir
+from core.sites import new_site
 from core.strings import DEFAULTS, LANGUAGES
 from core.text import clean_text
 from extensions import db
@@ -50,6 +51,32 @@ def owned_site_or_404(key: str) -> Site:
 @owner_required
 def sites():
     return render_template("admin/sites.html", sites=owned_sites())
+
+
+@bp.route("/sites/new", methods=["GET", "POST"])
+@owner_required
+def add_site():
+    form = NewSiteForm()
+    if form.validate_on_submit():
+        try:
+            site = create_site(form)
+        except ValueError as exc:
+            flash(str(exc), "error")
+        else:
+            flash("Site created: paste the survey's snippet below into your pages.", "info")
+            return redirect(url_for("admin.settings", key=site.key))
+    return render_template("admin/site_new.html", form=form)
+
+
+def create_site(form: NewSiteForm) -> Site:
+    """The site, with the owner who creates it among its owners unless they already have every site."""
+    site = new_site(form.name.data, form.origins.data.splitlines(), form.default_lang.data)
+    if not current_user.all_sites:
+        current_user.sites.append(site)
+    db.session.flush()  # its id, for the audit log
+    moderation.log(actor(), "site.created", site_id=site.id, name=site.name, origins=site.origins)
+    db.session.commit()
+    return site
 
 
 def fill_settings_form(form: SettingsForm, site: Site) -> None:

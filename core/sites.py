@@ -2,12 +2,18 @@
 process's memory while the "settings" generation has not moved (core/generation.py).
 
 The cached Site objects are detached from any session and only ever read: code that changes a
-site loads its own copy (admin.owner.owned_site_or_404)."""
+site loads its own copy (admin.owner.owned_site_or_404).
+
+Creating a site follows one set of rules, whether from the CLI or the back office (`new_site`)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from core.generation import Memo
 from core.generation import current as current_generation
+from core.origins import normalise_origin
+from core.text import clean_text
 from extensions import db
 from models import Site, Webhook
 
@@ -41,3 +47,17 @@ def active_webhooks(site_id: int) -> list[tuple[int, list[str]]]:
     if seen is not None:
         _webhooks.put(site_id, seen, hooks)
     return hooks
+
+
+def new_site(name: str, origins: Iterable[str], lang: str) -> Site:
+    """A new site, added to the session: its name as plain text of 1 to 200 characters, at least
+    one http(s) origin, each once. Raises ValueError, saying what to fix, and adds nothing."""
+    clean_name = clean_text(name)
+    if not clean_name or len(clean_name) > 200:
+        raise ValueError("Give the site a name of 1 to 200 characters.")
+    allowed = list(dict.fromkeys(normalise_origin(value) for value in origins if value.strip()))
+    if not allowed:
+        raise ValueError("Give at least one origin, such as https://blog.example.")
+    site = Site(name=clean_name, origins=allowed, default_lang=lang)
+    db.session.add(site)
+    return site

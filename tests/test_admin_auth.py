@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import pytest
 
 from tests.conftest import csrf_from, login
@@ -129,7 +131,8 @@ def test_a_moderator_cannot_reach_another_site(client, db, moderator, make_site,
 def test_owner_pages_are_for_owners(client, make_user, site):
     make_user("mod@example.org", "moderator", sites=[site])
     login(client, "mod@example.org")
-    for path in ("/admin/audit", "/admin/sites", f"/admin/sites/{site.key}/settings", "/admin/erase", "/admin/users"):
+    pages = ("/admin/audit", "/admin/sites", "/admin/sites/new", f"/admin/sites/{site.key}/settings", "/admin/erase")
+    for path in (*pages, "/admin/users"):
         assert client.get(path).status_code == 403
 
 
@@ -175,6 +178,49 @@ def test_owner_adds_a_moderator_and_takes_the_site_away(client, app, db, make_us
     removed = client.post(f"/admin/users/{user.id}/sites/{site.key}/remove", data={"csrf_token": csrf_from(page)})
     assert removed.status_code == 302
     assert newcomer.get(f"/admin/?site={site.key}").status_code == 404  # at once
+
+
+def test_owner_adds_a_site_and_gets_its_snippets(client, app, db, make_user, site):
+    from models import AuditEvent, Site, User
+
+    make_user("owner@example.org", "owner", sites=[site])  # an owner of one site only
+    login(client, "owner@example.org")
+    form = client.get("/admin/sites/new").get_data(as_text=True)
+    refused = client.post(
+        "/admin/sites/new",
+        data={
+            "csrf_token": csrf_from(form),
+            "name": "Shop",
+            "origins": "https://shop.example/cart",
+            "default_lang": "fr",
+        },
+    )
+    assert refused.status_code == 200 and "no path, query or credentials" in refused.get_data(as_text=True)
+    assert db.session.execute(db.select(Site).filter_by(name="Shop")).first() is None  # nothing half written
+    created = client.post(
+        "/admin/sites/new",
+        data={
+            "csrf_token": csrf_from(form),
+            "name": "Shop <b>FR</b>",
+            "origins": "HTTPS://Shop.Example:443/\r\n\r\nhttp://localhost:8000\r\nhttps://shop.example",
+            "default_lang": "fr",
+        },
+    )
+    new = db.session.execute(db.select(Site).filter_by(name="Shop FR")).scalar_one()
+    assert created.status_code == 302 and created.location.endswith(f"/admin/sites/{new.key}/settings")
+    assert new.origins == ["https://shop.example", "http://localhost:8000"] and new.default_lang == "fr"
+    settings = html.unescape(client.get(created.location).get_data(as_text=True))
+    assert f'data-site="{new.key}"' in settings and "/widget.js" in settings  # the snippet to paste
+    owner = db.session.execute(db.select(User).filter_by(email="owner@example.org")).scalar_one()
+    assert {s.key for s in owner.sites} == {site.key, new.key}  # its creator may run it
+    assert db.session.execute(db.select(AuditEvent).filter_by(action="site.created", site_id=new.id)).scalar_one()
+    # The new site answers at once, from its origins only.
+    answer = app.test_client().post(
+        f"/api/v1/sites/{new.key}/responses", json={"score": 9}, headers={"Origin": "http://localhost:8000"}
+    )
+    assert answer.status_code == 201
+    without_token = client.post("/admin/sites/new", data={"name": "X", "origins": "https://x.example"})
+    assert without_token.status_code == 400
 
 
 def test_owner_revokes_a_token(client, runner, db, make_user, site):
