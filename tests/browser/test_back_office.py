@@ -27,6 +27,7 @@ HOSTILE = [
     "<math><mtext><table><mglyph><style><img src=x onerror=alert('math')>",
     "&lt;img src=x onerror=alert('entity')&gt;",
     "{{7*7}} ${7*7} <%= 7*7 %>",
+    "Replied <within an hour> <3 <x onclick=alert('x')>tap</x>",
 ]
 
 
@@ -133,6 +134,8 @@ def test_hostile_text_never_runs_and_reads_as_stored(browser, page, dialogs, liv
     expect(page.locator(f"#t-{rows[4].id} .why")).to_have_text("4: javascript:alert('js')")
     expect(page.locator(f"#t-{rows[3].id} .why")).to_have_text("3: ' onmouseover='alert(1)' x='")
     expect(page.locator(f"#t-{rows[9].id} .why")).to_have_text("9: {{7*7}} ${7*7} <%= 7*7 %>")
+    # Words in brackets are a visitor's words, shown as typed; a tag with a handler is not.
+    expect(page.locator(f"#t-{rows[10].id} .why")).to_have_text("10: Replied <within an hour> <3 tap</x>")
     expect(page.locator(f"#t-{rows[0].id} blockquote")).to_have_text(clean_text(HOSTILE[2] + " edited"))
     assert dialogs == []
 
