@@ -61,10 +61,12 @@ def landmarked_post(host_pages, live_app, site) -> str:
     return host_pages.origin + path
 
 
-def test_the_widget_and_the_wall_in_a_host_page(browser, live_app, host_pages, audited_site):
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_widget_and_the_wall_in_a_host_page(browser, live_app, host_pages, audited_site, scheme):
+    """On a light page, for visitors in light and in dark mode (the embeds follow the visitor)."""
     url = landmarked_post(host_pages, live_app, audited_site)
     for score, prompt in ((3, "What went wrong, and what should we improve?"), (10, "What do you like most?")):
-        context = browser.new_context()  # a new visitor each time
+        context = browser.new_context(color_scheme=scheme)  # a new visitor each time
         page = context.new_page()
         page.goto(url)
         expect(page.get_by_text("Clear and kind")).to_be_visible()  # the wall is drawn
