@@ -11,11 +11,14 @@ from admin.forms import FollowUpForm, WebhookForm
 from admin.owner import owned_site_or_404, owner_required
 from api.schemas import stats_query_args
 from core import charts, stats, webhooks
-from core.followups import NEXT_STEP, STATUSES, is_overdue
+from core.followups import NEXT_STEP, STATUSES, is_overdue, worklist_order
 from core.text import clean_text
 from core.themes import top_themes
 from extensions import db
 from models import OutboxEvent, Response, Webhook, utcnow
+
+
+FOLLOWUPS_SHOWN = 300  # one page of work; the rest waits behind it, said so, or is filtered for
 
 
 def filter_args() -> dict:
@@ -79,7 +82,7 @@ def followups(key: str):
     site = owned_site_or_404(key)
     _, filters = stats_query_args.load(request.args)
     category, status, q = request.args.get("category"), request.args.get("status", "open"), request.args.get("q", "")
-    query = stats.raw_answers(site, filters, Response).order_by(Response.created_at)
+    query = stats.raw_answers(site, filters, Response)
     if category in NEXT_STEP:
         query = query.where(Response.category == category)
     query = (
@@ -89,12 +92,13 @@ def followups(key: str):
     )
     if q:
         query = query.where(Response.why.ilike(f"%{q}%"))
-    answers = db.session.execute(query.limit(300)).scalars().all()
-    answers.sort(key=lambda r: (not is_overdue(r), r.created_at))
+    total = db.session.execute(db.select(db.func.count()).select_from(query.subquery())).scalar()
+    answers = db.session.execute(query.order_by(*worklist_order()).limit(FOLLOWUPS_SHOWN)).scalars().all()
     return render_template(
         "admin/followups.html",
         site=site,
         answers=answers,
+        total=total,
         category=category,
         status=status,
         q=q,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import and_, case
+
 from models import Response, utcnow
 
 OVERDUE_AFTER = timedelta(days=7)
@@ -21,3 +23,11 @@ NEXT_STEP = {
 
 def is_overdue(response: Response) -> bool:
     return response.followup_status == "new" and utcnow() - response.created_at > OVERDUE_AFTER
+
+
+def worklist_order() -> tuple:
+    """The follow-up list's order, most urgent first, so that a long list cut short keeps what
+    must be done first: overdue answers, then detractors and passives (due within a week), then
+    promoters (within two weeks); oldest first within each."""
+    overdue = and_(Response.followup_status == "new", Response.created_at < utcnow() - OVERDUE_AFTER)
+    return case((overdue, 0), else_=1), case((Response.category == "promoter", 1), else_=0), Response.created_at

@@ -99,6 +99,30 @@ def test_followups_put_overdue_first_with_next_steps(client, db, owner):
     assert "ask what would earn one more point" in passives
 
 
+def test_a_long_follow_up_list_keeps_the_most_urgent_and_says_how_many_wait(client, db, owner, monkeypatch):
+    import admin.insights
+
+    def answer(score, days_ago, why):
+        row = Response(site_id=owner.id, lang="en", why=why, visitor_hash=why, token_hash="t", attributes={})
+        row.created_at = utcnow() - timedelta(days=days_ago)
+        row.set_score(score)
+        db.session.add(row)
+        return row
+
+    promoter, detractor = answer(10, 3, "Lovely"), answer(0, 1, "Broken")
+    db.session.commit()
+    monkeypatch.setattr(admin.insights, "FOLLOWUPS_SHOWN", 3)
+    page = client.get(f"/admin/sites/{owner.key}/followups").get_data(as_text=True)
+    assert "10 answers: the 3 most urgent are shown" in page
+    assert page.count('class="badge overdue"') == 3  # the data set's January answers come first
+    assert f'id="r-{detractor.id}"' not in page and f'id="r-{promoter.id}"' not in page
+    # Among answers not yet overdue, a detractor (due within a week) before an older promoter.
+    recent = utcnow().date() - timedelta(days=5)
+    page = client.get(f"/admin/sites/{owner.key}/followups?from={recent}").get_data(as_text=True)
+    assert page.index(f'id="r-{detractor.id}"') < page.index(f'id="r-{promoter.id}"')
+    assert "2 answers." in page
+
+
 def test_followup_status_and_notes(client, db, owner):
     answer = db.session.execute(
         db.select(Response).where(Response.score == 0, Response.is_duplicate.is_(False))
