@@ -17,7 +17,6 @@ from core.themes import top_themes
 from extensions import db
 from models import OutboxEvent, Response, Webhook, utcnow
 
-
 FOLLOWUPS_SHOWN = 300  # one page of work; the rest waits behind it, said so, or is filtered for
 
 
