@@ -2,9 +2,33 @@
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from urllib.parse import urlsplit
 
+import idna
+
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+_ASCII_LABEL = re.compile(r"(?!-)[a-z0-9_-]{1,63}(?<!-)")
+
+
+def _browser_host(hostname: str, value: str) -> str:
+    """The host as a browser writes it in the Origin header: an international name in punycode
+    (UTS #46, the mapping browsers apply), an IPv6 address in brackets. What no browser could
+    send is refused, so that a typo is said at once rather than the survey never showing."""
+    if ":" in hostname:  # urlsplit has taken an IPv6 literal out of its brackets
+        try:
+            return f"[{ipaddress.IPv6Address(hostname).compressed}]"
+        except ValueError:
+            raise ValueError(f"not an IPv6 address in the origin {value!r}") from None
+    if hostname.isascii():
+        if all(_ASCII_LABEL.fullmatch(label) for label in hostname.removesuffix(".").split(".")):
+            return hostname
+        raise ValueError(f"not a host name in the origin {value!r}")
+    try:
+        return idna.encode(hostname, uts46=True).decode("ascii")
+    except idna.IDNAError:
+        raise ValueError(f"not a host name in the origin {value!r}") from None
 
 
 def normalise_origin(value: str) -> str:
@@ -18,10 +42,10 @@ def normalise_origin(value: str) -> str:
     try:
         port = parts.port
     except ValueError as exc:
-        raise ValueError(f"bad port in {value!r}") from exc
-    host = parts.hostname.lower()
-    if ":" in host:  # IPv6 literal
-        host = f"[{host}]"
+        raise ValueError(f"bad port in the origin {value!r}") from exc
+    if port == 0:
+        raise ValueError(f"bad port in the origin {value!r}")
+    host = _browser_host(parts.hostname, value)
     if port and port != _DEFAULT_PORTS[parts.scheme]:
         return f"{parts.scheme}://{host}:{port}"
     return f"{parts.scheme}://{host}"

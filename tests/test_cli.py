@@ -36,10 +36,25 @@ def test_site_create_json(runner, db):
 
 
 def test_site_create_refuses_bad_origins(runner, db):
-    for origin in ("ftp://x.example", "https://x.example/path", "not a url"):
+    typos = ("https://ex ample.com", "https://-x.example", "http://x.example:0", "https://x..example")
+    for origin in ("ftp://x.example", "https://x.example/path", "not a url", *typos):
         result = runner.invoke(args=["site", "create", "--name", "B", "--origin", origin])
         assert result.exit_code != 0 and "origin" in result.output.lower()
     assert db.session.execute(db.select(Site)).first() is None
+
+
+def test_origins_are_kept_as_browsers_send_them(runner, db):
+    """An international name arrives in punycode in the Origin header; stored as typed, it would
+    never match, and the survey would never show."""
+    result = runner.invoke(
+        args=["site", "create", "--name", "Café", "--origin", "https://CAFÉ.example:443/", "--origin",
+              "http://[::1]:8000", "--origin", "https://faß.de", "--json"]
+    )  # fmt: skip
+    assert json.loads(result.output)["origins"] == [
+        "https://xn--caf-dma.example",
+        "http://[::1]:8000",
+        "https://xn--fa-hia.de",  # as browsers map it (UTS #46), not "fass.de"
+    ]
 
 
 def test_user_create_owner_and_moderator(runner, db, site):
