@@ -182,6 +182,7 @@ def counted(n: int, noun: str) -> str:
 # Texts of the respondent's pages served by Plaudit itself (not by the widget).
 PAGE_TEXTS: dict[str, dict[str, str]] = {
     "en": {
+        "private_title": "Your testimonial for {name}",
         "withdraw_title": "Withdraw your testimonial",
         "withdraw_intro": "You agreed that {name} may publish these words:",
         "withdraw_button": "Withdraw my testimonial",
@@ -193,6 +194,7 @@ PAGE_TEXTS: dict[str, dict[str, str]] = {
         "photo_refused": "This file could not be used: please choose a JPEG, PNG or WebP photo.",
     },
     "fr": {
+        "private_title": "Votre témoignage pour {name}",
         "withdraw_title": "Retirer votre témoignage",
         "withdraw_intro": "Vous avez accepté que {name} publie ces mots :",
         "withdraw_button": "Retirer mon témoignage",

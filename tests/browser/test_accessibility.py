@@ -10,6 +10,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
+from core.links import withdraw_token
 from extensions import db
 from models import Testimonial
 from tests.browser.conftest import seed_testimonial
@@ -89,7 +90,9 @@ def test_plaudits_public_pages(page, live_app, audited_site):
     with live_app.app_context():
         shared = db.session.execute(db.select(Testimonial.id).filter_by(site_id=audited_site.id, status="approved"))
         shared_id = shared.scalar_one()
-    for path in (f"/wall/{audited_site.key}", f"/wall/{audited_site.key}?lang=fr", f"/t/{shared_id}", "/demo"):
+    token = withdraw_token(live_app.config["SECRET_KEY"], shared_id)  # the respondent's private page
+    pages = (f"/wall/{audited_site.key}", f"/wall/{audited_site.key}?lang=fr", f"/t/{shared_id}", "/demo")
+    for path in (*pages, f"/withdraw/{token}"):
         page.goto(base + path)
         page.wait_for_load_state("networkidle")
         assert violations(page) == [], path
