@@ -14,6 +14,12 @@ def moderator(make_user, site):
     return make_user("mod@example.org", "moderator", sites=[site])
 
 
+def test_the_home_page_leads_to_the_back_office(client):
+    home = client.get("/").get_data(as_text=True)
+    assert 'href="/admin/"' in home and "Add a site" in home
+    assert client.get("/admin/").location.startswith("/admin/login")
+
+
 def test_login_and_queue(client, moderator):
     assert client.get("/admin/").status_code == 302  # to the login page
     response = login(client, "mod@example.org")

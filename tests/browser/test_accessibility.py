@@ -91,7 +91,7 @@ def test_plaudits_public_pages(page, live_app, audited_site):
         shared = db.session.execute(db.select(Testimonial.id).filter_by(site_id=audited_site.id, status="approved"))
         shared_id = shared.scalar_one()
     token = withdraw_token(live_app.config["SECRET_KEY"], shared_id)  # the respondent's private page
-    pages = (f"/wall/{audited_site.key}", f"/wall/{audited_site.key}?lang=fr", f"/t/{shared_id}", "/demo")
+    pages = ("/", f"/wall/{audited_site.key}", f"/wall/{audited_site.key}?lang=fr", f"/t/{shared_id}", "/demo")
     for path in (*pages, f"/withdraw/{token}"):
         page.goto(base + path)
         page.wait_for_load_state("networkidle")
