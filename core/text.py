@@ -43,8 +43,13 @@ _TAG_LIKE = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)([^<>]*)(?=>|$)")
 
 
 def _keep_words_in_brackets(value: str) -> str:
+    tags = _TAG_LIKE.findall(value)
+    # An unknown name used with an attribute value is markup wherever it stands in the text.
+    removed = {name.lower() for closing, name, rest in tags if not closing and "=" in rest}
+
     def kept(match: re.Match) -> str:
-        markup = match[2].lower() in _ELEMENTS or "=" in match[3]
+        name = match[2].lower()
+        markup = name in _ELEMENTS or name in removed or "=" in match[3]
         return match[0] if markup else "&lt;" + match[0][1:]
 
     return _TAG_LIKE.sub(kept, value)
