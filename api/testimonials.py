@@ -54,12 +54,11 @@ def site_wall(key: str):
         site = site_or_404(key)
         lang = args.get("lang") if args.get("lang") in LANGUAGES else site.default_lang
         wall = load_wall(site, limit=args["limit"], tag=args.get("tag"), summary=state.summary)
-        texts = wall_texts(lang, site.name)
-        honest = honest_numbers(lang, texts, wall.published, state.summary)
+        honest = honest_numbers(lang, site.name, wall.published, state.summary)
         return {
             "site": {"key": site.key, "name": site.name, "url": public_url("wall.wall_page", key=site.key)},
             "lang": lang,
-            "texts": texts,
+            "texts": wall_texts(lang, site.name),
             "honest": {"chosen_from": honest.chosen_from, "nps": honest.nps_line},
             "theme": {"color": site.theme_color},
             "nps": state.summary.public(),

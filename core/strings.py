@@ -161,7 +161,8 @@ class HonestNumbers:
     badge_title: str  # the badge's accessible name, which must say NPS either way
 
 
-def honest_numbers(lang: str, texts: dict[str, str], published: int, summary: Summary) -> HonestNumbers:
+def honest_numbers(lang: str, name: str, published: int, summary: Summary) -> HonestNumbers:
+    texts = wall_texts(lang, name)
     responses = _counted(texts, "responses", lang, summary.total)
     chosen_from = _counted(texts, "chosen_from", lang, published, responses=responses)
     if not summary.enough_data:
@@ -176,7 +177,7 @@ def honest_numbers(lang: str, texts: dict[str, str], published: int, summary: Su
 
 def counted(n: int, noun: str) -> str:
     """ "1 answer", "2 answers": counts in the back office, which speaks English."""
-    return f"{n} {noun if n == 1 else noun + 's'}"
+    return f"{n} {noun if _SINGULAR['en'](n) else noun + 's'}"
 
 
 # Texts of the respondent's pages served by Plaudit itself (not by the widget).

@@ -226,7 +226,7 @@ def test_every_surface_counts_in_the_singular_where_the_language_does(client, ma
 
 def test_honest_numbers_word_each_count_and_round_the_margin_half_up():
     from core.nps import Summary
-    from core.strings import honest_numbers, wall_texts
+    from core.strings import honest_numbers
 
     def summary(total, margin, enough=True):
         return Summary(
@@ -240,7 +240,7 @@ def test_honest_numbers_word_each_count_and_round_the_margin_half_up():
             min_sample=30,
         )
 
-    en, fr = wall_texts("en", "My blog"), wall_texts("fr", "Mon blog")
+    en, fr = "My blog", "Mon blog"
     assert honest_numbers("en", en, 0, summary(40, 12.5)).nps_line == "NPS -7 ±13 · 40 responses"
     assert honest_numbers("en", en, 0, summary(40, 12.4)).chosen_from == "0 testimonials, chosen from 40 responses"
     # French takes the singular for zero, and the participle agrees with the testimonials.

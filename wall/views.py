@@ -34,9 +34,9 @@ def wall_page(key: str):
         site = site_or_404(key)
         lang = wall_lang(site)
         wall = load_wall(site, limit=WALL_PAGE_LIMIT, summary=state.summary)
-        texts = wall_texts(lang, site.name)
-        honest = honest_numbers(lang, texts, wall.published, wall.summary)
-        return render_template("wall.html", wall=wall, lang=lang, t=texts, honest=honest, public_url=public_url)
+        honest = honest_numbers(lang, site.name, wall.published, wall.summary)
+        t = wall_texts(lang, site.name)
+        return render_template("wall.html", wall=wall, lang=lang, t=t, honest=honest, public_url=public_url)
 
     return cached(state.etag_parts, build)
 
@@ -47,8 +47,7 @@ def badge(key: str, draw):
 
     def build():
         site = site_or_404(key)
-        lang = wall_lang(site)
-        honest = honest_numbers(lang, wall_texts(lang, site.name), 0, state.summary)
+        honest = honest_numbers(wall_lang(site), site.name, 0, state.summary)
         return draw(site, honest.nps, honest.badge_title)
 
     return cached(state.etag_parts, build)
