@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import re
 from datetime import timedelta
 
 import pytest
@@ -230,3 +232,27 @@ def test_dashboard_is_for_owners_of_the_site(client, app, make_user, make_site, 
     moderator = app.test_client()
     login(moderator, "mod@example.org")
     assert moderator.get(f"/admin/sites/{owner.key}/dashboard").status_code == 403
+
+
+def test_the_timeline_names_its_periods_under_the_bars(client, owner):
+    page = client.get(f"/admin/sites/{owner.key}/dashboard").get_data(as_text=True)
+    timeline = page.split("NPS over time")[1].split("<h2>Scores")[0]
+    assert re.findall(r'<text [^>]*class="tick">(\d{4}-\d\d-\d\d)</text>', timeline) == [
+        "2026-01-05",
+        "2026-01-12",
+        "2026-02-02",
+    ]
+
+
+def test_a_long_timeline_names_periods_without_overlap():
+    from core.charts import TICK_CHAR_WIDTH, timeline
+    from core.nps import summarise
+
+    weeks = [(f"2026-W{n:02d}", summarise({"promoter": n, "passive": 1, "detractor": 1}, 1)) for n in range(1, 53)]
+    chart = timeline(weeks)
+    named = [b for b in chart["bars"] if b["show_label"]]
+    assert named[-1] is chart["bars"][-1]  # the latest period is always named
+    assert 5 <= len(named) < 52
+    centres = [b["x"] + b["w"] / 2 for b in named]
+    assert min(b - a for a, b in itertools.pairwise(centres)) >= len("2026-W01") * TICK_CHAR_WIDTH
+    assert all(b["show_label"] for b in timeline(weeks[:4])["bars"])  # room for every name
