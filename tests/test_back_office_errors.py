@@ -63,3 +63,20 @@ def test_the_api_keeps_its_json_errors(client, owner):
         assert response.status_code == 404 and response.get_json()["code"] == 404
         response = client.get(f"/api/v1/sites/{owner.key}/stats?from=x", headers={"Accept": accept})
         assert response.status_code == 422 and response.get_json()["errors"]["from"]
+
+
+def test_an_error_page_that_cannot_be_drawn_falls_back_to_the_plain_answer(client, owner, monkeypatch):
+    """With the database down, the layout cannot read the logged-in user: the answer is still the
+    error's status, never a 500 from the error handler itself."""
+    from sqlalchemy.exc import OperationalError
+
+    import api.errors
+
+    def database_down(*args, **kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(api.errors, "render_template", database_down)
+    response = client.get("/admin/no/such/page")
+    assert response.status_code == 404 and response.get_json()["code"] == 404
+    response = client.get("/admin/no/such/page", headers={"Accept": "text/html"})
+    assert response.status_code == 404 and "Not Found" in response.get_data(as_text=True)
