@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from sqlalchemy import or_
 
 from core import backup, rollups, webhooks
 from core.origins import normalise_origin
@@ -47,6 +48,29 @@ def _print_site(site: Site) -> None:
     click.echo("NPS widget (paste where the survey should appear):\n  " + snippets["widget"])
     click.echo("Testimonial wall:\n  " + snippets["wall"])
     click.echo("NPS badge:\n  " + snippets["badge"])
+    _print_who_sees(site)
+
+
+def who_sees(site: Site) -> list[User]:
+    """The back-office users who work on this site: owners of every site, and its own users."""
+    query = db.select(User).where(or_(User.all_sites.is_(True), User.sites.any(Site.id == site.id)))
+    return db.session.execute(query.order_by(User.email)).scalars().all()
+
+
+def _print_who_sees(site: Site) -> None:
+    # A new site is seen only by owners of every site: say so, or someone logged in as another
+    # owner (the demo's) looks for it in vain.
+    users = who_sees(site)
+    seen = ", ".join(f"{u.email} ({u.role})" for u in users) if users else "no one yet"
+    click.echo(f"\nIn the back office, this site is seen by: {seen}.")
+    click.echo("To give it an owner, a new user:")
+    click.echo(f"  flask --app app user create --email EMAIL --role owner --site {site.key}")
+    click.echo("or an existing one:")
+    click.echo(f"  flask --app app user grant --email EMAIL --site {site.key}")
+    demo_owner = db.session.execute(db.select(User).filter_by(email=DEMO_OWNER)).scalar()
+    if demo_owner is not None and not demo_owner.can_access(site):
+        click.echo("The demo owner sees only the demo site; to let them see this one:")
+        click.echo(f"  flask --app app user grant --email {DEMO_OWNER} --site {site.key}")
 
 
 @site_cli.command("create")
@@ -76,6 +100,7 @@ def site_create(name: str, origins: tuple[str, ...], lang: str, as_json: bool) -
                     "origins": site.origins,
                     "lang": site.default_lang,
                     "snippets": embed_snippets(site.key),
+                    "seen_by": [u.email for u in who_sees(site)],
                 }
             )
         )
@@ -108,6 +133,20 @@ def user_create(email: str, role: str, site_keys: tuple[str, ...], password_stdi
     click.echo(f"User {email} ({role}) created for {scope}.")
     if not password_stdin:
         click.echo(f"Password (shown once): {password}")
+
+
+@user_cli.command("grant")
+@click.option("--email", required=True, help="An existing user.")
+@click.option("--site", "site_keys", multiple=True, required=True, help="Key of a site to add (repeatable).")
+def user_grant(email: str, site_keys: tuple[str, ...]) -> None:
+    """Let an existing user work on more sites (e.g. the demo owner on a site of yours)."""
+    user = db.session.execute(db.select(User).filter_by(email=email.strip().lower())).scalar()
+    if user is None:
+        raise click.ClickException(f"no user has the e-mail {email}; create one with `user create`")
+    user.sites = list(dict.fromkeys([*user.sites, *_sites(site_keys)]))
+    db.session.commit()
+    scope = "every site" if user.all_sites else ", ".join(s.key for s in user.sites)
+    click.echo(f"User {user.email} ({user.role}) now works on {scope}.")
 
 
 @token_cli.command("create")

@@ -11,13 +11,13 @@ from admin.forms import FollowUpForm, WebhookForm
 from admin.owner import owned_site_or_404, owner_required
 from api.schemas import stats_query_args
 from core import charts, stats, webhooks
-from core.followups import NEXT_STEP, STATUSES, is_overdue, worklist_order
+from core.followups import NEXT_STEP, due_by, is_overdue, worklist
 from core.text import clean_text
 from core.themes import top_themes
 from extensions import db
 from models import OutboxEvent, Response, Webhook, utcnow
 
-FOLLOWUPS_SHOWN = 300  # one page of work; the rest waits behind it, said so, or is filtered for
+FOLLOWUPS_PER_PAGE = 25
 
 
 def filter_args() -> dict:
@@ -81,31 +81,40 @@ def followups(key: str):
     site = owned_site_or_404(key)
     _, filters = stats_query_args.load(request.args)
     category, status, q = request.args.get("category"), request.args.get("status", "open"), request.args.get("q", "")
-    query = stats.raw_answers(site, filters, Response)
-    if category in NEXT_STEP:
-        query = query.where(Response.category == category)
-    query = (
-        query.where(Response.followup_status != "resolved")
-        if status == "open"
-        else (query.where(Response.followup_status == status) if status in STATUSES else query)
-    )
-    if q:
-        query = query.where(Response.why.ilike(f"%{q}%"))
-    total = db.session.execute(db.select(db.func.count()).select_from(query.subquery())).scalar()
-    answers = db.session.execute(query.order_by(*worklist_order()).limit(FOLLOWUPS_SHOWN)).scalars().all()
+    query = worklist(site, filters, category, status, q)
+    answers = one_page(query, page_number(), FOLLOWUPS_PER_PAGE)
+    args = {k: v for k, v in request.args.items() if k != "p"}
     return render_template(
         "admin/followups.html",
         site=site,
         answers=answers,
-        total=total,
+        page_url=lambda n: url_for("admin.followups", key=site.key, **args, p=n),
         category=category,
         status=status,
         q=q,
         next_step=NEXT_STEP,
         is_overdue=is_overdue,
+        due_by=due_by,
         form=FollowUpForm(),
         filters=filter_args(),
     )
+
+
+def page_number() -> int:
+    """`?p=`, the page of a paginated list; not a number of 1 or more is the address's fault."""
+    value = request.args.get("p", "1")
+    if not value.isdecimal() or not 1 <= int(value) <= 2**31:
+        abort(400, description="p (the page number) is a whole number from 1.")
+    return int(value)
+
+
+def one_page(query, number: int, per_page: int):
+    """That page of the query's rows; past the last page (its answers were just resolved), the
+    last page, so that saving a follow-up never lands on an empty list."""
+    page = db.paginate(query, page=number, per_page=per_page, error_out=False)
+    if page.pages and number > page.pages:
+        page = db.paginate(query, page=page.pages, per_page=per_page, error_out=False)
+    return page
 
 
 @bp.post("/responses/<id:response_id>/followup")

@@ -1,10 +1,13 @@
-"""The one JSON error shape of the whole API, produced here and nowhere else:
-`{"code": 422, "status": "Unprocessable Entity", "message": "…", "errors": {…}}`.
+"""Every error of the app is answered here, in the kind of the blueprint it is for (DESIGN
+rule 11): the API's one JSON shape,
+`{"code": 422, "status": "Unprocessable Entity", "message": "…", "errors": {…}}`,
+or, for a blueprint with pages for people (the back office), an HTML page in its own layout.
 Views only `abort()` or raise."""
 
 from __future__ import annotations
 
-from flask import Flask, current_app, jsonify, request
+from flask import Flask, current_app, jsonify, render_template, request
+from jinja2 import TemplateNotFound
 from marshmallow import ValidationError
 from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError, ServiceUnavailable
@@ -36,31 +39,69 @@ def _wants_html() -> bool:
     return best == "text/html"
 
 
+def _blueprint_of_request() -> str | None:
+    """The blueprint the request is for; a URL that matched no route (a 404, a 405) has none
+    yet, so it is found by its blueprint's URL prefix (/admin/nothing is the back office's)."""
+    if request.blueprint:
+        return request.blueprint
+    for name, blueprint in current_app.blueprints.items():
+        prefix = (blueprint.url_prefix or "").rstrip("/")
+        if prefix and (request.path == prefix or request.path.startswith(prefix + "/")):
+            return name
+    return None
+
+
+def _error_page(code: int, message: str, errors: dict | None = None, headers=None):
+    """The request's blueprint's own error page (`templates/NAME/error.html`), whatever the
+    Accept header says: a person reads it in a browser. None if the blueprint has no pages."""
+    name = _blueprint_of_request()
+    if name is None or name == "api":
+        return None
+    try:
+        template = current_app.jinja_env.get_template(f"{name}/error.html")
+    except TemplateNotFound:
+        return None
+    status = HTTP_STATUS_CODES.get(code, "Error")
+    try:
+        page = render_template(template, code=code, status=status, message=message, errors=errors or {})
+    except OperationalError:
+        # The layout reads the logged-in user: with the database down, the plain answer must do.
+        db.session.rollback()
+        return None
+    return page, code, headers or []
+
+
+def _answer(code: int, message: str, errors: dict | None = None, headers=None):
+    return _error_page(code, message, errors, headers) or error_response(code, message, errors, headers)
+
+
 def _from_http_exception(exc: HTTPException):
-    if _wants_html():
-        return exc
     errors = getattr(exc, "data", None) or {}
     message = exc.description or HTTP_STATUS_CODES.get(exc.code, "Error")
     if exc.code == 429:
         message = "Too many requests; slow down and try again shortly."
     headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
-    return error_response(exc.code or 500, message, errors, headers)
+    page = _error_page(exc.code or 500, message, errors, headers)
+    if page is None and _wants_html():
+        return exc
+    return page or error_response(exc.code or 500, message, errors, headers)
 
 
 def _from_validation_error(exc: ValidationError):
     db.session.rollback()
     errors = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
-    return error_response(422, "The request body is not valid.", errors)
+    page = _error_page(400, "This address has a value the page cannot use.", errors)
+    return page or error_response(422, "The request body is not valid.", errors)
 
 
 def _from_survey_rule(exc: SurveyError):
     db.session.rollback()
-    return error_response(exc.code, exc.message, {exc.field: [exc.message]})
+    return _answer(exc.code, exc.message, {exc.field: [exc.message]})
 
 
 def _from_moderation_rule(exc: ModerationError):
     db.session.rollback()
-    return error_response(exc.code, exc.message)
+    return _answer(exc.code, exc.message)
 
 
 def _from_bad_value(exc: DataError):

@@ -3,6 +3,7 @@ JavaScript is needed to read them, and each carries its numbers as text for scre
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from core.nps import Summary, category
@@ -39,6 +40,7 @@ def timeline(groups: list[tuple[str, Summary]], width: int = 680, height: int = 
             Point(x, _y(s.nps, top, height), label, s, _y(s.nps - moe, top, height), _y(s.nps + moe, top, height))
         )
     most = max((s.total for _, s in groups), default=0) or 1
+    every = label_every(step, max((len(label) for label, _ in groups), default=0))
     bars = [
         {
             "x": round(left + step * i + step * 0.15, 1),
@@ -46,6 +48,8 @@ def timeline(groups: list[tuple[str, Summary]], width: int = 680, height: int = 
             "h": round(50 * s.total / most, 1),
             "label": label,
             "total": s.total,
+            # Counted from the latest period, so that the most recent one is always named.
+            "show_label": (len(groups) - 1 - i) % every == 0,
         }
         for i, (label, s) in enumerate(groups)
     ]
@@ -63,6 +67,15 @@ def timeline(groups: list[tuple[str, Summary]], width: int = 680, height: int = 
         "zero": _y(0, top, height),
         "ticks": [(v, _y(v, top, height)) for v in (100, 50, 0, -50, -100)],
     }
+
+
+TICK_CHAR_WIDTH = 6.5  # px per character of the charts' 11 px tick labels, with some room
+
+
+def label_every(step: float, chars: int) -> int:
+    """Name every how-many-th period under the bars so that the names never overlap."""
+    needed = chars * TICK_CHAR_WIDTH + 8
+    return max(1, math.ceil(needed / step)) if step > 0 else 1
 
 
 def distribution(counts: dict[int, int], width: int = 440, height: int = 140) -> dict:

@@ -1,15 +1,25 @@
-"""The follow-up loop of PLAYBOOK.md: every answer gets a next step, and overdue ones stand out."""
+"""The follow-up loop of PLAYBOOK.md: every answer gets a next step by a due date, and overdue
+ones stand out."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case
+from sqlalchemy import Float, Select, and_, case, or_
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
-from models import Response, utcnow
+from core.stats import Filters, raw_answers
+from models import Response, Site, utcnow
 
-OVERDUE_AFTER = timedelta(days=7)
 STATUSES = ("new", "contacted", "resolved")
+
+# By when each category must have been answered, counted from the answer (PLAYBOOK.md, "What to
+# do after each answer"): a detractor now and a week at most, a passive within a week, a
+# promoter within two weeks. Left alone past it, an answer is overdue.
+DUE_WITHIN = {"detractor": timedelta(days=7), "passive": timedelta(days=7), "promoter": timedelta(days=14)}
+# Among answers due now, the one that must not wait comes first.
+URGENCY = {"detractor": 0, "passive": 1, "promoter": 2}
 
 NEXT_STEP = {
     "detractor": "Contact them now (a week at most), through the same channel as the survey: thank, "
@@ -21,13 +31,62 @@ NEXT_STEP = {
 }
 
 
+def due_by(response: Response) -> datetime:
+    return response.created_at + DUE_WITHIN[response.category]
+
+
 def is_overdue(response: Response) -> bool:
-    return response.followup_status == "new" and utcnow() - response.created_at > OVERDUE_AFTER
+    return response.followup_status == "new" and utcnow() > due_by(response)
 
 
-def worklist_order() -> tuple:
-    """The follow-up list's order, most urgent first, so that a long list cut short keeps what
-    must be done first: overdue answers, then detractors and passives (due within a week), then
-    promoters (within two weeks); oldest first within each."""
-    overdue = and_(Response.followup_status == "new", Response.created_at < utcnow() - OVERDUE_AFTER)
-    return case((overdue, 0), else_=1), case((Response.category == "promoter", 1), else_=0), Response.created_at
+class _days(FunctionElement):
+    """A timestamp as a number of days, so that SQL can add a category's window to it on either
+    database (SQLite keeps timestamps as text, PostgreSQL as timestamps)."""
+
+    type = Float()
+    inherit_cache = True
+
+
+@compiles(_days)
+def _days_in_sqlite(element, compiler, **kw) -> str:
+    return f"julianday({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(_days, "postgresql")
+def _days_in_postgresql(element, compiler, **kw) -> str:
+    return f"(extract(epoch from {compiler.process(element.clauses, **kw)}) / 86400.0)"
+
+
+def worklist(site: Site, filters: Filters, category: str | None, status: str, words: str) -> Select:
+    """The answers of the follow-up list in its order: `status` "open" is everything not yet
+    resolved, "all" everything; `words` are looked for in the "why"."""
+    query = raw_answers(site, filters, Response)
+    if category in NEXT_STEP:
+        query = query.where(Response.category == category)
+    if status == "open":
+        query = query.where(Response.followup_status != "resolved")
+    elif status in STATUSES:
+        query = query.where(Response.followup_status == status)
+    if words:
+        query = query.where(Response.why.ilike(f"%{words}%"))
+    return query.order_by(*worklist_order())
+
+
+def worklist_order(now: datetime | None = None) -> tuple:
+    """The follow-up list's order, so that the first page is what must be done first. Answers
+    nobody has replied to yet come before those already contacted; among them, the answers due
+    now come first (every detractor, and passives and promoters left past their time), detractors
+    before passives before promoters: today's 0/10 comes before a passive left for three months.
+    Then the answers not yet due, the nearest due date first."""
+    now = now or utcnow()
+    late = (and_(Response.category == c, Response.created_at < now - window) for c, window in DUE_WITHIN.items())
+    due_now = or_(Response.category == "detractor", *late)
+    urgency = case(*((Response.category == c, rank) for c, rank in URGENCY.items()), else_=len(URGENCY))
+    window_days = case(*((Response.category == c, window.days) for c, window in DUE_WITHIN.items()), else_=0)
+    return (
+        case((Response.followup_status == "new", 0), else_=1),
+        case((due_now, 0), else_=1),
+        case((due_now, urgency), else_=0),
+        _days(Response.created_at) + window_days,
+        Response.id,
+    )

@@ -121,3 +121,36 @@ def test_demo_is_idempotent_and_prints_logins(runner, db):
     moderator = db.session.execute(db.select(User).filter_by(email=login[0])).scalar_one()
     assert moderator.check_password(login[2]) and moderator.role == "moderator"
     assert db.session.execute(db.select(models.Response)).first() is None
+
+
+def test_site_create_says_who_sees_it_and_how_to_add_an_owner(runner, db, app):
+    runner.invoke(args=["demo"])
+    result = runner.invoke(args=["site", "create", "--name", "My blog", "--origin", "https://myblog.example"])
+    assert result.exit_code == 0, result.output
+    site = db.session.execute(db.select(Site).filter_by(name="My blog")).scalar_one()
+    assert "In the back office, this site is seen by: no one yet." in result.output
+    assert f"flask --app app user create --email EMAIL --role owner --site {site.key}" in result.output
+    assert f"flask --app app user grant --email EMAIL --site {site.key}" in result.output
+    assert "The demo owner sees only the demo site; to let them see this one:" in result.output
+    # The printed command lets the demo owner see it.
+    grant = f"flask --app app user grant --email owner@demo.plaudit.local --site {site.key}"
+    assert grant in result.output
+    args = grant.split()[3:]
+    granted = runner.invoke(args=args)
+    assert granted.exit_code == 0, granted.output
+    owner = db.session.execute(db.select(User).filter_by(email="owner@demo.plaudit.local")).scalar_one()
+    assert owner.can_access(site) and len(owner.sites) == 2  # the demo site kept
+    assert runner.invoke(args=args).exit_code == 0 and len(owner.sites) == 2  # once is enough
+    assert runner.invoke(args=["user", "grant", "--email", "nobody@x.org", "--site", site.key]).exit_code != 0
+    assert runner.invoke(args=[*args[:-1], "no-such-key"]).exit_code != 0
+
+
+def test_site_create_names_the_owners_of_every_site(runner, db):
+    runner.invoke(args=["user", "create", "--email", "boss@example.org", "--role", "owner"])
+    result = runner.invoke(args=["site", "create", "--name", "Blog", "--origin", "https://b.example"])
+    assert "this site is seen by: boss@example.org (owner)." in result.output
+    assert "demo owner" not in result.output  # no demo on this instance
+    data = json.loads(
+        runner.invoke(args=["site", "create", "--name", "B2", "--origin", "https://c.example", "--json"]).output
+    )
+    assert data["seen_by"] == ["boss@example.org"]

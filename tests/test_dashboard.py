@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import re
 from datetime import timedelta
 
 import pytest
@@ -99,28 +101,63 @@ def test_followups_put_overdue_first_with_next_steps(client, db, owner):
     assert "ask what would earn one more point" in passives
 
 
-def test_a_long_follow_up_list_keeps_the_most_urgent_and_says_how_many_wait(client, db, owner, monkeypatch):
+def recent_answer(db, site, score: int, days_ago: float, why: str, status: str = "new") -> Response:
+    row = Response(site_id=site.id, lang="en", why=why, visitor_hash=why, token_hash="t", attributes={})
+    row.created_at = utcnow() - timedelta(days=days_ago)
+    row.followup_status = status
+    row.set_score(score)
+    db.session.add(row)
+    return row
+
+
+def card_order(page: str, rows) -> list:
+    """The rows in the order their cards stand on the page (absent ones left out)."""
+    shown = [r for r in rows if f'id="r-{r.id}"' in page]
+    return sorted(shown, key=lambda r: page.index(f'id="r-{r.id}"'))
+
+
+def test_followups_are_ordered_by_when_each_is_due(client, db, owner):
+    expected = [
+        recent_answer(db, owner, 0, 0, "today's detractor"),  # due at once
+        recent_answer(db, owner, 7, 90, "passive left three months"),  # overdue for 83 days
+        recent_answer(db, owner, 10, 20, "promoter of three weeks ago"),  # overdue for 6 days
+        recent_answer(db, owner, 9, 10, "promoter of ten days ago"),  # due in 4 days
+        recent_answer(db, owner, 8, 2, "passive of two days ago"),  # due in 5 days
+        recent_answer(db, owner, 10, 1, "promoter of yesterday"),  # due in 13 days
+        recent_answer(db, owner, 3, 2, "detractor already contacted", status="contacted"),
+    ]
+    db.session.commit()
+    since = utcnow().date() - timedelta(days=100)  # leaves out the data set's January answers
+    page = client.get(f"/admin/sites/{owner.key}/followups?from={since}").get_data(as_text=True)
+    assert [r.why for r in card_order(page, expected)] == [r.why for r in expected]
+    assert "7 answers, most urgent first" in page
+    assert page.count('class="badge overdue"') == 2  # the passive and the promoter left past their time
+    assert f"due at once, by {(utcnow() + timedelta(days=7)).date()}" in page
+    assert f"due by {(utcnow() + timedelta(days=13)).date()}" in page
+
+
+def test_followups_are_paginated_and_keep_their_filters(client, db, owner, monkeypatch):
     import admin.insights
 
-    def answer(score, days_ago, why):
-        row = Response(site_id=owner.id, lang="en", why=why, visitor_hash=why, token_hash="t", attributes={})
-        row.created_at = utcnow() - timedelta(days=days_ago)
-        row.set_score(score)
-        db.session.add(row)
-        return row
-
-    promoter, detractor = answer(10, 3, "Lovely"), answer(0, 1, "Broken")
+    monkeypatch.setattr(admin.insights, "FOLLOWUPS_PER_PAGE", 3)
+    rows = [recent_answer(db, owner, 0, days, f"slow checkout {days}") for days in range(8)]
     db.session.commit()
-    monkeypatch.setattr(admin.insights, "FOLLOWUPS_SHOWN", 3)
-    page = client.get(f"/admin/sites/{owner.key}/followups").get_data(as_text=True)
-    assert "10 answers: the 3 most urgent are shown" in page
-    assert page.count('class="badge overdue"') == 3  # the data set's January answers come first
-    assert f'id="r-{detractor.id}"' not in page and f'id="r-{promoter.id}"' not in page
-    # Among answers not yet overdue, a detractor (due within a week) before an older promoter.
-    recent = utcnow().date() - timedelta(days=5)
-    page = client.get(f"/admin/sites/{owner.key}/followups?from={recent}").get_data(as_text=True)
-    assert page.index(f'id="r-{detractor.id}"') < page.index(f'id="r-{promoter.id}"')
-    assert "2 answers." in page
+    query = f"/admin/sites/{owner.key}/followups?category=detractor&q=checkout"
+    first = client.get(query).get_data(as_text=True)
+    assert "8 answers, most urgent first" in first and "Page 1 of 3" in first
+    assert 'rel="prev"' not in first
+    assert f'href="/admin/sites/{owner.key}/followups?category=detractor&amp;q=checkout&amp;p=2" rel="next"' in first
+    second = client.get(query + "&p=2").get_data(as_text=True)
+    assert "Page 2 of 3" in second and '&amp;p=1" rel="prev"' in second and '&amp;p=3" rel="next"' in second
+    oldest_first = sorted(rows, key=lambda r: r.created_at)
+    assert card_order(first, rows) == oldest_first[:3] and card_order(second, rows) == oldest_first[3:6]
+    past_the_end = client.get(query + "&p=9").get_data(as_text=True)  # e.g. the last ones were resolved
+    assert "Page 3 of 3" in past_the_end and card_order(past_the_end, rows) == oldest_first[6:]
+    # The follow-up form brings its saver back to the same page of the same selection.
+    assert f'name="next" value="{query.replace("&", "&amp;")}&amp;p=2#r-' in second
+    for bad in ("0", "-1", "abc", "1.5", "99999999999"):
+        response = client.get(query + f"&p={bad}")
+        assert response.status_code == 400 and "page number" in response.get_data(as_text=True)
 
 
 def test_followup_status_and_notes(client, db, owner):
@@ -195,3 +232,27 @@ def test_dashboard_is_for_owners_of_the_site(client, app, make_user, make_site, 
     moderator = app.test_client()
     login(moderator, "mod@example.org")
     assert moderator.get(f"/admin/sites/{owner.key}/dashboard").status_code == 403
+
+
+def test_the_timeline_names_its_periods_under_the_bars(client, owner):
+    page = client.get(f"/admin/sites/{owner.key}/dashboard").get_data(as_text=True)
+    timeline = page.split("NPS over time")[1].split("<h2>Scores")[0]
+    assert re.findall(r'<text [^>]*class="tick">(\d{4}-\d\d-\d\d)</text>', timeline) == [
+        "2026-01-05",
+        "2026-01-12",
+        "2026-02-02",
+    ]
+
+
+def test_a_long_timeline_names_periods_without_overlap():
+    from core.charts import TICK_CHAR_WIDTH, timeline
+    from core.nps import summarise
+
+    weeks = [(f"2026-W{n:02d}", summarise({"promoter": n, "passive": 1, "detractor": 1}, 1)) for n in range(1, 53)]
+    chart = timeline(weeks)
+    named = [b for b in chart["bars"] if b["show_label"]]
+    assert named[-1] is chart["bars"][-1]  # the latest period is always named
+    assert 5 <= len(named) < 52
+    centres = [b["x"] + b["w"] / 2 for b in named]
+    assert min(b - a for a, b in itertools.pairwise(centres)) >= len("2026-W01") * TICK_CHAR_WIDTH
+    assert all(b["show_label"] for b in timeline(weeks[:4])["bars"])  # room for every name

@@ -2,9 +2,11 @@
 // ? shows the help. Never while typing in a field. Loaded as a file, so the strict CSP holds.
 (function () {
   "use strict";
-  var cards = Array.prototype.slice.call(document.querySelectorAll("article.card"));
-  if (!cards.length) return;
+  // Only the queue announces (and so has) the shortcuts; other pages with cards (follow-ups)
+  // load this file through the shared layout and must be left alone.
   var help = document.getElementById("shortcuts");
+  var cards = Array.prototype.slice.call(document.querySelectorAll("article.card"));
+  if (!help || !cards.length) return;
   var live = document.createElement("p");
   live.className = "skip";
   live.setAttribute("role", "status");
