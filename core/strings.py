@@ -41,7 +41,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "error": "Something went wrong. Please check your answer and try again.",
         "selected": "{n} out of 10 selected.",
         "need_words": "Please write the words you agree to publish, or untick the box.",
-        "consent_changed": "The text you are asked to agree to has just changed. Please read it again, and tick the box if you agree.",
+        "consent_changed": "This text has just changed: please read it again.",
     },
     "fr": {
         "question": "Quelle est la probabilité que vous recommandiez {name} à un ami ou un collègue ?",
@@ -70,7 +70,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "error": "Une erreur est survenue. Vérifiez votre réponse et réessayez.",
         "selected": "{n} sur 10 sélectionné.",
         "need_words": "Écrivez les mots que vous acceptez de publier, ou décochez la case.",
-        "consent_changed": "Le texte à accepter vient de changer. Relisez-le, et cochez la case si vous êtes d'accord.",
+        "consent_changed": "Ce texte vient de changer : merci de le relire.",
     },
 }
 
