@@ -144,3 +144,19 @@ def test_rotating_needs_an_owner_and_the_csrf_token(client, db, make_user, site)
     assert client.post(f"/admin/sites/{site.key}/identity-secret").status_code == 400  # no CSRF token
     db.session.refresh(site)
     assert site.identity_secret == old
+
+
+def test_exports_and_the_respondents_history_say_which_references_are_proven(client, db, make_user, site):
+    answer(client, site, 0, "cust-1042")
+    answer(client, site, 10, "cust-1042", signed(site, "cust-1042"))
+    make_user("owner@example.org", "owner", sites=[site])
+    login(client, "owner@example.org")
+    records = client.get(f"/api/v1/sites/{site.key}/responses?format=json").json
+    assert [(r["respondent"], r["respondent_proven"], r["is_duplicate"]) for r in records] == [
+        ("cust-1042", False, False),
+        ("cust-1042", True, False),
+    ]
+    header = client.get(f"/api/v1/sites/{site.key}/responses?format=csv").get_data(as_text=True).splitlines()[0]
+    assert header.endswith(",testimonial_status,respondent_proven")
+    history = client.get(f"/admin/sites/{site.key}/respondents/cust-1042").get_data(as_text=True)
+    assert history.count("reference not proven") == 1 and history.count("proven reference") == 1
