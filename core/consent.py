@@ -10,6 +10,7 @@ say by the time they press Send.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import bindparam, text
 
@@ -87,20 +88,32 @@ def new_version_if_changed(site: Site, before: dict[str, Shown]) -> bool:
     return True
 
 
-def agreed_text(site: Site, lang: str, version: int | None) -> tuple[Shown, bool]:
+def agreed_text(site: Site, lang: str, version: int | None, answered_at: datetime) -> tuple[Shown, bool]:
     """The text a visitor agrees to by consenting now, and whether their client confirmed it.
 
     With the version the widget showed: that version's text, if it is still the text shown in
     that language (a version bumped by the other language's text does not ask again). Raises
     ConsentChanged for a version replaced since, unknown, or of another site or language.
-    Without one (a client from before versions were sent): the current text, unconfirmed."""
+
+    Without one (a copy of widget.js from before versions were sent, or a script): the text in
+    force when the answer was created, which the widget had loaded before; unconfirmed."""
     current = current_texts(site)[lang]
     if version is None:
-        return current, False
+        return _in_force(site, lang, answered_at) or current, False
     shown = version_texts(site, version).get(lang)
     if shown is None or shown.text != current.text:
         raise ConsentChanged(lang)
     return shown, True
+
+
+def _in_force(site: Site, lang: str, moment: datetime) -> Shown | None:
+    row = db.session.execute(
+        db.select(ConsentText)
+        .where(ConsentText.site_id == site.id, ConsentText.lang == lang, ConsentText.created_at <= moment)
+        .order_by(ConsentText.version.desc())
+        .limit(1)
+    ).scalar()
+    return Shown(row.id, row.version, row.lang, row.text) if row is not None else None
 
 
 def _publish(site: Site, version: int, texts: dict[str, str]) -> None:

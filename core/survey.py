@@ -180,7 +180,7 @@ def complete_response(response: Response, data: dict) -> Response:
             raise SurveyError("consent", "This site does not ask consent for this answer.")
         if not why:
             raise SurveyError("why", "Write the words you agree to publish before consenting.")
-        agreed = _agreed(site, response.lang, data.get("consent_version"))
+        agreed = _agreed(site, response, data.get("consent_version"))
 
     if "score" in data and data["score"] != response.score:
         response.set_score(data["score"])  # recounted by the database
@@ -205,9 +205,9 @@ def complete_response(response: Response, data: dict) -> Response:
     return response
 
 
-def _agreed(site: Site, lang: str, version: int | None) -> tuple[Shown, bool]:
+def _agreed(site: Site, response: Response, version: int | None) -> tuple[Shown, bool]:
     try:
-        return agreed_text(site, lang, version)
+        return agreed_text(site, response.lang, version, response.created_at)
     except ConsentChanged:
         raise SurveyError(
             "consent_version",

@@ -158,3 +158,13 @@ def test_a_site_from_before_versions_were_stored_gets_its_texts_when_first_shown
     assert count(db, ConsentText) == 2
     created = post_score(client, site, {"score": 10, "lang": "fr"})
     assert consent(client, created, 3).status_code == 200
+
+
+def test_without_a_version_the_text_in_force_when_the_answer_began_is_recorded(client, db, site, owner):
+    config(client, site)
+    created = post_score(client, site, {"score": 10, "lang": "en"})
+    owner_saves(client, site, consent_en="Words the visitor never saw.")
+    assert consent(client, created, None).status_code == 200
+    testimonial = db.session.execute(db.select(Testimonial)).scalar_one()
+    assert testimonial.consent_text.startswith("I agree that Test blog may publish")
+    assert testimonial.consent_version == 1 and testimonial.consent_confirmed is False
