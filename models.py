@@ -19,7 +19,9 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     event,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -40,6 +42,10 @@ def sha256_hex(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
+def new_identity_secret() -> str:
+    return secrets.token_hex(32)
+
+
 class Site(db.Model):
     __tablename__ = "site"
 
@@ -52,8 +58,12 @@ class Site(db.Model):
     # Per-language overrides of core.strings.DEFAULTS: {"fr": {"question": "…"}, …}. The
     # question, the three follow-up prompts, the consent text and the thank-yous live here.
     texts: Mapped[dict] = mapped_column(JSON, default=dict)
-    # Bumped whenever the consent text changes, so every receipt names what was agreed to.
+    # The current version of the consent texts (core/consent.py): bumped whenever the text shown
+    # in any language changes, by the owner's words or by the site's name in them.
     consent_version: Mapped[int] = mapped_column(Integer, default=1)
+    # Proves a `data-respondent` reference: the site's server signs it (HMAC-SHA256) with this.
+    # Shown to owners in the settings, never sent to a browser by Plaudit.
+    identity_secret: Mapped[str] = mapped_column(String(64), default=new_identity_secret)
     # Call-to-action link shown with the thank-you, per category: {"promoter": "https://…"}.
     cta_urls: Mapped[dict] = mapped_column(JSON, default=dict)
     theme_color: Mapped[str] = mapped_column(String(7), default="#4f46e5")
@@ -90,6 +100,9 @@ class Response(db.Model):
     # Scheme, host and path only: query strings and fragments can carry personal data.
     page_url: Mapped[str | None] = mapped_column(String(2048))
     respondent: Mapped[str | None] = mapped_column(String(128))
+    # The site proved the reference (respondent_hash under its identity secret); an unproven one
+    # is only the page's claim, and never makes a proven answer a duplicate.
+    respondent_proven: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     attributes: Mapped[dict] = mapped_column(JSON, default=dict)
     # Keyed hash of (day, site, address, user agent) under a salt that rotates daily: it tells
     # a repeat on the same day apart without ever storing an address.
@@ -134,6 +147,11 @@ class Testimonial(db.Model):
     consent_text: Mapped[str | None] = mapped_column(Text)
     consent_version: Mapped[int | None] = mapped_column(Integer)
     consented_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The version's row (receipts taken before versions were kept have none), and whether the
+    # client said which version it showed: an older client that did not is recorded against the
+    # version current when it sent, flagged unconfirmed.
+    consent_text_id: Mapped[int | None] = mapped_column(ForeignKey("consent_text.id", ondelete="SET NULL"))
+    consent_confirmed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     status: Mapped[str] = mapped_column(String(10), default="pending")
     # A moderator's edit keeps the respondent's own words; public surfaces say "edited".
     original_quote: Mapped[str | None] = mapped_column(Text)
@@ -159,6 +177,21 @@ class Testimonial(db.Model):
     @property
     def tags(self) -> list[str]:
         return [row.tag for row in self.tag_rows]
+
+
+class ConsentText(db.Model):
+    """The consent text one version of a site's settings shows in one language, exactly as shown
+    (the site's name filled in). Written once, never changed: receipts point at it."""
+
+    __tablename__ = "consent_text"
+    __table_args__ = (UniqueConstraint("site_id", "version", "lang"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    lang: Mapped[str] = mapped_column(String(2))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class TestimonialTag(db.Model):

@@ -9,9 +9,9 @@ from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from admin import bp
-from admin.forms import EraseForm, NewSiteForm, SettingsForm
+from admin.forms import ActionForm, EraseForm, NewSiteForm, SettingsForm
 from admin.queue import actor
-from core import moderation
+from core import consent, moderation
 from core.images import delete_stored
 from core.origins import normalise_origin
 from core.photos import delete_cards, media_dir
@@ -19,7 +19,7 @@ from core.sites import new_site
 from core.strings import DEFAULTS, LANGUAGES
 from core.text import clean_text
 from extensions import db
-from models import AuditEvent, Site
+from models import AuditEvent, Site, new_identity_secret
 from widget.snippets import embed_snippets
 
 
@@ -93,6 +93,7 @@ def fill_settings_form(form: SettingsForm, site: Site) -> None:
 
 def save_settings(form: SettingsForm, site: Site) -> None:
     """Copy a valid form onto the site; a new consent text gets a new consent version."""
+    shown = consent.current_texts(site)
     try:
         origins = [normalise_origin(line) for line in form.origins.data.splitlines() if line.strip()]
     except ValueError as exc:
@@ -108,19 +109,14 @@ def save_settings(form: SettingsForm, site: Site) -> None:
         if getattr(form, f"cta_{c}").data
     }
     texts = {lang: dict((site.texts or {}).get(lang, {})) for lang in LANGUAGES}
-    changed = False
     for lang in LANGUAGES:
-        consent = clean_text(getattr(form, f"consent_{lang}").data or "")
-        if consent == DEFAULTS[lang]["consent"]:
-            consent = ""
-        if consent != texts[lang].get("consent", ""):
-            changed = True
-            texts[lang]["consent"] = consent
-            if not consent:
-                texts[lang].pop("consent")
+        own = clean_text(getattr(form, f"consent_{lang}").data or "")
+        texts[lang].pop("consent", None)
+        if own and own != DEFAULTS[lang]["consent"]:
+            texts[lang]["consent"] = own
     site.texts = {lang: values for lang, values in texts.items() if values}
-    if changed:
-        site.consent_version += 1
+    # The site's name is in the texts too: renaming it is a new version as much as new words.
+    consent.new_version_if_changed(site, shown)
     moderation.log(actor(), "settings", site_id=site.id, consent_version=site.consent_version)
 
 
@@ -140,7 +136,23 @@ def settings(key: str):
             flash(exc.message, "error")
     elif request.method == "GET":
         fill_settings_form(form, site)
-    return render_template("admin/settings.html", form=form, site=site, snippets=embed_snippets(site.key))
+    return render_template(
+        "admin/settings.html", form=form, site=site, snippets=embed_snippets(site.key), rotate_form=ActionForm()
+    )
+
+
+@bp.post("/sites/<key>/identity-secret")
+@owner_required
+def rotate_identity_secret(key: str):
+    """A new secret for proving respondent references; proofs made with the old one stop
+    proving anything at once (their answers are kept, as unproven claims)."""
+    site = owned_site_or_404(key)
+    if ActionForm().validate_on_submit():
+        site.identity_secret = new_identity_secret()
+        moderation.log(actor(), "identity_secret.rotated", site_id=site.id)
+        db.session.commit()
+        flash("New identity secret: sign respondent references with it from now on.", "info")
+    return redirect(url_for("admin.settings", key=site.key) + "#identity")
 
 
 @bp.get("/audit")

@@ -80,6 +80,7 @@ SCHEMAS = {
             "token": {"type": "string"},
             "testimonial": NULLABLE_STR,
             "withdraw_url": {"type": "string"},
+            "respondent_proven": {"type": "boolean"},
         },
     },
     "NewAnswer": {
@@ -92,6 +93,7 @@ SCHEMAS = {
             "touchpoint": {"type": "string", "maxLength": 64, "pattern": "^[A-Za-z0-9][A-Za-z0-9 _.:/-]*$"},
             "page_url": {"type": "string", "format": "uri", "maxLength": 2048},
             "respondent": {"type": "string", "minLength": 1, "maxLength": 128},
+            "respondent_hash": {"type": "string", "pattern": "^[0-9A-Fa-f]{64}$"},
             "attributes": {
                 "type": "object",
                 "maxProperties": 20,
@@ -106,6 +108,7 @@ SCHEMAS = {
             "score": {"type": "integer", "minimum": 0, "maximum": 10},
             "why": {"type": "string", "maxLength": WHY_MAX},
             "consent": {"type": "boolean"},
+            "consent_version": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
             "display_name": {"type": "string", "maxLength": 80},
             "role": {"type": "string", "maxLength": 120},
             "email": {"type": "string", "format": "email", "maxLength": 254, "nullable": True},

@@ -63,7 +63,7 @@ def create_response(key: str):
     require_origin(site, required=True)
     data = response_create.load(json_body())
     recorded = record_response(site, data, current_visitor(site.key))
-    return answer(site, recorded, token=recorded.token), 201
+    return answer(site, recorded, token=recorded.token, respondent_proven=recorded.respondent_proven), 201
 
 
 @bp.patch("/responses/<id:response_id>")

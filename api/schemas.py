@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, fields, post_load, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from core.origins import page_without_query
 from core.strings import LANGUAGES
@@ -44,11 +44,18 @@ class ResponseCreate(Schema):
     touchpoint = fields.String(validate=[validate.Length(max=64), LABEL])
     page_url = fields.Url(schemes={"http", "https"}, require_tld=False, validate=validate.Length(max=2048))
     respondent = PlainText(validate=validate.Length(min=1, max=128))
+    # Hex HMAC-SHA256 of `respondent` under the site's identity secret, from the site's server.
+    respondent_hash = fields.String(validate=validate.Regexp(r"^[0-9A-Fa-f]{64}$", error="64 hexadecimal digits."))
     attributes = fields.Dict(
         keys=fields.String(validate=validate.Regexp(r"^[a-z0-9][a-z0-9_-]{0,31}$")),
         values=PlainText(validate=validate.Length(max=128)),
         validate=validate.Length(max=20),
     )
+
+    @validates_schema
+    def _proof_of_something(self, data, **kwargs):
+        if "respondent_hash" in data and "respondent" not in data:
+            raise ValidationError("A respondent_hash proves a respondent: send the respondent too.", "respondent_hash")
 
     @post_load
     def _privacy(self, data, **kwargs):
@@ -61,6 +68,8 @@ class ResponseUpdate(Schema):
     score = StrictInteger(validate=validate.Range(min=0, max=10))
     why = PlainText(multiline=True, validate=validate.Length(max=WHY_MAX))
     consent = StrictBoolean()
+    # The consent text version the visitor was shown (the config's `consent_version`).
+    consent_version = StrictInteger(validate=validate.Range(min=1, max=2**31 - 1))
     display_name = PlainText(validate=validate.Length(max=80))
     role = PlainText(validate=validate.Length(max=120))
     email = fields.Email(allow_none=True, validate=validate.Length(max=254))

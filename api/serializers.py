@@ -39,6 +39,8 @@ def moderation_testimonial(t: Testimonial) -> dict:
         "receipt": {
             "text": t.consent_text,
             "version": t.consent_version,
+            # False when the client did not say which version it showed (older widgets).
+            "confirmed": t.consent_confirmed,
             "consented_at": iso(t.consented_at),
             "response_id": t.response_id,
         }

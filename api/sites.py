@@ -6,6 +6,7 @@ from flask import abort, g, request
 
 from api import bp
 from api.cors import require_origin
+from core.consent import current_texts
 from core.sites import site_by_key
 from core.strings import LANGUAGES, texts_for
 from models import Site
@@ -19,14 +20,17 @@ def site_or_404(key: str) -> Site:
 
 
 def widget_config(site: Site, lang: str) -> dict:
-    texts = texts_for(lang, site.name, site.texts)
+    # The consent text is the stored one of the current version: the version sent with it names
+    # exactly these words, and the visitor's consent will be recorded against them.
+    consent = current_texts(site)[lang]
+    texts = {**texts_for(lang, site.name, site.texts), "consent": consent.text}
     return {
         "site": {"key": site.key, "name": site.name},
         "lang": lang,
         # Call-to-action labels travel with their links below; the rest is what the widget shows.
         "texts": {key: value for key, value in texts.items() if not key.startswith("cta_")},
         "consent_scope": site.consent_scope,
-        "consent_version": site.consent_version,
+        "consent_version": consent.version,
         "resurvey_days": site.resurvey_days,
         "theme": {"color": site.theme_color},
         "cta": {

@@ -27,6 +27,7 @@ COLUMNS = (
     "followup_status",
     "owner_notes",
     "testimonial_status",
+    "respondent_proven",  # last: columns added later go after the ones scripts already read
 )
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BATCH = 1000
@@ -59,6 +60,7 @@ def _rows(site: Site, filters: Filters, category: str | None) -> Iterator[dict]:
             Response.followup_status,
             Response.owner_notes,
             Testimonial.status,
+            Response.respondent_proven,
             duplicates=True,
         )
         .outerjoin(Testimonial, Testimonial.response_id == Response.id)

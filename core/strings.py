@@ -41,6 +41,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "error": "Something went wrong. Please check your answer and try again.",
         "selected": "{n} out of 10 selected.",
         "need_words": "Please write the words you agree to publish, or untick the box.",
+        "consent_changed": "This text has just changed: please read it again.",
     },
     "fr": {
         "question": "Quelle est la probabilité que vous recommandiez {name} à un ami ou un collègue ?",
@@ -69,6 +70,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "error": "Une erreur est survenue. Vérifiez votre réponse et réessayez.",
         "selected": "{n} sur 10 sélectionné.",
         "need_words": "Écrivez les mots que vous acceptez de publier, ou décochez la case.",
+        "consent_changed": "Ce texte vient de changer : merci de le relire.",
     },
 }
 

@@ -7,10 +7,12 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from enum import StrEnum
 
 from sqlalchemy import and_, bindparam, func, insert, or_
 
 from core import webhooks
+from core.consent import ConsentChanged, Shown, agreed_text
 from core.nps import Summary, summarise
 from core.nps import category as nps_category
 from core.strings import texts_for
@@ -49,6 +51,7 @@ _ANSWER_COLUMNS = (
     "touchpoint",
     "page_url",
     "respondent",
+    "respondent_proven",
     "attributes",
     "visitor_hash",
     "token_hash",
@@ -57,15 +60,29 @@ _ANSWER_COLUMNS = (
 )
 
 
-def _insert_answer(named: bool):
-    """INSERT … SELECT :values…, EXISTS(an earlier answer of this visitor) RETURNING id.
+class Claim(StrEnum):
+    """How far an answer's respondent reference is to be believed, which decides what it is a
+    repeat of: an anonymous visitor is recognised for the day their hash lives; a reference the
+    page merely gives (`data-respondent`) for the resurvey interval, against any answer with it;
+    a reference the site proved, only against proven answers with it, so that nobody who
+    claims a customer's reference first, whatever their device, makes the customer's own answer
+    a duplicate."""
 
-    Anonymous visitors are recognised for the day their hash lives; visitors the site names
-    (`data-respondent`) for the whole resurvey interval."""
+    ANONYMOUS = "anonymous"
+    CLAIMED = "claimed"
+    PROVEN = "proven"
+
+
+def _insert_answer(claim: str):
+    """INSERT … SELECT :values…, EXISTS(an earlier answer it repeats) RETURNING id."""
     table = Response.__table__
-    seen = table.c.visitor_hash == bindparam("visitor_hash")
-    if named:
-        seen = or_(seen, and_(table.c.respondent == bindparam("respondent"), table.c.created_at >= bindparam("since")))
+    same_visitor = table.c.visitor_hash == bindparam("visitor_hash")
+    same_reference = and_(table.c.respondent == bindparam("respondent"), table.c.created_at >= bindparam("since"))
+    seen = {
+        Claim.ANONYMOUS: same_visitor,
+        Claim.CLAIMED: or_(same_visitor, same_reference),
+        Claim.PROVEN: and_(same_reference, table.c.respondent_proven.is_(True)),
+    }[claim]
     earlier = db.select(table.c.id).where(table.c.site_id == bindparam("site_id"), seen).exists()
     values = [bindparam(name, type_=table.c[name].type) for name in _ANSWER_COLUMNS]
     return (
@@ -73,7 +90,19 @@ def _insert_answer(named: bool):
     )
 
 
-_INSERT_ANSWER = {False: _insert_answer(named=False), True: _insert_answer(named=True)}
+_INSERT_ANSWER = {claim: _insert_answer(claim) for claim in Claim}
+
+
+def respondent_hash(secret: str, reference: str) -> str:
+    """What a site's server computes to prove a reference: hex HMAC-SHA256 of the reference
+    (UTF-8) under the site's identity secret (README, "data-respondent")."""
+    return hmac.new(secret.encode(), reference.encode(), hashlib.sha256).hexdigest()
+
+
+def proves(site: Site, reference: str | None, given: str | None) -> bool:
+    if not reference or not given:
+        return False
+    return hmac.compare_digest(respondent_hash(site.identity_secret, reference), given.lower())
 
 
 def follow_up(site: Site, category: str, lang: str) -> dict:
@@ -95,12 +124,16 @@ class Recorded:
     category: str
     lang: str
     token: str  # the bearer token that completes this answer; only its hash is stored
+    respondent_proven: bool
 
 
 def record_response(site: Site, data: dict, visitor: str) -> Recorded:
     """Store a score the moment it is chosen. Repeats are kept, flagged, and left out of NPS."""
     now = utcnow()
     token = secrets.token_urlsafe(24)
+    # A reference whose proof fails is still kept, as a claim: a page signed with a secret just
+    # rotated must not lose its visitors' answers, and a forged proof gains nothing.
+    proven = proves(site, data.get("respondent"), data.get("respondent_hash"))
     row = {
         "site_id": site.id,
         "score": data["score"],
@@ -109,6 +142,7 @@ def record_response(site: Site, data: dict, visitor: str) -> Recorded:
         "touchpoint": data.get("touchpoint"),
         "page_url": data.get("page_url"),
         "respondent": data.get("respondent"),
+        "respondent_proven": proven,
         "attributes": data.get("attributes") or {},
         "visitor_hash": visitor,
         "token_hash": sha256_hex(token),
@@ -118,10 +152,11 @@ def record_response(site: Site, data: dict, visitor: str) -> Recorded:
     }
     # The database counts it in the daily rollup (models.ANSWER_ROLLUP_TRIGGERS) unless it is a
     # repeat.
-    response_id = db.session.execute(_INSERT_ANSWER[bool(row["respondent"])], row).scalar_one()
+    claim = Claim.PROVEN if proven else Claim.CLAIMED if row["respondent"] else Claim.ANONYMOUS
+    response_id = db.session.execute(_INSERT_ANSWER[claim], row).scalar_one()
     webhooks.response_events(site, response_id, row["category"])
     db.session.commit()
-    return Recorded(response_id, row["category"], row["lang"], token)
+    return Recorded(response_id, row["category"], row["lang"], token, proven)
 
 
 def token_matches(response: Response, token: str, max_age: timedelta) -> bool:
@@ -145,6 +180,7 @@ def complete_response(response: Response, data: dict) -> Response:
             raise SurveyError("consent", "This site does not ask consent for this answer.")
         if not why:
             raise SurveyError("why", "Write the words you agree to publish before consenting.")
+        agreed = _agreed(site, response, data.get("consent_version"))
 
     if "score" in data and data["score"] != response.score:
         response.set_score(data["score"])  # recounted by the database
@@ -157,7 +193,7 @@ def complete_response(response: Response, data: dict) -> Response:
             testimonial = Testimonial(site_id=site.id, response=response)
             db.session.add(testimonial)
         newly_consented = testimonial.status != "pending" or testimonial.id is None
-        _take_receipt(site, response, testimonial)
+        _take_receipt(testimonial, *agreed)
     elif data.get("consent") is False and testimonial is not None:
         testimonial.status = "withdrawn"
     if testimonial is not None and testimonial.status == "pending":
@@ -169,10 +205,22 @@ def complete_response(response: Response, data: dict) -> Response:
     return response
 
 
-def _take_receipt(site: Site, response: Response, testimonial: Testimonial) -> None:
+def _agreed(site: Site, response: Response, version: int | None) -> tuple[Shown, bool]:
+    try:
+        return agreed_text(site, response.lang, version, response.created_at)
+    except ConsentChanged:
+        raise SurveyError(
+            "consent_version",
+            "The consent text shown is no longer this site's: it was changed since the survey loaded "
+            "(or is another site's or language's). Show the current text and ask again.",
+            409,
+        ) from None
+
+
+def _take_receipt(testimonial: Testimonial, shown: Shown, confirmed: bool) -> None:
     """The consent receipt: exactly the text shown, its version, and when."""
-    testimonial.consent_text = texts_for(response.lang, site.name, site.texts)["consent"]
-    testimonial.consent_version = site.consent_version
+    testimonial.consent_text, testimonial.consent_version = shown.text, shown.version
+    testimonial.consent_text_id, testimonial.consent_confirmed = shown.id, confirmed
     testimonial.consented_at = utcnow()
     testimonial.status = "pending"
 

@@ -89,6 +89,7 @@ def describe(outbox: OutboxEvent) -> dict | None:
             "touchpoint": response.touchpoint,
             "page_url": response.page_url,
             "respondent": response.respondent,
+            "respondent_proven": response.respondent_proven,
             "attributes": response.attributes,
             "contact_email": response.contact_email,
             "duplicate": response.is_duplicate,

@@ -113,6 +113,7 @@
       if (config.lang) body.lang = config.lang;
       if (opts.touchpoint) body.touchpoint = opts.touchpoint;
       if (opts.respondent) body.respondent = opts.respondent;
+      if (opts.respondentHash) body.respondent_hash = opts.respondentHash;
       if (opts.attributes && Object.keys(opts.attributes).length) body.attributes = opts.attributes;
       return body;
     }
@@ -129,6 +130,17 @@
       if (err && err.httpStatus && err.httpStatus < 500 && err.httpStatus != 429) {
         state.pendingFinal = null;
         status.textContent = t.error;
+        // The consent text changed after it was shown: show the new one and ask again.
+        if (err.httpStatus == 409 && (err.errors || {}).consent_version) {
+          fetch(base + "/api/v1/sites/" + encodeURIComponent(site) + "/config?lang=" + config.lang, { credentials: "omit" })
+            .then(function (r) { return r.json(); }).then(function (c) {
+              config.consent_version = c.consent_version;
+              consentBox.querySelector("span").textContent = c.texts.consent;
+              fields.consent.checked = false;
+              status.textContent = t.consent_changed;
+              fields.consent.focus();
+            });
+        }
         return;
       }
       offline();
@@ -210,7 +222,10 @@
           status.textContent = t.need_words;
           return fields.why.focus();
         }
-        if (final.consent) { final.display_name = fields.display_name.value; final.role = fields.role.value; }
+        if (final.consent) {
+          final.display_name = fields.display_name.value; final.role = fields.role.value;
+          final.consent_version = config.consent_version; // the version of the text shown
+        }
       }
       if (!contactBox.hidden && fields.contact_ok.checked && fields.email.value) final.email = fields.email.value;
       state.pendingFinal = final;
@@ -254,7 +269,7 @@
       host = document.createElement("div");
       tag.parentNode.insertBefore(host, tag.nextSibling);
     }
-    mount(host, { site: d.site, lang: d.lang, touchpoint: d.touchpoint, respondent: d.respondent, attributes: attributes, theme: d.theme });
+    mount(host, { site: d.site, lang: d.lang, touchpoint: d.touchpoint, respondent: d.respondent, respondentHash: d.respondentHash, attributes: attributes, theme: d.theme });
   }
 
   Plaudit.mount = mount;
