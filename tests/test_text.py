@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import unicodedata
 from html.parser import HTMLParser
 from types import SimpleNamespace
@@ -17,7 +18,7 @@ from hypothesis import strategies as st
 
 from core.text import clean_text
 from core.webhooks import slack_text
-from models import Response, Testimonial
+from models import Response, Testimonial, utcnow
 from tests.conftest import ORIGIN, login
 
 HEADERS = {"Origin": ORIGIN}
@@ -289,3 +290,70 @@ def test_any_typed_part_reads_back_from_a_slack_message(name, email, why):
     # Slack shows &lt; &gt; &amp; as < > &: the reader sees what was typed.
     shown = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
     assert f"on {name}: “{why}”" in shown and (not email or shown.endswith(f" · contact: {email}"))
+
+
+# --- right-to-left words ------------------------------------------------------------------
+
+RTL = "رائع"  # "great"
+
+
+class Directions(HTMLParser):
+    """Each piece of typed text (a text node that starts with RTL, punctuation aside), and whether
+    an element around it lets the browser find its direction (dir="auto", or <bdi>). <title> and
+    <option> hold text only and cannot; a sentence of the interface that names the site starts
+    in the interface's language and reads in its direction."""
+
+    def __init__(self, html: str):
+        super().__init__(convert_charrefs=True)
+        self.unmarked: list[str] = []
+        self._open: list[tuple[str, bool]] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in {"meta", "link", "img", "input", "br", "hr"}:
+            self._open.append((tag, tag == "bdi" or ("dir", "auto") in attrs))
+
+    def handle_endtag(self, tag):
+        while self._open and self._open.pop()[0] != tag:
+            pass
+
+    def handle_data(self, data):
+        if re.sub(r"^\W+", "", data.strip()).startswith(RTL) and not any(marked for _, marked in self._open):
+            if not {"title", "option"} & {tag for tag, _ in self._open}:
+                self.unmarked.append(f"{'>'.join(t for t, _ in self._open)}: {data.strip()}")
+
+
+def test_every_page_lets_right_to_left_words_read_right_to_left(app, client, db, make_user, make_site):
+    from core.links import withdraw_token
+    from core.moderation import edit_quote
+
+    site = make_site(name=f"متجر {RTL}", min_sample=1)
+    make_user("owner@example.org", "owner", sites=[site])
+    login(client, "owner@example.org")
+    response = Response(site=site, score=4, category="detractor", why=f"{RTL} why", lang="ar", visitor_hash="v" * 64)
+    response.token_hash, response.respondent, response.owner_notes = "x" * 64, f"{RTL}-7", f"{RTL} notes"
+    testimonial = Testimonial(site_id=site.id, response=response, quote=f"{RTL} quote", status="approved")
+    testimonial.display_name, testimonial.role, testimonial.consent_text = f"{RTL} name", f"{RTL} role", f"{RTL} ok"
+    testimonial.consent_version = 1
+    testimonial.consented_at = testimonial.approved_at = response.created_at = utcnow()
+    db.session.add_all([response, testimonial])
+    db.session.commit()
+    edit_quote(testimonial, f"{RTL} edited", "owner@example.org")
+    db.session.commit()
+    pages = [
+        f"/wall/{site.key}",
+        f"/t/{testimonial.id}",
+        f"/withdraw/{withdraw_token(app.config['SECRET_KEY'], testimonial.id)}",
+        "/admin/?status=all",
+        f"/admin/sites/{site.key}/followups",
+        f"/admin/sites/{site.key}/respondents/{RTL}-7",
+        f"/admin/sites/{site.key}/dashboard",
+        f"/admin/sites/{site.key}/settings",
+        "/admin/audit",
+        "/admin/sites",
+        "/admin/users",
+    ]
+    for path in pages:
+        page = client.get(path)
+        assert page.status_code == 200, path
+        assert Directions(page.get_data(as_text=True)).unmarked == [], path
