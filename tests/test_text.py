@@ -202,15 +202,15 @@ def test_wall_page_shows_the_words_as_typed_and_never_as_markup(client, make_sit
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.text(min_size=1, alphabet=st.characters(codec="utf-8")) | st.lists(st.sampled_from(HOSTILE)).map(" ".join))
-def test_any_stored_text_reads_back_exactly_from_the_wall_page(client, db, make_site, make_testimonial, typed):
+@given(
+    st.text(min_size=1, max_size=300, alphabet=st.characters(codec="utf-8"))
+    | st.lists(st.sampled_from(HOSTILE), max_size=8).map(" ".join)
+)
+def test_any_stored_text_reads_back_exactly_from_the_wall_page(client, make_site, make_testimonial, typed):
     stored = clean_text(typed, multiline=True) or "x"
-    name = clean_text(typed) or "x"
+    name = clean_text(typed)[:80].strip() or "x"  # names and roles are at most 80 characters
     site = make_site(wall_jsonld=True, min_sample=1)
-    approved(make_testimonial, site, stored)
-    testimonial = db.session.execute(db.select(Testimonial).filter_by(site_id=site.id)).scalar_one()
-    testimonial.display_name = testimonial.role = name
-    db.session.commit()
+    testimonial = make_testimonial(site, quote=stored, status="approved", display_name=name, role=name)
     html = client.get(f"/wall/{site.key}").get_data(as_text=True)
     page = Page(html, "blockquote", "figcaption strong", "span.role", "script")
     assert page.texts["blockquote"] == [stored] and page.texts["figcaption strong"] == [name]
