@@ -1,4 +1,5 @@
-"""Right-to-left words read right to left on every server-rendered page that shows them."""
+"""Typed words in Chromium: shown exactly as typed, never run, and right-to-left words read right
+to left on every server-rendered page that shows them."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from extensions import db
 from models import Testimonial
 from tests.browser.conftest import seed_testimonial
 from tests.browser.test_back_office import log_in, make_user
+from tests.browser.test_wall import wall_page
 
 ARABIC = "الموقع رائع والدعم سريع"  # "the site is great and support is fast"
 ENGLISH = "Great site, fast support"
@@ -65,3 +67,30 @@ def test_arabic_is_right_to_left_wherever_the_server_shows_it(page, live_app, li
     assert_reads(page.locator(".why", has_text=ARABIC), "rtl")
     page.goto(f"{base}/admin/sites/{site.key}/respondents/client-7")
     assert_reads(page.locator(".why", has_text=ARABIC), "rtl")
+
+
+TYPED = [
+    "The <select> menu was broken",
+    "read the <title>",
+    "</script><script>alert(1)</script>",
+    "<img src=x onerror=alert(2)> & &lt;b&gt;",
+]
+
+
+def test_typed_markup_shows_as_text_on_the_wall_page_and_in_the_embed(page, live_app, host_pages, live_site):
+    site = live_site(min_sample=1)
+    with live_app.app_context():
+        for words in TYPED:
+            seed_testimonial(site, words, status="approved", display_name=words[:80])
+        db.session.commit()
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(f"{live_app.config['LIVE_URL']}/wall/{site.key}")
+    assert sorted(page.locator("blockquote").all_text_contents()) == sorted(TYPED)
+    assert page.locator("img[src='x'], select, script:not([src]):not([type='application/ld+json'])").count() == 0
+    page.goto(wall_page(host_pages, live_app, site, "grid"))
+    quotes = page.locator("li.card blockquote")
+    expect(quotes).to_have_count(len(TYPED))
+    assert sorted(quotes.all_text_contents()) == sorted(TYPED)
+    assert page.locator("img[src='x'], select").count() == 0  # the shadow root is pierced by locators
+    assert dialogs == []
