@@ -21,6 +21,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, EqualTo, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
+# Free text in any script: the browser lays out what is typed right to left when it starts so.
+TYPED = {"dir": "auto"}
+
 
 class LoginForm(FlaskForm):
     email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
@@ -42,11 +45,11 @@ class ActionForm(FlaskForm):
 
 
 class QuoteForm(ActionForm):
-    quote = TextAreaField("Published words", validators=[DataRequired(), Length(max=2000)])
+    quote = TextAreaField("Published words", validators=[DataRequired(), Length(max=2000)], render_kw=TYPED)
 
 
 class TagsForm(ActionForm):
-    tags = StringField("Tags (comma-separated)", validators=[Length(max=400)])
+    tags = StringField("Tags (comma-separated)", validators=[Length(max=400)], render_kw=TYPED)
 
 
 class PhotoForm(ActionForm):
@@ -66,7 +69,7 @@ http_url = [
 
 
 class NewSiteForm(FlaskForm):
-    name = StringField("Site name", validators=[DataRequired(), Length(max=200)])
+    name = StringField("Site name", validators=[DataRequired(), Length(max=200)], render_kw=TYPED)
     origins = TextAreaField(
         "Allowed origins, one per line (e.g. https://blog.example)", validators=[DataRequired(), Length(max=4000)]
     )
@@ -91,20 +94,24 @@ class SettingsForm(NewSiteForm):
     cta_passive = URLField("Link for passives", validators=http_url)
     cta_detractor = URLField("Link for detractors (e.g. support)", validators=http_url)
     wall_jsonld = BooleanField("Add schema.org review markup to the public wall page")
-    consent_en = TextAreaField("Consent text (English; empty for the default)", validators=[Length(max=500)])
-    consent_fr = TextAreaField("Consent text (French; empty for the default)", validators=[Length(max=500)])
+    consent_en = TextAreaField(
+        "Consent text (English; empty for the default)", validators=[Length(max=500)], render_kw=TYPED
+    )
+    consent_fr = TextAreaField(
+        "Consent text (French; empty for the default)", validators=[Length(max=500)], render_kw=TYPED
+    )
 
 
 class EraseForm(FlaskForm):
     site = SelectField("Site", choices=[])
-    respondent = StringField("Respondent reference", validators=[Optional(), Length(max=128)])
+    respondent = StringField("Respondent reference", validators=[Optional(), Length(max=128)], render_kw=TYPED)
     response_id = IntegerField("or response id", validators=[Optional(), NumberRange(min=1)])
     confirm = BooleanField("I understand this cannot be undone", validators=[DataRequired()])
 
 
 class FollowUpForm(FlaskForm):
     status = SelectField("Status", choices=[SelectChoice(s, s) for s in ("new", "contacted", "resolved")])
-    notes = TextAreaField("Notes", validators=[Length(max=4000)])
+    notes = TextAreaField("Notes", validators=[Length(max=4000)], render_kw=TYPED)
 
 
 class WebhookForm(FlaskForm):

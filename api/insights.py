@@ -45,7 +45,11 @@ def site_responses(key: str):
     if extra["format"] == "json":
         body, mimetype, name = json_chunks(site, filters, extra["category"]), "application/json", "responses.json"
     else:
-        body, mimetype, name = csv_lines(site, filters, extra["category"]), "text/csv", "responses.csv"
+        body, mimetype, name = (
+            csv_lines(site, filters, extra["category"], bom=extra["bom"]),
+            "text/csv",
+            "responses.csv",
+        )
     response = Response(stream_with_context(body), mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{site.key}-{name}"'
     response.headers["Cache-Control"] = "private, no-store"

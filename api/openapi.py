@@ -213,6 +213,7 @@ def spec() -> dict:
                         *FILTERS,
                         _query("category", {"type": "string", "enum": ["promoter", "passive", "detractor"]}),
                         _query("format", {"type": "string", "enum": ["csv", "json"]}),
+                        _query("bom", {"type": "boolean", "description": "CSV: start with a UTF-8 byte order mark"}),
                     ],
                     secured=True,
                 ),

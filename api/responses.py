@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from flask import abort, current_app, request
@@ -26,6 +27,12 @@ def json_body() -> dict:
     body = request.get_json(force=True, silent=True)
     if not isinstance(body, dict):
         abort(400, description="The body must be a JSON object.")
+    try:
+        json.dumps(body, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        # JSON may escape half of a UTF-16 pair ("\\ud800") alone: that is no character, and no
+        # database stores it as text. Refused here, whichever field carries it.
+        abort(400, description="The body contains a lone surrogate escape (\\ud800 to \\udfff), which is not text.")
     return body
 
 

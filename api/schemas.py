@@ -1,5 +1,5 @@
 """Every request body the API accepts, validated at the edge. Unknown fields are refused
-(marshmallow's default), free text goes through core.text.clean_text after validation."""
+(marshmallow's default), free text goes through core.text.clean_text (kept as typed, NFC)."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ class StrictBoolean(fields.Boolean):
 
 
 class PlainText(fields.String):
-    """A string cleaned by the one sanitiser; validators (length) then see the cleaned text."""
+    """A string normalised by core.text.clean_text; validators (length) then see what is stored."""
 
     def __init__(self, *, multiline: bool = False, **kwargs):
         self.multiline = multiline
@@ -161,10 +161,12 @@ class StatsQuery(InsightFilters):
 class ExportQuery(InsightFilters):
     category = fields.String(validate=validate.OneOf(["promoter", "passive", "detractor"]))
     format = fields.String(load_default="csv", validate=validate.OneOf(["csv", "json"]))
+    # CSV only: start the file with a UTF-8 byte order mark, for Excel (the dashboard's link asks).
+    bom = fields.Boolean(load_default=False)
 
     @post_load
     def _filters(self, data, **kwargs):
-        extra = {"category": data.pop("category", None), "format": data.pop("format")}
+        extra = {"category": data.pop("category", None), "format": data.pop("format"), "bom": data.pop("bom")}
         return extra, super()._filters(data)
 
 

@@ -31,10 +31,17 @@ COLUMNS = (
 )
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BATCH = 1000
+# Excel reads a CSV file as the Windows code page unless it starts with a byte order mark; scripts
+# reading the API would find it glued to the first column's name, so it is asked for (`bom=1`).
+BOM = "\ufeff"
 
 
-def neutralise(value) -> object:
-    """Spreadsheets run cells that start like a formula; a leading apostrophe makes them text."""
+def cell(value) -> object:
+    """One CSV cell as a spreadsheet should read it. Booleans are written `true`/`false`, the
+    words the JSON export uses. Spreadsheets run cells that start like a formula; a leading
+    apostrophe makes them text."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
         return "'" + value
     return value
@@ -76,13 +83,15 @@ def _rows(site: Site, filters: Filters, category: str | None) -> Iterator[dict]:
         yield record
 
 
-def csv_lines(site: Site, filters: Filters, category: str | None) -> Iterator[str]:
+def csv_lines(site: Site, filters: Filters, category: str | None, *, bom: bool = False) -> Iterator[str]:
     buffer = io.StringIO()
+    if bom:
+        buffer.write(BOM)
     writer = csv.writer(buffer)
     writer.writerow(COLUMNS)
     for n, record in enumerate(_rows(site, filters, category), 1):
         record["attributes"] = json.dumps(record["attributes"] or {}, ensure_ascii=False)
-        writer.writerow([neutralise(record[column]) for column in COLUMNS])
+        writer.writerow([cell(record[column]) for column in COLUMNS])
         if n % 200 == 0:
             yield buffer.getvalue()
             buffer.seek(0)

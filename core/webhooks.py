@@ -102,17 +102,24 @@ def describe(outbox: OutboxEvent) -> dict | None:
     return data
 
 
+def slack_escape(text: str) -> str:
+    """Text as Slack shows it literally: `&`, `<` and `>` are the only characters its message
+    format gives a meaning to (`<https://…|label>` links, `<@U…>` and `<!channel>` pings), and the
+    three it asks to escape. Anything a visitor or an owner typed goes through here."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def slack_text(event: str, data: dict, site: Site) -> str:
     r = data["response"]
-    why = f": “{r['why']}”" if r.get("why") else ""
+    why = f": “{slack_escape(r['why'])}”" if r.get("why") else ""
     titles = {
         "response.created": f"New answer {r['score']}/10 ({r['category']})",
         "response.detractor": f"Detractor {r['score']}/10 — contact them within a week",
         "testimonial.consented": "A promoter agreed to publish their words — review it",
         "testimonial.approved": "A testimonial was approved",
     }
-    contact = f" · contact: {r['contact_email']}" if r.get("contact_email") else ""
-    return f"{titles[event]} on {site.name}{why}{contact}"
+    contact = f" · contact: {slack_escape(r['contact_email'])}" if r.get("contact_email") else ""
+    return f"{titles[event]} on {slack_escape(site.name)}{why}{contact}"
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:

@@ -212,7 +212,7 @@ def test_owner_adds_a_site_and_gets_its_snippets(client, app, db, make_user, sit
             "default_lang": "fr",
         },
     )
-    new = db.session.execute(db.select(Site).filter_by(name="Shop FR")).scalar_one()
+    new = db.session.execute(db.select(Site).filter_by(name="Shop <b>FR</b>")).scalar_one()
     assert created.status_code == 302 and created.location.endswith(f"/admin/sites/{new.key}/settings")
     assert new.origins == ["https://shop.example", "http://localhost:8000"] and new.default_lang == "fr"
     settings = html.unescape(client.get(created.location).get_data(as_text=True))

@@ -101,7 +101,7 @@ def test_promoter_completes_and_consents(client, db, site):
     )
     assert done.status_code == 200 and done.json["testimonial"] == "pending"
     testimonial = db.session.execute(db.select(models.Testimonial)).scalar_one()
-    assert testimonial.quote == "Clear docs & fast support"
+    assert testimonial.quote == "Clear <b>docs</b> & fast support"  # as typed
     assert testimonial.display_name == "Camille D." and testimonial.role == "CTO"
     assert testimonial.consent_text.startswith("J'accepte que Test blog publie")
     assert testimonial.consent_version == 1 and testimonial.consented_at is not None

@@ -176,7 +176,7 @@ def test_followup_status_and_notes(client, db, owner):
     )
     assert saved.status_code == 302
     db.session.refresh(answer)
-    assert answer.followup_status == "contacted" and answer.owner_notes == "Called Tuesday"
+    assert answer.followup_status == "contacted" and answer.owner_notes == "Called <b>Tuesday</b>"  # as typed
     resolved = client.post(
         f"/admin/responses/{answer.id}/followup", data={"csrf_token": csrf_from(page), "status": "resolved"}
     )

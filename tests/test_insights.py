@@ -145,11 +145,40 @@ def test_csv_export_quotes_and_neutralises(client, db, dataset, owner_token):
     assert export.status_code == 200 and export.mimetype == "text/csv"
     assert "attachment" in export.headers["Content-Disposition"]
     records = list(csv.DictReader(io.StringIO(export.get_data(as_text=True))))
-    assert len(records) == 9 and records[-1]["is_duplicate"] == "True"  # duplicates too, flagged
+    assert len(records) == 9 and records[-1]["is_duplicate"] == "true"  # duplicates too, flagged
     whys = [r["why"] for r in records[:5]]
     assert whys == ["'" + hostile[0], "'+1+1", "'-2+3", "'@SUM(A1)", 'a, "quoted", \nmulti-line']
     assert records[0]["respondent"] == "'=cmd|' /C calc'!A0"
     assert json.loads(records[0]["attributes"]) == {"plan": "trial"}
+
+
+def test_csv_for_spreadsheets_and_for_scripts(client, db, dataset, owner_token):
+    db.session.execute(db.select(Response).order_by(Response.id).limit(1)).scalar_one().why = "مرحبا, héllo"
+    db.session.commit()
+    url = f"/api/v1/sites/{dataset.key}/responses?format=csv"
+    # Scripts: the API's CSV starts with its header, as it always has.
+    plain = client.get(url, headers=owner_token).get_data()
+    assert plain.startswith(b"id,created_at,")
+    # Spreadsheets: with bom=1 it starts with a UTF-8 byte order mark, which Excel needs to read
+    # the file as UTF-8; the dashboard's link asks for it.
+    marked = client.get(url + "&bom=1", headers=owner_token).get_data()
+    assert marked == b"\xef\xbb\xbf" + plain
+    assert "مرحبا, héllo" in marked.decode("utf-8-sig")
+    # Booleans are written as the JSON export writes them, never as Python's "True"/"False".
+    records = list(csv.DictReader(io.StringIO(plain.decode())))
+    assert {r["is_duplicate"] for r in records} == {"true", "false"}
+    assert "True" not in plain.decode() and "False" not in plain.decode()
+
+
+def test_dashboard_links_the_spreadsheet_csv(client, make_user, dataset):
+    from tests.conftest import login
+
+    make_user("owner@example.org", "owner", sites=[dataset])
+    login(client, "owner@example.org")
+    page = client.get(f"/admin/sites/{dataset.key}/dashboard").get_data(as_text=True)
+    link = page.split("Export: <a href=")[1].split(">")[0].replace("&amp;", "&")
+    download = client.get(link.strip('"'))
+    assert download.status_code == 200 and download.get_data().startswith(b"\xef\xbb\xbfid,")
 
 
 def test_json_export_with_filters(client, dataset, owner_token):

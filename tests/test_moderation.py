@@ -261,7 +261,7 @@ def test_owner_settings_validate_and_version_consent(client, db, make_user, site
     }
     assert client.post(f"/admin/sites/{site.key}/settings", data=form).status_code == 302
     db.session.refresh(site)
-    assert site.name == "New name" and site.origins == ["https://blog.example", "https://shop.example"]
+    assert site.name == "New <b>name</b>" and site.origins == ["https://blog.example", "https://shop.example"]
     assert site.consent_version == 2 and site.texts["en"]["consent"] == "You may quote me on {name}."
     assert site.cta_urls == {"promoter": "https://g.page/r/review"} and site.consent_scope == "everyone"
     for bad in ({"cta_promoter": "javascript:alert(1)"}, {"theme_color": "red;}"}, {"origins": "ftp://x"}):
@@ -272,7 +272,7 @@ def test_owner_settings_validate_and_version_consent(client, db, make_user, site
     assert site.origins == ["https://blog.example", "https://shop.example"]
     assert (
         client.get(f"/api/v1/sites/{site.key}/config?lang=en").json["texts"]["consent"]
-        == "You may quote me on New name."
+        == "You may quote me on New <b>name</b>."
     )
 
 

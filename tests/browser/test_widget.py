@@ -81,7 +81,7 @@ def test_promoter_by_mouse_consents_and_is_pending(page, live_app, host_pages, l
 
     [testimonial] = wait_for(lambda: stored_testimonials(live_app, site), page, "testimonial stored")
     assert testimonial.status == "pending" and testimonial.display_name == "Camille D."
-    assert testimonial.quote == 'Fast support & "clear" docs'
+    assert testimonial.quote == 'Fast <b>support</b> & "clear" docs'  # as typed
     assert testimonial.consent_text.startswith("I agree that Host blog may publish")
     assert len(stored_responses(live_app, site)) == 1
     assert page.context.cookies() == []
