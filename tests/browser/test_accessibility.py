@@ -10,7 +10,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from core.links import withdraw_token
+from core.links import private_link_token
 from extensions import db
 from models import Testimonial
 from tests.browser.conftest import seed_testimonial
@@ -88,9 +88,10 @@ def test_the_widget_and_the_wall_in_a_host_page(browser, live_app, host_pages, a
 def test_plaudits_public_pages(page, live_app, audited_site):
     base = live_app.config["LIVE_URL"]
     with live_app.app_context():
-        shared = db.session.execute(db.select(Testimonial.id).filter_by(site_id=audited_site.id, status="approved"))
-        shared_id = shared.scalar_one()
-    token = withdraw_token(live_app.config["SECRET_KEY"], shared_id)  # the respondent's private page
+        shared = db.session.execute(db.select(Testimonial).filter_by(site_id=audited_site.id, status="approved"))
+        shared_testimonial = shared.scalar_one()
+        shared_id = shared_testimonial.id
+        token = private_link_token(live_app.config["SECRET_KEY"], shared_testimonial)  # the respondent's page
     pages = ("/", f"/wall/{audited_site.key}", f"/wall/{audited_site.key}?lang=fr", f"/t/{shared_id}", "/demo")
     for path in (*pages, f"/withdraw/{token}"):
         page.goto(base + path)
