@@ -319,3 +319,25 @@ def test_a_rejected_testimonial_takes_no_photo(client, db, site, moderator_token
     assert refused.status_code == 409
     db.session.expire_all()
     assert ann.testimonial(db).photo is None
+
+
+def test_a_moderators_edit_outlives_the_respondents_other_changes_but_not_new_words(client, db, site, make_user):
+    ann = Respondent(client, site, quote="gr8 bakery!!")
+    make_user("owner@example.org", "owner", all_sites=True)
+    office = client.application.test_client()
+    login(office, "owner@example.org")
+    queue = office.get("/admin/?status=all").get_data(as_text=True)
+    office.post(
+        f"/admin/testimonials/{ann.testimonial(db).id}/quote",
+        data={"csrf_token": csrf_from(queue), "quote": "Great bakery!", "next": "/admin/"},
+    )
+    assert ann.patch({"display_name": "Ann B."}).status_code == 200
+    db.session.expire_all()
+    edited = ann.testimonial(db)
+    assert (edited.quote, edited.original_quote, edited.display_name) == ("Great bakery!", "gr8 bakery!!", "Ann B.")
+    assert ann.patch({"why": "Lovely bread, kind staff"}).status_code == 200
+    db.session.expire_all()
+    rewritten = ann.testimonial(db)
+    assert (rewritten.quote, rewritten.original_quote) == ("Lovely bread, kind staff", None)
+    page = client.get(ann.link).get_data(as_text=True)
+    assert "Lovely bread, kind staff" in page and "edited" not in page and "Great bakery!" not in page
