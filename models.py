@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import UTC, date, datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     DDL,
@@ -36,6 +37,11 @@ def utcnow() -> datetime:
 
 def new_site_key() -> str:
     return secrets.token_urlsafe(12)
+
+
+def new_link_secret() -> str:
+    """The key of a testimonial's private link: random, never derived from its row id."""
+    return secrets.token_urlsafe(24)
 
 
 def sha256_hex(value: str) -> str:
@@ -82,12 +88,19 @@ class Site(db.Model):
         return self.consent_scope == "everyone" or category == "promoter"
 
 
+# Tables whose ids leave the database (in URLs, bearer-token requests, webhook delivery ids) and
+# whose rows an erasure deletes: on SQLite their ids must come from AUTOINCREMENT, or the id of
+# an erased row is given to the next one and whatever named it names someone else.
+NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
+
+
 class Response(db.Model):
     __tablename__ = "response"
     __table_args__ = (
         Index("ix_response_site_created", "site_id", "created_at"),
         Index("ix_response_site_visitor", "site_id", "visitor_hash"),
         Index("ix_response_site_respondent", "site_id", "respondent"),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -127,14 +140,23 @@ class Response(db.Model):
         self.category = nps_category(score)
 
 
+class TestimonialStatus(StrEnum):
+    """Where a testimonial stands; core.moderation.set_status is the only way between them."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
 class Testimonial(db.Model):
     """A respondent's words they consented to publish, with the receipt of that consent."""
 
     __tablename__ = "testimonial"
     __test__ = False  # not a pytest test class, whatever its name
-    __table_args__ = (Index("ix_testimonial_site_status", "site_id", "status"),)
+    __table_args__ = (Index("ix_testimonial_site_status", "site_id", "status"), NEVER_REUSE_IDS)
 
-    STATUSES = ("pending", "approved", "rejected", "withdrawn")
+    STATUSES = tuple(TestimonialStatus)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     response_id: Mapped[int] = mapped_column(ForeignKey("response.id", ondelete="CASCADE"), unique=True)
@@ -152,7 +174,10 @@ class Testimonial(db.Model):
     # version current when it sent, flagged unconfirmed.
     consent_text_id: Mapped[int | None] = mapped_column(ForeignKey("consent_text.id", ondelete="SET NULL"))
     consent_confirmed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    status: Mapped[str] = mapped_column(String(10), default="pending")
+    status: Mapped[str] = mapped_column(String(10), default=TestimonialStatus.PENDING.value)
+    # What the respondent's private link carries (signed, core.links): a random secret per
+    # testimonial, so that no link opens another's, and an erasure, deleting it, kills the link.
+    link_secret: Mapped[str] = mapped_column(String(64), unique=True, default=new_link_secret)
     # A moderator's edit keeps the respondent's own words; public surfaces say "edited".
     original_quote: Mapped[str | None] = mapped_column(Text)
     featured: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -272,7 +297,9 @@ class OutboxEvent(db.Model):
     so a receiver that is down loses nothing. Delivered by core.webhooks, retried with backoff."""
 
     __tablename__ = "outbox_event"
-    __table_args__ = (Index("ix_outbox_event_due", "delivered_at", "failed_at", "next_attempt_at"),)
+    # Its id is the delivery id receivers deduplicate on (Plaudit-Delivery), and erasures delete
+    # rows: never given twice.
+    __table_args__ = (Index("ix_outbox_event_due", "delivered_at", "failed_at", "next_attempt_at"), NEVER_REUSE_IDS)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     webhook_id: Mapped[int] = mapped_column(ForeignKey("webhook.id", ondelete="CASCADE"), index=True)

@@ -13,8 +13,9 @@ from api import bp
 from api.cors import require_origin
 from api.schemas import response_create, response_update, view_schema
 from api.sites import site_or_404
+from core import moderation
 from core.images import ImageRejected
-from core.links import withdraw_token
+from core.links import private_link_token
 from core.photos import replace_photo
 from core.rollups import bump_view
 from core.survey import Recorded, complete_response, follow_up, record_response, token_matches, visitor_hash
@@ -90,7 +91,7 @@ def testimonial_state(response: Response) -> dict:
         return {"testimonial": None}
     state = {"testimonial": testimonial.status}
     if testimonial.status != "withdrawn":
-        token = withdraw_token(current_app.config["SECRET_KEY"], testimonial.id)
+        token = private_link_token(current_app.config["SECRET_KEY"], testimonial)
         state["withdraw_url"] = public_url("widget.withdraw", token=token)
     return state
 
@@ -102,8 +103,10 @@ def upload_response_photo(response_id: int):
     response = bearer_response(response_id)
     require_origin(response.site, required=False)
     testimonial = response.testimonial
-    if testimonial is None or testimonial.status == "withdrawn":
+    if testimonial is None:
         abort(409, description="Consent to publish your words before adding a photo.")
+    if not moderation.takes_photo(testimonial):
+        abort(409, description="This testimonial was withdrawn or will not be published: it takes no photo.")
     try:
         replace_photo(testimonial, request.files.get("photo"), "respondent")
     except ImageRejected as exc:

@@ -11,7 +11,7 @@ import re
 from core import webhooks
 from core.text import clean_text
 from extensions import db
-from models import AuditEvent, OutboxEvent, Response, Site, Testimonial, TestimonialTag, utcnow
+from models import AuditEvent, OutboxEvent, Response, Site, Testimonial, TestimonialStatus, TestimonialTag, utcnow
 
 TAG_RE = re.compile(r"^[\w][\w -]{0,39}$", re.UNICODE)
 
@@ -40,35 +40,77 @@ def log(actor: str, action: str, testimonial: Testimonial | None = None, site_id
         db.session.execute(db.update(Site).where(Site.id == site_id).values(public_version=Site.public_version + 1))
 
 
-def _set_status(testimonial: Testimonial, status: str, actor: str, action: str) -> None:
+RESPONDENT = "respondent"  # the actor of what the respondent does, from any path
+
+PENDING, APPROVED, REJECTED, WITHDRAWN = TestimonialStatus
+
+# Where moderators may take a testimonial from each status. The respondent's only move is to
+# withdraw, from any status but withdrawn; and nobody moves a withdrawn one: a new consent needs
+# a new answer. So a rejected testimonial goes back to the queue only if a moderator approves it.
+MODERATOR_MOVES: dict[str, set[str]] = {
+    PENDING: {APPROVED, REJECTED},
+    APPROVED: {PENDING, REJECTED},
+    REJECTED: {APPROVED},
+    WITHDRAWN: set(),
+}
+# The audit log's name for a move to each status (back to pending is only ever an unpublishing).
+ACTIONS = {PENDING: "unpublish", APPROVED: "approve", REJECTED: "reject", WITHDRAWN: "withdraw"}
+
+
+def set_status(testimonial: Testimonial, status: str, actor: str, reason: str | None = None) -> None:
+    """The one way a testimonial changes status, whatever asks (back office, moderation API, the
+    respondent's page or the answer's API): the rules, the audit event, and every public surface
+    of the site changing at once (`log` moves the public version that their ETags carry).
+
+    Raises ModerationError (409) for a move the rules refuse; changes nothing then.
+    """
     before = testimonial.status
+    if status not in Testimonial.STATUSES:
+        raise ModerationError(f"Not a status: {status!r}.", 422)
+    if status == before:
+        return
+    if before == WITHDRAWN:
+        raise ModerationError("The respondent withdrew this testimonial, and a withdrawal is final.")
+    if actor == RESPONDENT and status != WITHDRAWN:
+        raise ModerationError("A respondent can only withdraw their testimonial.")
+    if actor != RESPONDENT and status not in MODERATOR_MOVES.get(before, ()):
+        raise ModerationError(
+            "Only the respondent can withdraw a testimonial."
+            if status == WITHDRAWN
+            else f"A {before} testimonial cannot become {status}."
+        )
+    if status == APPROVED and not testimonial.has_receipt:
+        raise ModerationError("This testimonial has no consent receipt; it can never be published.")
     testimonial.status = status
-    log(actor, action, testimonial, before=before, after=status)
+    if status == APPROVED:
+        testimonial.approved_at = utcnow()
+        webhooks.testimonial_event("testimonial.approved", testimonial)
+    if status == WITHDRAWN:
+        from core.photos import delete_cards_after_commit  # core.photos uses `log` from here
+
+        delete_cards_after_commit(testimonial.id)
+    log(actor, ACTIONS[status], testimonial, before=before, after=status, **({"reason": reason} if reason else {}))
 
 
 def approve(testimonial: Testimonial, actor: str) -> None:
-    if not testimonial.has_receipt:
-        raise ModerationError("This testimonial has no consent receipt; it can never be published.")
-    if testimonial.status == "withdrawn":
-        raise ModerationError("The respondent withdrew this testimonial.")
-    if testimonial.status != "approved":
-        testimonial.approved_at = utcnow()
-        _set_status(testimonial, "approved", actor, "approve")
-        webhooks.testimonial_event("testimonial.approved", testimonial)
+    set_status(testimonial, APPROVED, actor)
 
 
 def reject(testimonial: Testimonial, actor: str) -> None:
     """Refuse, or take down at once an approved one."""
-    if testimonial.status == "withdrawn":
-        raise ModerationError("The respondent withdrew this testimonial.")
-    _set_status(testimonial, "rejected", actor, "reject")
+    set_status(testimonial, REJECTED, actor)
 
 
 def unpublish(testimonial: Testimonial, actor: str) -> None:
     """Take an approved testimonial off every public surface and back into the queue."""
-    if testimonial.status != "approved":
+    if testimonial.status != APPROVED:
         raise ModerationError("Only an approved testimonial can be unpublished.")
-    _set_status(testimonial, "pending", actor, "unpublish")
+    set_status(testimonial, PENDING, actor)
+
+
+def takes_photo(testimonial: Testimonial) -> bool:
+    """A photo goes with words that are or may yet be published: not refused, not withdrawn."""
+    return testimonial.status in (PENDING, APPROVED)
 
 
 def set_featured(testimonial: Testimonial, featured: bool, actor: str) -> None:
@@ -115,10 +157,9 @@ def set_tags(testimonial: Testimonial, tags: list[str], actor: str) -> None:
     log(actor, "tags", testimonial, before=before, after=tags)
 
 
-def withdraw(testimonial: Testimonial, actor: str) -> None:
-    """The respondent's right: off every public surface at once, and it stays off."""
-    if testimonial.status != "withdrawn":
-        _set_status(testimonial, "withdrawn", actor, "withdraw")
+def withdraw(testimonial: Testimonial, reason: str) -> None:
+    """The respondent's right, from any status: off every public surface at once, for good."""
+    set_status(testimonial, WITHDRAWN, RESPONDENT, reason)
 
 
 def erase(

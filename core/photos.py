@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, has_app_context
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 
 from core.images import ImageRejected, delete_stored, store_avatar
@@ -57,3 +59,25 @@ def delete_cards(testimonial_id: int) -> None:
     """Remove every drawn card of a testimonial (when it changes, or is erased)."""
     for old in (media_dir() / "cards").glob(f"{testimonial_id}-*.png"):
         old.unlink(missing_ok=True)
+
+
+CARDS_TO_DELETE = "plaudit.cards_to_delete"
+
+
+def delete_cards_after_commit(testimonial_id: int) -> None:
+    """Delete the testimonial's cards once the change that took it down is committed (the
+    respondent's words should not stay on disk; a rolled-back change keeps them)."""
+    db.session.info.setdefault(CARDS_TO_DELETE, set()).add(testimonial_id)
+
+
+@event.listens_for(Session, "after_commit")
+def _delete_cards(session: Session) -> None:
+    ids = session.info.pop(CARDS_TO_DELETE, set())
+    if ids and has_app_context():
+        for testimonial_id in ids:
+            delete_cards(testimonial_id)
+
+
+@event.listens_for(Session, "after_rollback")
+def _keep_cards(session: Session) -> None:
+    session.info.pop(CARDS_TO_DELETE, None)

@@ -11,13 +11,21 @@ from enum import StrEnum
 
 from sqlalchemy import and_, bindparam, func, insert, or_
 
-from core import webhooks
+from core import moderation, webhooks
 from core.consent import ConsentChanged, Shown, agreed_text
 from core.nps import Summary, summarise
 from core.nps import category as nps_category
 from core.strings import texts_for
 from extensions import db
-from models import DailyCount, Response, Site, Testimonial, sha256_hex, utcnow
+from models import DailyCount, Response, Site, Testimonial, TestimonialStatus, sha256_hex, utcnow
+
+# Consenting again cannot reopen these: a withdrawal is final, and a refusal was a moderator's.
+CONSENT_CLOSED = {
+    TestimonialStatus.WITHDRAWN: "You withdrew this testimonial, and a withdrawal is final: "
+    "to publish new words, answer the survey again.",
+    TestimonialStatus.REJECTED: "This testimonial was reviewed and will not be published; consenting again "
+    "does not change that.",
+}
 
 
 class SurveyError(Exception):
@@ -180,7 +188,10 @@ def complete_response(response: Response, data: dict) -> Response:
             raise SurveyError("consent", "This site does not ask consent for this answer.")
         if not why:
             raise SurveyError("why", "Write the words you agree to publish before consenting.")
-        agreed = _agreed(site, response, data.get("consent_version"))
+        if testimonial is not None and testimonial.status in CONSENT_CLOSED:
+            raise SurveyError("consent", CONSENT_CLOSED[testimonial.status], 409)
+        if testimonial is None or testimonial.status == TestimonialStatus.PENDING:
+            agreed = _agreed(site, response, data.get("consent_version"))
 
     if "score" in data and data["score"] != response.score:
         response.set_score(data["score"])  # recounted by the database
@@ -188,17 +199,17 @@ def complete_response(response: Response, data: dict) -> Response:
         response.why = why or None
     if "email" in data:
         response.contact_email = data["email"] or None
-    if data.get("consent") is True:
-        if testimonial is None:
-            testimonial = Testimonial(site_id=site.id, response=response)
-            db.session.add(testimonial)
-        newly_consented = testimonial.status != "pending" or testimonial.id is None
-        _take_receipt(testimonial, *agreed)
+    newly_consented = data.get("consent") is True and testimonial is None
+    if newly_consented:
+        testimonial = Testimonial(site_id=site.id, response=response, status=TestimonialStatus.PENDING)
+        db.session.add(testimonial)
+    if data.get("consent") is True and testimonial.status == TestimonialStatus.PENDING:
+        _take_receipt(testimonial, *agreed)  # an approved one keeps what it was published under
     elif data.get("consent") is False and testimonial is not None:
-        testimonial.status = "withdrawn"
-    if testimonial is not None and testimonial.status == "pending":
+        moderation.withdraw(testimonial, "consent withdrawn through the answer's API")
+    if testimonial is not None and testimonial.status == TestimonialStatus.PENDING:
         _update_testimonial(testimonial, response, data)
-    if data.get("consent") is True and newly_consented:
+    if newly_consented:
         db.session.flush()  # the testimonial's id, for the event
         webhooks.testimonial_event("testimonial.consented", testimonial)
     db.session.commit()
@@ -222,11 +233,13 @@ def _take_receipt(testimonial: Testimonial, shown: Shown, confirmed: bool) -> No
     testimonial.consent_text, testimonial.consent_version = shown.text, shown.version
     testimonial.consent_text_id, testimonial.consent_confirmed = shown.id, confirmed
     testimonial.consented_at = utcnow()
-    testimonial.status = "pending"
 
 
 def _update_testimonial(testimonial: Testimonial, response: Response, data: dict) -> None:
-    testimonial.quote = response.why or ""
+    own_words = testimonial.original_quote if testimonial.edited else testimonial.quote
+    if own_words != (response.why or ""):
+        # New words of the respondent's own: a moderator's edit of the old ones no longer applies.
+        testimonial.quote, testimonial.original_quote = response.why or "", None
     for field in ("display_name", "role"):
         if field in data:
             setattr(testimonial, field, data[field] or None)

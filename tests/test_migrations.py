@@ -86,3 +86,88 @@ def test_upgrading_a_database_with_data_keeps_it(make_app):
             ]
         empty_database()
         db.engine.dispose()
+
+
+def test_0007_gives_each_testimonial_a_link_secret_and_never_reuses_ids(make_app):
+    """Ids an erasure frees are never handed out again (SQLite: the tables are rebuilt with
+    AUTOINCREMENT), the rows and the rollup triggers survive the rebuild, and every testimonial
+    gets a private link secret of its own."""
+    from sqlalchemy import text
+
+    app = make_app()
+    with app.app_context():
+        empty_database()
+        runner = app.test_cli_runner()
+        assert runner.invoke(args=["db", "upgrade", "0005_rollup_triggers"]).exit_code == 0
+        with db.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO site (id, key, name, origins, default_lang, texts, consent_version, cta_urls, theme_color,"
+                    " resurvey_days, consent_scope, min_sample, is_demo, wall_jsonld, public_version, created_at)"
+                    " VALUES (1, 'k', 'Blog', '[]', 'en', '{}', 1, '{}', '#000000', 90, 'promoters', 30, false, false,"
+                    " 1, '2026-01-01')"
+                )
+            )
+            for n in (1, 2, 3):
+                connection.execute(
+                    text(
+                        "INSERT INTO response (id, site_id, score, category, lang, attributes, visitor_hash,"
+                        " is_duplicate, token_hash, followup_status, created_at, updated_at)"
+                        " VALUES (:n, 1, 10, 'promoter', 'en', '{}', :v, false, 't', 'new', '2026-01-01',"
+                        " '2026-01-01')"
+                    ),
+                    {"n": n, "v": f"v{n}"},
+                )
+                connection.execute(
+                    text(
+                        "INSERT INTO testimonial (id, response_id, site_id, quote, consent_text, consent_version,"
+                        " consented_at, status, featured, created_at, updated_at)"
+                        " VALUES (:n, :n, 1, :quote, 'I agree', 1, '2026-01-01', 'approved', false,"
+                        " '2026-01-01', '2026-01-01')"
+                    ),
+                    {"n": n, "quote": f"Words {n}"},
+                )
+            if connection.dialect.name == "postgresql":  # rows the app made would have moved them
+                for table in ("response", "testimonial"):
+                    connection.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), 3)"))
+        assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+        with db.engine.begin() as connection:
+            rows = connection.execute(text("SELECT id, quote, link_secret FROM testimonial ORDER BY id")).all()
+            assert [(i, q) for i, q, _ in rows] == [(1, "Words 1"), (2, "Words 2"), (3, "Words 3")]
+            secrets_ = [s for _, _, s in rows]
+            assert len(set(secrets_)) == 3 and all(len(s) >= 32 for s in secrets_)
+            assert connection.execute(text("SELECT sum(count) FROM daily_count")).scalar() == 3
+            # The highest ids are erased, then new rows come: they get new ids.
+            connection.execute(text("DELETE FROM testimonial WHERE id = 3"))
+            connection.execute(text("DELETE FROM response WHERE id = 3"))
+            assert connection.execute(text("SELECT sum(count) FROM daily_count")).scalar() == 2  # triggers kept
+            new_response = connection.execute(
+                text(
+                    "INSERT INTO response (site_id, score, category, lang, attributes, visitor_hash, is_duplicate,"
+                    " token_hash, followup_status, created_at, updated_at)"
+                    " VALUES (1, 9, 'promoter', 'en', '{}', 'w', false, 't', 'new', '2026-01-02', '2026-01-02')"
+                    " RETURNING id"
+                )
+            ).scalar()
+            new_testimonial = connection.execute(
+                text(
+                    "INSERT INTO testimonial (response_id, site_id, quote, status, featured, link_secret, created_at,"
+                    " updated_at) VALUES (:r, 1, 'New', 'pending', false, 'fresh', '2026-01-02', '2026-01-02')"
+                    " RETURNING id"
+                ),
+                {"r": new_response},
+            ).scalar()
+            assert new_response > 3 and new_testimonial > 3
+            assert connection.execute(text("SELECT sum(count) FROM daily_count")).scalar() == 3
+        with db.engine.begin() as connection:
+            # Foreign keys survived the rebuild: erasing an answer still takes its testimonial.
+            connection.execute(text("DELETE FROM response WHERE id = 2"))
+            assert connection.execute(text("SELECT id FROM testimonial ORDER BY id")).scalars().all() == [
+                1,
+                new_testimonial,
+            ]
+        assert runner.invoke(args=["db", "downgrade", "0005_rollup_triggers"]).exit_code == 0
+        with db.engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM testimonial")).scalar() == 2
+        empty_database()
+        db.engine.dispose()

@@ -16,6 +16,7 @@ from flask import render_template
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from core.links import private_link_token
 from core.text import clean_text
 from core.webhooks import slack_text
 from models import Response, Testimonial, utcnow
@@ -221,7 +222,6 @@ def test_any_stored_text_reads_back_exactly_from_the_wall_page(client, make_site
 
 
 def test_share_page_and_withdraw_page_escape_the_words(app, client, make_site, make_testimonial):
-    from core.links import withdraw_token
 
     site = make_site()
     for words in HOSTILE:
@@ -231,7 +231,7 @@ def test_share_page_and_withdraw_page_escape_the_words(app, client, make_site, m
         assert page.texts["blockquote"] == [words] and page.texts["figcaption strong"] == [words]
         assert page.texts["title"] == [f"{words} — {site.name}"]
         assert "<script>alert" not in share and "<img" not in share and "<select>" not in share
-        mine = client.get(f"/withdraw/{withdraw_token(app.config['SECRET_KEY'], t.id)}").get_data(as_text=True)
+        mine = client.get(f"/withdraw/{private_link_token(app.config['SECRET_KEY'], t)}").get_data(as_text=True)
         assert Page(mine, "blockquote").texts["blockquote"] == [words]
 
 
@@ -324,7 +324,7 @@ class Directions(HTMLParser):
 
 
 def test_every_page_lets_right_to_left_words_read_right_to_left(app, client, db, make_user, make_site):
-    from core.links import withdraw_token
+    from core.links import private_link_token
     from core.moderation import edit_quote
 
     site = make_site(name=f"متجر {RTL}", min_sample=1)
@@ -343,7 +343,7 @@ def test_every_page_lets_right_to_left_words_read_right_to_left(app, client, db,
     pages = [
         f"/wall/{site.key}",
         f"/t/{testimonial.id}",
-        f"/withdraw/{withdraw_token(app.config['SECRET_KEY'], testimonial.id)}",
+        f"/withdraw/{private_link_token(app.config['SECRET_KEY'], testimonial)}",
         "/admin/?status=all",
         f"/admin/sites/{site.key}/followups",
         f"/admin/sites/{site.key}/respondents/{RTL}-7",

@@ -1,5 +1,6 @@
-"""The respondent's private page for a testimonial, from the widget's thank-you: add a photo, or
-withdraw it. The signed link is the respondent's only key; it never expires."""
+"""The respondent's private page for a testimonial, from the widget's thank-you: see where it
+stands, add a photo, or withdraw it. The link is the respondent's only key (core.links); it never
+expires, dies with an erasure, and after a withdrawal only says that the testimonial is withdrawn."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 
 from core import moderation
 from core.images import ImageRejected
-from core.links import read_withdraw_token
-from core.photos import delete_cards, replace_photo
+from core.links import testimonial_for_link
+from core.photos import replace_photo
 from core.strings import page_texts
 from extensions import db
 from models import Testimonial
@@ -16,9 +17,14 @@ from widget import bp
 
 
 def testimonial_from_token(token: str) -> Testimonial:
-    testimonial_id = read_withdraw_token(current_app.config["SECRET_KEY"], token)
-    testimonial = db.session.get(Testimonial, testimonial_id) if testimonial_id else None
+    testimonial = testimonial_for_link(current_app.config["SECRET_KEY"], token)
     return testimonial or abort(404, description="This link is not valid, or what it pointed to was erased.")
+
+
+def private_page(testimonial: Testimonial, token: str, status: int = 200):
+    return render_template(
+        "withdraw.html", testimonial=testimonial, lang=testimonial.response.lang, token=token
+    ), status
 
 
 @bp.route("/withdraw/<token>", methods=["GET", "POST"])
@@ -26,21 +32,22 @@ def withdraw(token: str):
     """GET shows the page (so a link preview cannot withdraw anything); POST withdraws."""
     testimonial = testimonial_from_token(token)
     if request.method == "POST":
-        moderation.withdraw(testimonial, "respondent")
+        moderation.withdraw(testimonial, "the respondent's private page")
         db.session.commit()
-        delete_cards(testimonial.id)
-    return render_template("withdraw.html", testimonial=testimonial, lang=testimonial.response.lang, token=token)
+    return private_page(testimonial, token)
 
 
 @bp.post("/withdraw/<token>/photo")
 def respondent_photo(token: str):
     testimonial = testimonial_from_token(token)
     texts = page_texts(testimonial.response.lang, testimonial.site.name)
-    if testimonial.status == "withdrawn":
-        abort(409, description="This testimonial was withdrawn.")
+    if not moderation.takes_photo(testimonial):
+        flash(texts["photo_closed"], "error")
+        return private_page(testimonial, token, 409)
     try:
         replace_photo(testimonial, request.files.get("photo"), "respondent")
-        flash(texts["photo_done"], "info")
+        # What replace_photo does: an approved testimonial shows its new photo at once.
+        flash(texts["photo_shown" if testimonial.status == moderation.APPROVED else "photo_done"], "info")
     except ImageRejected:
         flash(texts["photo_refused"], "error")
     return redirect(url_for("widget.withdraw", token=token))

@@ -5,12 +5,13 @@ Plaudit's public pages, and the back office. No violation of any impact passes."
 from __future__ import annotations
 
 import itertools
+import re
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from core.links import withdraw_token
+from core.links import private_link_token
 from extensions import db
 from models import Testimonial
 from tests.browser.conftest import seed_testimonial
@@ -88,14 +89,44 @@ def test_the_widget_and_the_wall_in_a_host_page(browser, live_app, host_pages, a
 def test_plaudits_public_pages(page, live_app, audited_site):
     base = live_app.config["LIVE_URL"]
     with live_app.app_context():
-        shared = db.session.execute(db.select(Testimonial.id).filter_by(site_id=audited_site.id, status="approved"))
-        shared_id = shared.scalar_one()
-    token = withdraw_token(live_app.config["SECRET_KEY"], shared_id)  # the respondent's private page
+        shared = db.session.execute(db.select(Testimonial).filter_by(site_id=audited_site.id, status="approved"))
+        shared_testimonial = shared.scalar_one()
+        shared_id = shared_testimonial.id
+        token = private_link_token(live_app.config["SECRET_KEY"], shared_testimonial)  # the respondent's page
     pages = ("/", f"/wall/{audited_site.key}", f"/wall/{audited_site.key}?lang=fr", f"/t/{shared_id}", "/demo")
     for path in (*pages, f"/withdraw/{token}"):
         page.goto(base + path)
         page.wait_for_load_state("networkidle")
         assert violations(page) == [], path
+
+
+def test_the_respondents_private_page_in_each_state(page, live_app, live_site):
+    """The page says where the testimonial stands; an edited one shows both wordings."""
+    site = live_site(name="Private pages")
+    states = [
+        ("pending", "Waiting, in my words", {}),
+        ("approved", "Published as edited", {"original_quote": "Publshed, in my wrds"}),
+        ("rejected", "Not for the wall", {}),
+        ("withdrawn", "Taken back", {}),
+    ]
+    with live_app.app_context():
+        for status, quote, fields in states:
+            seed_testimonial(site, quote, status=status, **fields)
+        db.session.commit()
+        rows = db.session.execute(db.select(Testimonial).filter_by(site_id=site.id)).scalars().all()
+        tokens = {t.status: private_link_token(live_app.config["SECRET_KEY"], t) for t in rows}
+    for status, quote, fields in states:
+        page.goto(f"{live_app.config['LIVE_URL']}/withdraw/{tokens[status]}")
+        main = page.get_by_role("main")
+        if status == "withdrawn":
+            expect(main).to_contain_text("Your testimonial is withdrawn")
+            expect(main).not_to_contain_text(quote)
+        else:
+            expect(main).to_contain_text(quote)
+        if fields:
+            expect(main).to_contain_text("Published as edited by Private pages:")
+            expect(main).to_contain_text(re.compile(r"Your own words:\s*" + fields["original_quote"]))
+        assert violations(page) == [], status
 
 
 def test_the_back_office(page, live_app, audited_site):

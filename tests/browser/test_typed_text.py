@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from core.links import withdraw_token
+from core.links import private_link_token
 from extensions import db
 from models import Testimonial
 from tests.browser.conftest import seed_testimonial
@@ -45,7 +45,7 @@ def test_arabic_is_right_to_left_wherever_the_server_shows_it(page, live_app, li
         arabic = db.session.execute(db.select(Testimonial).filter_by(site_id=site.id, quote=ARABIC)).scalar_one()
         arabic.response.respondent = "client-7"
         db.session.commit()
-        arabic_id, token = arabic.id, withdraw_token(live_app.config["SECRET_KEY"], arabic.id)
+        arabic_id, token = arabic.id, private_link_token(live_app.config["SECRET_KEY"], arabic)
     base = live_app.config["LIVE_URL"]
 
     page.goto(f"{base}/wall/{site.key}")
