@@ -19,7 +19,7 @@ import itertools
 import secrets
 import unicodedata
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 from fontTools.ttLib import TTFont
@@ -115,7 +115,8 @@ def drawing_version() -> str:
 
 
 @functools.cache
-def _font(size: int, weight: str = "regular") -> ImageFont.FreeTypeFont:
+def font(size: int, weight: str = "regular") -> ImageFont.FreeTypeFont:
+    """The shipped font of that weight ("regular", "bold"), at `size` pixels."""
     return ImageFont.truetype(FONT_FILES[weight], size)
 
 
@@ -142,11 +143,15 @@ def drawable(text: str, weight: str = "regular") -> str:
     covered = _coverage(weight)
     kept: list[str] = []
     for char in text:
-        if char == "\n" or (ord(char) in covered and not char.isspace()):
+        if char == "\n":
             kept.append(char)
         elif char.isspace():
             kept.append(" ")
-        elif not _invisible(char):
+        elif _invisible(char):  # even where the font maps one: DejaVu draws U+FE0F as a box
+            continue
+        elif ord(char) in covered:
+            kept.append(char)
+        else:
             cut = "".join(kept).rstrip()
             return f"{cut}…" if cut else ""
     return "".join(kept)
@@ -165,69 +170,83 @@ def _png(image: Image.Image) -> bytes:
 def badge_png(label: str, value: str, color: str, scale: int = 2) -> bytes:
     """A two-part badge (grey label, coloured value), drawn at `scale` for sharp e-mail signatures."""
     size, pad, height = 11 * scale, 6 * scale, 20 * scale
-    font = _font(size)
+    face = font(size)
     label, value = drawable(label), drawable(value)
-    left = int(font.getlength(label)) + 2 * pad
-    right = int(font.getlength(value)) + 2 * pad
+    left = int(face.getlength(label)) + 2 * pad
+    right = int(face.getlength(value)) + 2 * pad
     image = Image.new("RGB", (left + right, height), hex_rgb(color))
     draw = ImageDraw.Draw(image)
     draw.rectangle((0, 0, left - 1, height), fill=(85, 85, 85))
     for x, text in ((pad, label), (left + pad, value)):
-        draw.text((x, height / 2), text, font=font, fill=(255, 255, 255), anchor="lm")
+        draw.text((x, height / 2), text, font=face, fill=(255, 255, 255), anchor="lm")
     return _png(image)
 
 
-def _advance(font: ImageFont.FreeTypeFont) -> Callable[[str], float]:
-    """The width of one character in `font`, each character measured once."""
-    return functools.cache(font.getlength)
+class _Widths:
+    """Widths of text in one font, at a cost linear in its length: each distinct character, and
+    each distinct pair of neighbours (for its kerning), is measured once, so a line's width is
+    what the font lays out without a whole line ever being measured."""
+
+    def __init__(self, face: ImageFont.FreeTypeFont):
+        self.advance = functools.cache(face.getlength)
+        self.kerning = functools.cache(lambda a, b: face.getlength(a + b) - self.advance(a) - self.advance(b))
+
+    def step(self, before: str | None, char: str) -> float:
+        """What `char` adds to a text ending in `before` (None: at the start of a line)."""
+        return self.advance(char) + (self.kerning(before, char) if before else 0.0)
+
+    def of(self, text: str, before: str | None = None) -> float:
+        total = 0.0
+        for char in text:
+            total += self.step(before, char)
+            before = char
+        return total
 
 
-def _lines(text: str, advance: Callable[[str], float], width: float) -> Iterator[str]:
+def _lines(text: str, widths: _Widths, width: float) -> Iterator[str]:
     """Greedy word wrap, one line at a time, so the caller stops reading once it has enough."""
-    space = advance(" ")
     for paragraph in text.split("\n"):
         words: list[str] = []
         used = 0.0
         for word in paragraph.split():
-            word_width = sum(map(advance, word))
-            gap = space if words else 0.0
-            if used + gap + word_width <= width:
-                words.append(word)
-                used += gap + word_width
-                continue
             if words:
+                added = widths.of(" " + word, before=words[-1][-1])
+                if used + added <= width:
+                    words.append(word)
+                    used += added
+                    continue
                 yield " ".join(words)
-            words, used = [word], word_width
-            if word_width > width:  # longer than a line (or a script without spaces): break it
+            words, used = [word], widths.of(word)
+            if used > width:  # longer than a line (or a script without spaces): break it
                 piece: list[str] = []
                 used = 0.0
                 for char in word:
-                    if piece and used + advance(char) > width:
+                    step = widths.step(piece[-1] if piece else None, char)
+                    if piece and used + step > width:
                         yield "".join(piece)
-                        piece, used = [], 0.0
+                        piece, step = [], widths.step(None, char)
+                        used = 0.0
                     piece.append(char)
-                    used += advance(char)
+                    used += step
                 words = ["".join(piece)]
         if words:
             yield " ".join(words)
 
 
-def wrap(text: str, font: ImageFont.FreeTypeFont, width: int, max_lines: int) -> list[str]:
+def wrap(text: str, face: ImageFont.FreeTypeFont, width: int, max_lines: int) -> list[str]:
     """Greedy word wrap to `width` pixels, in time linear in the text and bounded by the lines
-    kept: each distinct character is measured once and a line's width is the sum of its
-    characters' (kerning moves a line's end by a pixel or two either way, well within a
-    card's margins); a word longer than a line breaks between characters; the last line ends in
-    an ellipsis when text is cut."""
-    advance = _advance(font)
-    lines = list(itertools.islice(_lines(text, advance, width), max_lines + 1))
+    kept (see _Widths); a word longer than a line breaks between characters; the last line ends
+    in an ellipsis when text is cut."""
+    widths = _Widths(face)
+    lines = list(itertools.islice(_lines(text, widths, width), max_lines + 1))
     if len(lines) <= max_lines:
         return lines
-    last, budget = lines[max_lines - 1], width - advance("…")
-    used = sum(map(advance, last))
-    while last and used > budget:
-        used -= advance(last[-1])
-        last = last[:-1]
-    return [*lines[: max_lines - 1], last.rstrip() + "…"]
+    last, used, fits = lines[max_lines - 1], 0.0, 0
+    for i, char in enumerate(last):
+        used += widths.step(last[i - 1] if i else None, char)
+        if used + widths.step(char, "…") <= width:
+            fits = i + 1
+    return [*lines[: max_lines - 1], last[:fits].rstrip() + "…"]
 
 
 def share_card_png(quote: str, name: str, detail: str, color: str) -> bytes:
@@ -239,17 +258,16 @@ def share_card_png(quote: str, name: str, detail: str, color: str) -> bytes:
     image = Image.new("RGB", (width, height), (255, 255, 255))
     draw = ImageDraw.Draw(image)
     draw.rectangle((0, 0, 24, height), fill=accent)
-    quote_font, name_font, detail_font = _font(42), _font(34, "bold"), _font(26)
     quote = drawable(quote)
     y = margin
-    for line in wrap(f"“{quote}”", quote_font, width - 2 * margin, max_lines=6) if quote else ():
-        draw.text((margin, y), line, font=quote_font, fill=(31, 35, 40))
+    for line in wrap(f"“{quote}”", font(42), width - 2 * margin, max_lines=6) if quote else ():
+        draw.text((margin, y), line, font=font(42), fill=(31, 35, 40))
         y += 56
-    for text, font, top, fill, weight in (
-        (name, name_font, height - margin - 70, accent, "bold"),
-        (detail, detail_font, height - margin - 22, (87, 96, 106), "regular"),
+    for text, size, weight, top, fill in (
+        (name, 34, "bold", height - margin - 70, accent),
+        (detail, 26, "regular", height - margin - 22, (87, 96, 106)),
     ):
-        lines = wrap(drawable(text, weight).replace("\n", " "), font, width - 2 * margin, 1)
+        lines = wrap(drawable(text, weight).replace("\n", " "), font(size, weight), width - 2 * margin, 1)
         if lines:
-            draw.text((margin, top), lines[0], font=font, fill=fill)
+            draw.text((margin, top), lines[0], font=font(size, weight), fill=fill)
     return _png(image)

@@ -8,9 +8,10 @@ import logging
 import os
 import secrets
 import time
+from collections.abc import Callable
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, request
 from werkzeug.datastructures import FileStorage
 
 from core.images import ImageRejected, delete_stored, drawing_version, share_card_png, store_avatar
@@ -27,6 +28,21 @@ CARD_STALE = 10
 
 def media_dir() -> Path:
     return Path(current_app.config["PLAUDIT_MEDIA_DIR"])
+
+
+def accepts_photo(view: Callable) -> Callable:
+    """Marks a view that takes a photo upload: its body may be PLAUDIT_PHOTO_MAX_BYTES long
+    instead of MAX_CONTENT_LENGTH (see `allow_photo_body`)."""
+    view.accepts_photo = True  # type: ignore[attr-defined]
+    return view
+
+
+def allow_photo_body() -> None:
+    """The body limit of a photo view, set before anything reads the body: an app-wide hook
+    that runs ahead of CSRF protection, which parses the form before the view runs."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(view, "accepts_photo", False):
+        request.max_content_length = current_app.config["PLAUDIT_PHOTO_MAX_BYTES"]
 
 
 def replace_photo(testimonial: Testimonial, upload: FileStorage | None, actor: str) -> None:
@@ -55,11 +71,8 @@ def share_card(testimonial: Testimonial) -> bytes | None:
     (drawing takes a fraction of a second). A version whose drawing failed, or whose worker died
     drawing it, is not drawn again: link previews asking again must not cost a drawing each.
     """
-    response, site = testimonial.response, testimonial.site
-    name = testimonial.display_name or site.name
-    detail = " · ".join(part for part in (testimonial.role, f"{response.score}/10", site.name) if part)
-    parts = [testimonial.quote, name, detail, site.theme_color, drawing_version()]
-    stem = f"{testimonial.id}-{hashlib.sha256(chr(10).join(parts).encode()).hexdigest()[:16]}"
+    quote, name, detail, color = _card_words(testimonial)
+    stem = card_stem(testimonial)
     folder = media_dir() / "cards"
     card, claim, failed = (folder / f"{stem}.{kind}" for kind in ("png", "claim", "failed"))
     if card.exists():
@@ -73,7 +86,7 @@ def share_card(testimonial: Testimonial) -> bytes | None:
         return _drawn_by_another(card, claim)
     delete_cards(testimonial.id, keep=stem)
     try:
-        png = share_card_png(testimonial.quote.strip(), name, detail, site.theme_color)
+        png = share_card_png(quote, name, detail, color)
     except Exception:
         logger.exception("share card %s could not be drawn; it will not be tried again", stem)
         claim.rename(failed)
@@ -83,6 +96,20 @@ def share_card(testimonial: Testimonial) -> bytes | None:
     partial.replace(card)  # atomic: a reader sees no card or the whole card
     claim.unlink(missing_ok=True)
     return png
+
+
+def _card_words(testimonial: Testimonial) -> tuple[str, str, str, str]:
+    """What a card shows: the quote, who said it, the role, score and site, and the colour."""
+    response, site = testimonial.response, testimonial.site
+    name = testimonial.display_name or site.name
+    detail = " · ".join(part for part in (testimonial.role, f"{response.score}/10", site.name) if part)
+    return testimonial.quote.strip(), name, detail, site.theme_color
+
+
+def card_stem(testimonial: Testimonial) -> str:
+    """The name of a card's version: what it shows and how it is drawn."""
+    words = "\n".join([*_card_words(testimonial), drawing_version()])
+    return f"{testimonial.id}-{hashlib.sha256(words.encode()).hexdigest()[:16]}"
 
 
 def _drawn_by_another(card: Path, claim: Path) -> bytes | None:
