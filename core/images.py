@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from fontTools.ttLib import TTFont
-from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError, features
 
 ACCEPTED_FORMATS = ["JPEG", "PNG", "WEBP"]
 AVATAR_SIZE = (256, 256)
@@ -106,9 +106,9 @@ FONT_FILES = {"regular": FONTS / "DejaVuSans.ttf", "bold": FONTS / "DejaVuSans-B
 
 @functools.cache
 def drawing_version() -> str:
-    """A digest of this module and the fonts: a deploy that changes how pictures are drawn
+    """A digest of this module, the fonts and the layout engine: a deploy that changes how pictures are drawn
     changes the name of every stored card and the ETag of every drawn picture."""
-    digest = hashlib.sha256(Path(__file__).read_bytes())
+    digest = hashlib.sha256(Path(__file__).read_bytes() + str(features.check("raqm")).encode())
     for path in FONT_FILES.values():
         digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
@@ -124,8 +124,14 @@ def font(size: int, weight: str = "regular") -> ImageFont.FreeTypeFont:
 def _coverage(weight: str) -> frozenset[int]:
     """The code points the font has a glyph for (its character map): any other would be drawn
     as the font's "missing glyph" box."""
-    with TTFont(FONT_FILES[weight], lazy=True) as font:
-        return frozenset(font.getBestCmap())
+    with TTFont(FONT_FILES[weight], lazy=True) as ttf:
+        return frozenset(ttf.getBestCmap())
+
+
+# Right-to-left scripts (Hebrew, Arabic, which DejaVu covers) need Pillow's complex layout
+# (libraqm, with FriBiDi) to be drawn in order and joined; without it they would come out
+# mirrored and unjoined, which is not the person's words either.
+_COMPLEX_LAYOUT = features.check("raqm")
 
 
 def _invisible(char: str) -> bool:
@@ -138,7 +144,7 @@ def _invisible(char: str) -> bool:
 def drawable(text: str, weight: str = "regular") -> str:
     """What of `text` the font can draw, never a box: whitespace becomes a space (newlines stay
     paragraph breaks), invisible characters go, and the text stops before the first character
-    the font has no glyph for (Chinese, an emoji…), with an ellipsis as when a quote is too long:
+    the font has no glyph for (Chinese, an emoji…) or cannot lay out, with an ellipsis as when a quote is too long:
     a picture never shows words other than the person's, only fewer. Nothing drawable: ""."""
     covered = _coverage(weight)
     kept: list[str] = []
@@ -149,7 +155,7 @@ def drawable(text: str, weight: str = "regular") -> str:
             kept.append(" ")
         elif _invisible(char):  # even where the font maps one: DejaVu draws U+FE0F as a box
             continue
-        elif ord(char) in covered:
+        elif ord(char) in covered and (_COMPLEX_LAYOUT or unicodedata.bidirectional(char) not in ("R", "AL")):
             kept.append(char)
         else:
             cut = "".join(kept).rstrip()

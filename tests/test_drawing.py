@@ -199,3 +199,11 @@ def test_the_drawing_code_is_part_of_a_cards_version(app, site, make_testimonial
     monkeypatch.setattr(images, "drawing_version", lambda: "another drawing")
     monkeypatch.setattr(photos, "drawing_version", images.drawing_version)
     assert photos.card_stem(testimonial) != before
+
+
+def test_right_to_left_text_is_drawn_only_with_a_layout_engine_for_it(monkeypatch):
+    hebrew = "Merci, תודה רבה"
+    monkeypatch.setattr(images, "_COMPLEX_LAYOUT", True)
+    assert drawable(hebrew) == hebrew
+    monkeypatch.setattr(images, "_COMPLEX_LAYOUT", False)  # it would come out mirrored and unjoined
+    assert drawable(hebrew) == "Merci,…"
