@@ -207,3 +207,30 @@ def test_right_to_left_text_is_drawn_only_with_a_layout_engine_for_it(monkeypatc
     assert drawable(hebrew) == hebrew
     monkeypatch.setattr(images, "_COMPLEX_LAYOUT", False)  # it would come out mirrored and unjoined
     assert drawable(hebrew) == "Merci,…"
+
+
+def test_two_workers_asking_at_once_draw_the_card_once(app, site, make_testimonial, monkeypatch):
+    import threading
+
+    drawn = []
+
+    def slow(*args):
+        drawn.append(args)
+        time.sleep(0.2)  # long enough for the other request to find the claim
+        return share_card_png(*args)
+
+    monkeypatch.setattr(photos, "share_card_png", slow)
+    testimonial = make_testimonial(site, quote="Asked twice", status="approved")
+    photos.card_stem(testimonial)  # loads what the card shows, before the threads share the object
+    cards: list[bytes | None] = []
+
+    def ask():
+        with app.app_context():
+            cards.append(photos.share_card(testimonial))
+
+    threads = [threading.Thread(target=ask) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(drawn) == 1 and len(cards) == 2 and cards[0] == cards[1] is not None
