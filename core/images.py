@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from fontTools.ttLib import TTFont
-from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError, features
+from PIL import Image, ImageDraw, ImageFont, ImageOps, JpegImagePlugin, UnidentifiedImageError, features
 
 ACCEPTED_FORMATS = ["JPEG", "PNG", "WEBP"]
 AVATAR_SIZE = (256, 256)
@@ -52,10 +52,11 @@ def _open(data: bytes) -> Image.Image:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)  # reads the header only
-            limit = MAX_JPEG_PIXELS if image.format == "JPEG" else MAX_PIXELS
-            if image.width * image.height > limit:
+            # A JPEG with a depth map or a second view is an MPO, a JPEG all the same.
+            jpeg = isinstance(image, JpegImagePlugin.JpegImageFile)
+            if image.width * image.height > (MAX_JPEG_PIXELS if jpeg else MAX_PIXELS):
                 raise Image.DecompressionBombError(f"{image.width} × {image.height}")
-            if image.format == "JPEG":
+            if jpeg:
                 image.draft(None, (DECODE_SIDE, DECODE_SIDE))
             image.load()
             return image

@@ -280,6 +280,16 @@ def test_a_jpeg_is_decoded_at_a_fraction_of_its_size_and_upright(decoded):
     assert avatar.size == (256, 256) and len(avatar.getexif()) == 0
 
 
+def test_a_phone_photo_with_a_second_picture_is_a_jpeg_too(decoded):
+    """Phones that keep a depth map or a second view write MPO: JPEG pictures, one after the other."""
+    photo = Image.open(io.BytesIO(phone_photo()))
+    out = io.BytesIO()
+    photo.save(out, "MPO", save_all=True, append_images=[photo.resize((1008, 756))], quality=85)
+    decoded.clear()
+    assert Image.open(io.BytesIO(avatar_jpeg(out.getvalue()))).size == (256, 256)
+    assert decoded[0] == ("MPO", (1008, 756))
+
+
 def test_only_a_consented_answer_takes_a_photo(client, site):
     created = client.post(f"/api/v1/sites/{site.key}/responses", json={"score": 10}, headers={"Origin": ORIGIN})
     headers = {"Origin": ORIGIN, "Authorization": f"Bearer {created.json['token']}"}
