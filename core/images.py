@@ -28,11 +28,13 @@ from PIL import Image, ImageDraw, ImageFont, ImageOps, JpegImagePlugin, Unidenti
 ACCEPTED_FORMATS = ["JPEG", "PNG", "WEBP"]
 AVATAR_SIZE = (256, 256)
 # What a JPEG may claim: a 50-megapixel phone sensor. It costs little, because it is decoded
-# at 1/2, 1/4 or 1/8 of its size by libjpeg itself (draft mode), to no less than DECODE_SIDE.
+# at 1/2, 1/4 or 1/8 of its size by libjpeg itself (draft mode), to no less than DECODE_SIDE,
+# and what that leaves must be within MAX_PIXELS.
 MAX_JPEG_PIXELS = 52_000_000
 DECODE_SIDE = 2 * AVATAR_SIZE[0]
-# PNG and WebP are decoded whole: a 12-megapixel photo (4032 × 3024) is about 50 MB and a few
-# tenths of a second; a 25-megapixel picture (4999 × 4999 in 3 KB of PNG) is refused unread.
+# At most this is decoded. PNG and WebP are decoded whole: a 12-megapixel photo (4032 × 3024)
+# is about 50 MB and a few tenths of a second; 25 megapixels (4999 × 4999 in 3 KB of PNG) are
+# refused unread.
 MAX_PIXELS = 12_500_000
 # Pillow's own guard, for any image opened in this process: a bomb is an error, not a warning.
 Image.MAX_IMAGE_PIXELS = MAX_JPEG_PIXELS
@@ -53,11 +55,12 @@ def _open(data: bytes) -> Image.Image:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)  # reads the header only
             # A JPEG with a depth map or a second view is an MPO, a JPEG all the same.
-            jpeg = isinstance(image, JpegImagePlugin.JpegImageFile)
-            if image.width * image.height > (MAX_JPEG_PIXELS if jpeg else MAX_PIXELS):
+            if isinstance(image, JpegImagePlugin.JpegImageFile) and image.width * image.height <= MAX_JPEG_PIXELS:
+                image.draft(None, (DECODE_SIDE, DECODE_SIDE))  # image.size is now what libjpeg decodes
+            # Whatever would be decoded at more than MAX_PIXELS is refused unread: a JPEG over
+            # MAX_JPEG_PIXELS, or one too narrow to be reduced (20000 × 700), as well.
+            if image.width * image.height > MAX_PIXELS:
                 raise Image.DecompressionBombError(f"{image.width} × {image.height}")
-            if jpeg:
-                image.draft(None, (DECODE_SIDE, DECODE_SIDE))
             image.load()
             return image
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:

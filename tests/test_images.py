@@ -280,6 +280,14 @@ def test_a_jpeg_is_decoded_at_a_fraction_of_its_size_and_upright(decoded):
     assert avatar.size == (256, 256) and len(avatar.getexif()) == 0
 
 
+def test_a_jpeg_too_narrow_to_be_reduced_is_refused_unread(decoded):
+    out = io.BytesIO()
+    Image.new("L", (20000, 700)).save(out, "JPEG")  # 14 megapixels, and 700 px cannot be halved
+    with pytest.raises(ImageRejected, match="too large"):
+        avatar_jpeg(out.getvalue())
+    assert decoded == []
+
+
 def test_a_phone_photo_with_a_second_picture_is_a_jpeg_too(decoded):
     """Phones that keep a depth map or a second view write MPO: JPEG pictures, one after the other."""
     photo = Image.open(io.BytesIO(phone_photo()))
