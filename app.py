@@ -14,6 +14,7 @@ from werkzeug.routing import IntegerConverter
 import config
 from core import generation
 from core.http_cache import Revalidations, build_id, is_public
+from core.photos import allow_photo_body
 from core.strings import counted, page_texts
 from core.webhooks import Dispatcher
 from extensions import csrf, db, limiter, login_manager, migrate
@@ -45,6 +46,7 @@ def create_app(test_config: dict | type | None = None) -> Flask:
         # client writes in X-Forwarded-For itself is further left and ignored (rate-limit key).
         # Outermost, so that everything inside sees the client as the proxies describe it.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+    app.before_request(allow_photo_body)  # before CSRF's hook, the first to read a form
     csrf.init_app(app)
     with app.app_context():
         _tune_sqlite(db.engine)

@@ -57,6 +57,10 @@ def settings(instance_path: str) -> dict:
         "PLAUDIT_COMPLETE_LIMIT": "60/minute",
         # A widget body is a few hundred bytes; 64 KiB leaves room and stops floods early.
         "MAX_CONTENT_LENGTH": 64 * 1024,
+        # Except on the three photo uploads: a phone's photo is 2 to 5 MB, a few reach 8.
+        "PLAUDIT_PHOTO_MAX_BYTES": 10 * 1024 * 1024,
+        # A respondent adds a photo or two; each upload costs a decoding (core/images.py).
+        "PLAUDIT_PHOTO_LIMIT": "10/minute;60/hour",
         # Re-encoded photos, under server-made names.
         "PLAUDIT_MEDIA_DIR": os.path.join(instance_path, "media"),
         # Secure cookies whenever the public address is https (Flask's own settings win).

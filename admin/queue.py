@@ -11,7 +11,7 @@ from admin.forms import ActionForm, BulkForm, PhotoForm, QuoteForm, TagsForm
 from api.schemas import moderation_query_args
 from core import moderation
 from core.images import ImageRejected
-from core.photos import replace_photo
+from core.photos import accepts_photo, replace_photo
 from core.queries import moderation_page, visible_sites
 from extensions import db
 from models import Site, Testimonial
@@ -107,6 +107,7 @@ def edit_tags(testimonial_id: int):
 
 
 @bp.post("/testimonials/<id:testimonial_id>/photo")
+@accepts_photo
 @login_required
 def upload_photo(testimonial_id: int):
     form = PhotoForm()

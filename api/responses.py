@@ -16,7 +16,7 @@ from api.sites import site_or_404
 from core import moderation
 from core.images import ImageRejected
 from core.links import private_link_token
-from core.photos import replace_photo
+from core.photos import accepts_photo, replace_photo
 from core.rollups import bump_view
 from core.survey import Recorded, complete_response, follow_up, record_response, token_matches, visitor_hash
 from extensions import db, limiter
@@ -97,7 +97,8 @@ def testimonial_state(response: Response) -> dict:
 
 
 @bp.post("/responses/<id:response_id>/photo")
-@limiter.limit(lambda: current_app.config["PLAUDIT_COMPLETE_LIMIT"])
+@accepts_photo
+@limiter.limit(lambda: current_app.config["PLAUDIT_PHOTO_LIMIT"])
 def upload_response_photo(response_id: int):
     """A respondent who consented may add a photo to their testimonial."""
     response = bearer_response(response_id)

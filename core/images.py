@@ -1,23 +1,43 @@
 """The one Pillow entry point: every image that reaches Plaudit is opened and re-encoded here.
 
-Uploaded photos are treated as hostile: only JPEG, PNG and WebP are even parsed, a decompression
-bomb is an error (not a warning), the orientation is applied, and the picture is redrawn at a fixed
-size into a fresh JPEG, so no metadata (GPS included) and no bytes appended to the file survive.
+Uploaded photos are treated as hostile: only JPEG, PNG and WebP are even parsed, their size is
+read from the header and checked before a single pixel is decoded, a JPEG is decoded at the
+smallest scale libjpeg offers that still fills the avatar, the orientation is applied, and the
+picture is redrawn at a fixed size into a fresh JPEG, so no metadata (GPS included) and no bytes
+appended to the file survive.
+
+Pictures Plaudit draws itself (badges, share cards) use the DejaVu Sans fonts shipped in
+core/fonts (Latin with every diacritic, Greek, Cyrillic…), the same on every machine.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import io
+import itertools
 import secrets
+import unicodedata
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
+from fontTools.ttLib import TTFont
+from PIL import Image, ImageDraw, ImageFont, ImageOps, JpegImagePlugin, UnidentifiedImageError, features
 
 ACCEPTED_FORMATS = ["JPEG", "PNG", "WEBP"]
 AVATAR_SIZE = (256, 256)
-# 25 megapixels: any real phone photo, far below what would exhaust memory when decoded.
-MAX_PIXELS = 25_000_000
+# What a JPEG may claim: a 50-megapixel phone sensor. It costs little, because it is decoded
+# at 1/2, 1/4 or 1/8 of its size by libjpeg itself (draft mode), to no less than DECODE_SIDE,
+# and what that leaves must be within MAX_PIXELS.
+MAX_JPEG_PIXELS = 52_000_000
+DECODE_SIDE = 2 * AVATAR_SIZE[0]
+# At most this is decoded. PNG and WebP are decoded whole: a 12-megapixel photo (4032 × 3024)
+# is about 50 MB and a few tenths of a second; 25 megapixels (4999 × 4999 in 3 KB of PNG) are
+# refused unread.
+MAX_PIXELS = 12_500_000
+# Pillow's own guard, for any image opened in this process: a bomb is an error, not a warning.
+Image.MAX_IMAGE_PIXELS = MAX_JPEG_PIXELS
 
 
 class ImageRejected(ValueError):
@@ -29,15 +49,26 @@ class ImageRejected(ValueError):
 
 
 def _open(data: bytes) -> Image.Image:
-    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    """The decoded picture, at a bounded cost: its size is checked from the header first."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
+            image = Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)  # reads the header only
+            # A JPEG with a depth map or a second view is an MPO, a JPEG all the same.
+            if isinstance(image, JpegImagePlugin.JpegImageFile) and image.width * image.height <= MAX_JPEG_PIXELS:
+                image.draft(None, (DECODE_SIDE, DECODE_SIDE))  # image.size is now what libjpeg decodes
+            # Whatever would be decoded at more than MAX_PIXELS is refused unread: a JPEG over
+            # MAX_JPEG_PIXELS, or one too narrow to be reduced (20000 × 700), as well.
+            if image.width * image.height > MAX_PIXELS:
+                raise Image.DecompressionBombError(f"{image.width} × {image.height}")
             image.load()
             return image
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise ImageRejected(f"The image is too large (over {MAX_PIXELS:,} pixels).", 422) from exc
+        raise ImageRejected(
+            f"The image is too large: at most {MAX_PIXELS / 1e6:g} megapixels "
+            f"({MAX_JPEG_PIXELS / 1e6:g} for a JPEG photo).",
+            422,
+        ) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise ImageRejected("Only JPEG, PNG and WebP photos are accepted.") from exc
 
@@ -72,15 +103,68 @@ def delete_stored(name: str | None, folder: Path) -> None:
 
 
 # --- Pictures Plaudit draws itself: badges and share cards --------------------------------------
-# Pillow's bundled font, so a fresh machine draws the same pictures without system fonts.
+
+FONTS = Path(__file__).parent / "fonts"
+FONT_FILES = {"regular": FONTS / "DejaVuSans.ttf", "bold": FONTS / "DejaVuSans-Bold.ttf"}
 
 
-def _font(size: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.load_default(size=size)
+@functools.cache
+def drawing_version() -> str:
+    """A digest of this module, the fonts and the layout engine: a deploy that changes how pictures are drawn
+    changes the name of every stored card and the ETag of every drawn picture."""
+    digest = hashlib.sha256(Path(__file__).read_bytes() + str(features.check("raqm")).encode())
+    for path in FONT_FILES.values():
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
-def text_width(text: str, size: int = 11) -> float:
-    return _font(size).getlength(text)
+@functools.cache
+def font(size: int, weight: str = "regular") -> ImageFont.FreeTypeFont:
+    """The shipped font of that weight ("regular", "bold"), at `size` pixels."""
+    return ImageFont.truetype(FONT_FILES[weight], size)
+
+
+@functools.cache
+def _coverage(weight: str) -> frozenset[int]:
+    """The code points the font has a glyph for (its character map): any other would be drawn
+    as the font's "missing glyph" box."""
+    with TTFont(FONT_FILES[weight], lazy=True) as ttf:
+        return frozenset(ttf.getBestCmap())
+
+
+# Right-to-left scripts (Hebrew, Arabic, which DejaVu covers) need Pillow's complex layout
+# (libraqm, with FriBiDi) to be drawn in order and joined; without it they would come out
+# mirrored and unjoined, which is not the person's words either.
+_COMPLEX_LAYOUT = features.check("raqm")
+
+
+def _invisible(char: str) -> bool:
+    """Format characters (joiners, directional marks), controls and variation selectors: nothing
+    to see, so nothing lost when a font has no glyph for them."""
+    code = ord(char)
+    return unicodedata.category(char) in ("Cf", "Cc") or 0xFE00 <= code <= 0xFE0F or 0xE0100 <= code <= 0xE01EF
+
+
+def drawable(text: str, weight: str = "regular") -> str:
+    """What of `text` the font can draw, never a box: whitespace becomes a space (newlines stay
+    paragraph breaks), invisible characters go, and the text stops before the first character
+    the font has no glyph for (Chinese, an emoji…) or cannot lay out, with an ellipsis as when a quote is too long:
+    a picture never shows words other than the person's, only fewer. Nothing drawable: ""."""
+    covered = _coverage(weight)
+    kept: list[str] = []
+    for char in text:
+        if char == "\n":
+            kept.append(char)
+        elif char.isspace():
+            kept.append(" ")
+        elif _invisible(char):  # even where the font maps one: DejaVu draws U+FE0F as a box
+            continue
+        elif ord(char) in covered and (_COMPLEX_LAYOUT or unicodedata.bidirectional(char) not in ("R", "AL")):
+            kept.append(char)
+        else:
+            cut = "".join(kept).rstrip()
+            return f"{cut}…" if cut else ""
+    return "".join(kept)
 
 
 def hex_rgb(color: str) -> tuple[int, int, int]:
@@ -96,64 +180,104 @@ def _png(image: Image.Image) -> bytes:
 def badge_png(label: str, value: str, color: str, scale: int = 2) -> bytes:
     """A two-part badge (grey label, coloured value), drawn at `scale` for sharp e-mail signatures."""
     size, pad, height = 11 * scale, 6 * scale, 20 * scale
-    font = _font(size)
-    left = int(font.getlength(label)) + 2 * pad
-    right = int(font.getlength(value)) + 2 * pad
+    face = font(size)
+    label, value = drawable(label), drawable(value)
+    left = int(face.getlength(label)) + 2 * pad
+    right = int(face.getlength(value)) + 2 * pad
     image = Image.new("RGB", (left + right, height), hex_rgb(color))
     draw = ImageDraw.Draw(image)
     draw.rectangle((0, 0, left - 1, height), fill=(85, 85, 85))
     for x, text in ((pad, label), (left + pad, value)):
-        draw.text((x, height / 2), text, font=font, fill=(255, 255, 255), anchor="lm")
+        draw.text((x, height / 2), text, font=face, fill=(255, 255, 255), anchor="lm")
     return _png(image)
 
 
-def wrap(text: str, font: ImageFont.FreeTypeFont, width: int, max_lines: int) -> list[str]:
-    """Greedy word wrap to `width` pixels; the last line ends in an ellipsis when text is cut."""
-    lines: list[str] = []
+class _Widths:
+    """Widths of text in one font, at a cost linear in its length: each distinct character, and
+    each distinct pair of neighbours (for its kerning), is measured once, so a line's width is
+    what the font lays out without a whole line ever being measured."""
+
+    def __init__(self, face: ImageFont.FreeTypeFont):
+        self.advance = functools.cache(face.getlength)
+        self.kerning = functools.cache(lambda a, b: face.getlength(a + b) - self.advance(a) - self.advance(b))
+
+    def step(self, before: str | None, char: str) -> float:
+        """What `char` adds to a text ending in `before` (None: at the start of a line)."""
+        return self.advance(char) + (self.kerning(before, char) if before else 0.0)
+
+    def of(self, text: str, before: str | None = None) -> float:
+        total = 0.0
+        for char in text:
+            total += self.step(before, char)
+            before = char
+        return total
+
+
+def _lines(text: str, widths: _Widths, width: float) -> Iterator[str]:
+    """Greedy word wrap, one line at a time, so the caller stops reading once it has enough."""
     for paragraph in text.split("\n"):
-        line = ""
+        words: list[str] = []
+        used = 0.0
         for word in paragraph.split():
-            candidate = f"{line} {word}".strip()
-            if font.getlength(candidate) <= width:
-                line = candidate
-                continue
-            if line:
-                lines.append(line)
-            while font.getlength(word) > width:  # a word longer than the line: break it
-                cut = max(1, next(i for i in range(len(word), 0, -1) if font.getlength(word[:i]) <= width))
-                lines.append(word[:cut])
-                word = word[cut:]
-            line = word
-        if line:
-            lines.append(line)
+            if words:
+                added = widths.of(" " + word, before=words[-1][-1])
+                if used + added <= width:
+                    words.append(word)
+                    used += added
+                    continue
+                yield " ".join(words)
+            words, used = [word], widths.of(word)
+            if used > width:  # longer than a line (or a script without spaces): break it
+                piece: list[str] = []
+                used = 0.0
+                for char in word:
+                    step = widths.step(piece[-1] if piece else None, char)
+                    if piece and used + step > width:
+                        yield "".join(piece)
+                        piece, step = [], widths.step(None, char)
+                        used = 0.0
+                    piece.append(char)
+                    used += step
+                words = ["".join(piece)]
+        if words:
+            yield " ".join(words)
+
+
+def wrap(text: str, face: ImageFont.FreeTypeFont, width: int, max_lines: int) -> list[str]:
+    """Greedy word wrap to `width` pixels, in time linear in the text and bounded by the lines
+    kept (see _Widths); a word longer than a line breaks between characters; the last line ends
+    in an ellipsis when text is cut."""
+    widths = _Widths(face)
+    lines = list(itertools.islice(_lines(text, widths, width), max_lines + 1))
     if len(lines) <= max_lines:
         return lines
-    last = lines[max_lines - 1]
-    while last and font.getlength(last + "…") > width:
-        last = last[:-1].rstrip()
-    return [*lines[: max_lines - 1], last + "…"]
+    last, used, fits = lines[max_lines - 1], 0.0, 0
+    for i, char in enumerate(last):
+        used += widths.step(last[i - 1] if i else None, char)
+        if used + widths.step(char, "…") <= width:
+            fits = i + 1
+    return [*lines[: max_lines - 1], last[:fits].rstrip() + "…"]
 
 
-def share_card_png(quote: str, name: str, detail: str, site_name: str, color: str) -> bytes:
-    """A 1200×630 Open Graph card: the quote, who said it, the score and the site."""
+def share_card_png(quote: str, name: str, detail: str, color: str) -> bytes:
+    """A 1200×630 Open Graph card: the quote, who said it, and the score and site (`detail`).
+    What the fonts cannot draw is left out as `drawable` says; a quote of which nothing can be
+    drawn leaves the card with the name and detail alone."""
     width, height, margin = 1200, 630, 80
     accent = hex_rgb(color)
     image = Image.new("RGB", (width, height), (255, 255, 255))
     draw = ImageDraw.Draw(image)
     draw.rectangle((0, 0, 24, height), fill=accent)
-    quote_font = _font(44)
-    lines = wrap(f"“{quote}”", quote_font, width - 2 * margin, max_lines=6)
+    quote = drawable(quote)
     y = margin
-    for line in lines:
-        draw.text((margin, y), line, font=quote_font, fill=(31, 35, 40))
-        y += 58
-    draw.text(
-        (margin, height - margin - 70), wrap(name, _font(34), width - 2 * margin, 1)[0], font=_font(34), fill=accent
-    )
-    draw.text(
-        (margin, height - margin - 22),
-        wrap(detail, _font(26), width - 2 * margin, 1)[0],
-        font=_font(26),
-        fill=(87, 96, 106),
-    )
+    for line in wrap(f"“{quote}”", font(42), width - 2 * margin, max_lines=6) if quote else ():
+        draw.text((margin, y), line, font=font(42), fill=(31, 35, 40))
+        y += 56
+    for text, size, weight, top, fill in (
+        (name, 34, "bold", height - margin - 70, accent),
+        (detail, 26, "regular", height - margin - 22, (87, 96, 106)),
+    ):
+        lines = wrap(drawable(text, weight).replace("\n", " "), font(size, weight), width - 2 * margin, 1)
+        if lines:
+            draw.text((margin, top), lines[0], font=font(size, weight), fill=fill)
     return _png(image)

@@ -52,6 +52,9 @@ def make_app(tmp_path):
     def make(**overrides):
         config = {k: v for k, v in vars(TestConfig).items() if k.isupper()}
         config["SQLALCHEMY_DATABASE_URI"] = database_url(tmp_path)
+        # Photos and cards of this test only: a card remembered by another test's run (same id,
+        # same words) would be served instead of drawn.
+        config["PLAUDIT_MEDIA_DIR"] = str(tmp_path / "media")
         config.update(overrides)
         app = create_app(config)
         app.test_client_class = FreshContextClient

@@ -8,7 +8,7 @@ from flask_login import current_user
 from api.sites import site_or_404
 from api.testimonials import state_or_404
 from core.http_cache import cached
-from core.images import badge_png
+from core.images import badge_png, drawing_version
 from core.photos import media_dir, share_card
 from core.strings import LANGUAGES, honest_numbers, wall_texts
 from core.wall import load_wall
@@ -41,8 +41,9 @@ def wall_page(key: str):
     return cached(state.etag_parts, build)
 
 
-def badge(key: str, draw):
-    """Both badges: the same numbers, the same honesty below the minimum sample."""
+def badge(key: str, draw, *version):
+    """Both badges: the same numbers, the same honesty below the minimum sample; `version`, what
+    else the picture depends on."""
     state = state_or_404(key)
 
     def build():
@@ -50,7 +51,7 @@ def badge(key: str, draw):
         honest = honest_numbers(wall_lang(site), site.name, 0, state.summary)
         return draw(site, honest.nps, honest.badge_title)
 
-    return cached(state.etag_parts, build)
+    return cached((*state.etag_parts, *version), build)
 
 
 @bp.get("/badge/<key>.svg")
@@ -66,7 +67,9 @@ def badge_svg(key: str):
 @bp.get("/badge/<key>.png")
 def badge_image(key: str):
     return badge(
-        key, lambda site, value, title: Response(badge_png("NPS", value, site.theme_color), mimetype="image/png")
+        key,
+        lambda site, value, title: Response(badge_png("NPS", value, site.theme_color), mimetype="image/png"),
+        drawing_version(),
     )
 
 
@@ -92,7 +95,12 @@ def share_page(testimonial_id: int):
 @bp.get("/t/<id:testimonial_id>.png")
 def share_image(testimonial_id: int):
     t = approved_or_404(testimonial_id)
-    return cached((t.site.public_version, t.updated_at), lambda: Response(share_card(t), mimetype="image/png"))
+
+    def build():
+        card = share_card(t) or abort(404, description="This testimonial's card could not be drawn.")
+        return Response(card, mimetype="image/png")
+
+    return cached((t.site.public_version, t.updated_at, drawing_version()), build)
 
 
 @bp.get("/wall.js")

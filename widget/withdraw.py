@@ -9,9 +9,9 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from core import moderation
 from core.images import ImageRejected
 from core.links import testimonial_for_link
-from core.photos import replace_photo
+from core.photos import accepts_photo, replace_photo
 from core.strings import page_texts
-from extensions import db
+from extensions import db, limiter
 from models import Testimonial
 from widget import bp
 
@@ -38,6 +38,8 @@ def withdraw(token: str):
 
 
 @bp.post("/withdraw/<token>/photo")
+@accepts_photo
+@limiter.limit(lambda: current_app.config["PLAUDIT_PHOTO_LIMIT"])
 def respondent_photo(token: str):
     testimonial = testimonial_from_token(token)
     texts = page_texts(testimonial.response.lang, testimonial.site.name)

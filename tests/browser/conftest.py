@@ -70,6 +70,7 @@ def live_app(tmp_path_factory):
     config = {k: v for k, v in vars(TestConfig).items() if k.isupper()}
     config["SQLALCHEMY_DATABASE_URI"] = database_url(tmp_path_factory.mktemp("live"))
     config["PLAUDIT_PUBLIC_URL"] = None
+    config["PLAUDIT_MEDIA_DIR"] = str(tmp_path_factory.mktemp("media"))
     app = create_app(config)
     with app.app_context():
         empty_database()
