@@ -117,6 +117,42 @@ def test_login_is_rate_limited(client, moderator):
     assert codes[:10] == [401] * 10 and codes[10] == 429
 
 
+def test_one_account_is_rate_limited_from_any_number_of_addresses(app, moderator):
+    def attempt(n: int, email: str = " Mod@Example.org") -> int:
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = f"203.0.113.{n}"
+        return login(client, email, "wrong").status_code
+
+    codes = [attempt(n) for n in range(11)]
+    assert codes[:10] == [401] * 10 and codes[10] == 429  # the account, however it is spelled
+    assert attempt(50, "someone-else@example.org") == 401  # other accounts are not held up
+
+
+def test_changing_the_password_is_rate_limited(client, moderator):
+    login(client, "mod@example.org")
+    token = csrf_from(client.get("/admin/password").get_data(as_text=True))
+    form = {"csrf_token": token, "current": "a guess", "new": "a new long password", "confirm": "a new long password"}
+    codes = [client.post("/admin/password", data=form).status_code for _ in range(11)]
+    assert codes[:10] == [200] * 10 and codes[10] == 429
+
+
+def test_a_login_checks_a_password_whether_or_not_the_account_exists(client, moderator, monkeypatch):
+    """The costly hash runs on both paths, so the answer's timing does not tell who has an account."""
+    import models
+
+    checked = []
+    real_check = models.check_password_hash
+
+    def counting_check(password_hash: str, password: str) -> bool:
+        checked.append(password)
+        return real_check(password_hash, password)
+
+    monkeypatch.setattr(models, "check_password_hash", counting_check)
+    assert login(client, "mod@example.org", "wrong for an account").status_code == 401
+    assert login(client, "nobody@example.org", "wrong for nobody").status_code == 401
+    assert checked == ["wrong for an account", "wrong for nobody"]
+
+
 def test_a_moderator_cannot_reach_another_site(client, db, moderator, make_site, make_testimonial):
     other_site = make_site(name="Other")
     theirs = make_testimonial(other_site, quote="Not yours")

@@ -43,6 +43,37 @@ def test_forged_forwarded_for_does_not_change_the_rate_limit_key(make_app):
     assert codes == [201, 201, 429]  # one client, however many addresses it claims
 
 
+def test_a_new_user_agent_is_not_a_new_client(make_app):
+    app, key = limited_app(make_app)
+    client = app.test_client()
+    codes = [
+        client.post(
+            f"/api/v1/sites/{key}/responses",
+            json={"score": 10},
+            headers={"Origin": ORIGIN, "User-Agent": f"browser/{n}"},
+        ).status_code
+        for n in range(4)
+    ]
+    assert codes == [201, 201, 429, 429]
+    assert client.get(f"/api/v1/sites/{key}/nps").json["total"] == 2
+
+
+def test_the_limiter_stores_no_address(make_app):
+    from extensions import limiter
+
+    app, key = limited_app(make_app)
+    address = "203.0.113.77"
+    response = app.test_client().post(
+        f"/api/v1/sites/{key}/responses",
+        json={"score": 9},
+        headers={"Origin": ORIGIN},
+        environ_base={"REMOTE_ADDR": address},
+    )
+    assert response.status_code == 201
+    keys = list(limiter.storage.storage)  # the in-process storage's counters, by key
+    assert keys and not any(address in key for key in keys)
+
+
 def test_without_proxies_forwarded_for_is_ignored(make_app):
     app, key = limited_app(make_app)
     client = app.test_client()
