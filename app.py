@@ -96,8 +96,10 @@ def _skip_idle_limit_check(app: Flask) -> None:
 class BackOfficeSessions(SecureCookieSessionInterface):
     """Signed-cookie sessions, which only the back office uses. A request without the cookie gets
     an empty session without building a signer. A public, cacheable response never saves the
-    session: no `Set-Cookie` a CDN could store and hand to others, and no `Vary: Cookie` (added
-    because Flask-Login looks at the session on every response) to split its cache by cookie."""
+    session, even a changed one (Flask-Login changes it when it restores a login from the
+    remember cookie), and never carries any cookie: no `Set-Cookie` a CDN could store and hand
+    to others, and no `Vary: Cookie` (added because Flask-Login looks at the session on every
+    response) to split its cache by cookie. The back office restores the login again itself."""
 
     def open_session(self, app: Flask, request):
         if self.get_cookie_name(app) not in request.cookies:
@@ -105,7 +107,9 @@ class BackOfficeSessions(SecureCookieSessionInterface):
         return super().open_session(app, request)
 
     def save_session(self, app: Flask, session, response) -> None:
-        if not session.modified and is_public(response):
+        if is_public(response):
+            # Sessions are saved after every after_request hook: the last word on this response.
+            response.headers.remove("Set-Cookie")
             return
         super().save_session(app, session, response)
 
