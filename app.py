@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from flask import Flask, abort, request
+from flask.json.provider import DefaultJSONProvider
 from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -17,10 +18,12 @@ from core.http_cache import Revalidations, build_id, is_public
 from core.strings import counted, page_texts
 from core.webhooks import Dispatcher
 from extensions import csrf, db, limiter, login_manager, migrate
+from models import MAX_ROW_ID
 
 
 def create_app(test_config: dict | type | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
+    app.json = BoundedJSON(app)
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(config.settings(app.instance_path))
     app.config.from_prefixed_env()
@@ -114,11 +117,23 @@ class BackOfficeSessions(SecureCookieSessionInterface):
         super().save_session(app, session, response)
 
 
+class BoundedJSON(DefaultJSONProvider):
+    """JSON as Flask reads it, with one difference: a document nested deeper than the parser
+    recurses (60 KB of `[`) is invalid JSON like any other, so `get_json` answers it with a 400
+    (or None when silent) instead of letting RecursionError end in a 500."""
+
+    def loads(self, s: str | bytes, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("The JSON document is nested too deeply.") from None
+
+
 class RowId(IntegerConverter):
     """A row id in a URL: 1 to 2³¹−1, so that no number reaches the database it cannot hold."""
 
     def __init__(self, url_map):
-        super().__init__(url_map, min=1, max=2**31 - 1)
+        super().__init__(url_map, min=1, max=MAX_ROW_ID)
 
 
 def refuse_nul() -> None:

@@ -294,6 +294,11 @@ def verify_password(user: User | None, password: str) -> bool:
     return user.check_password(password)
 
 
+# Row ids are 32-bit on every database Plaudit runs on: a number past this names no row, and
+# PostgreSQL refuses to compare an integer column with it.
+MAX_ROW_ID = 2**31 - 1
+
+
 def normalise_email(email: str) -> str:
     """How a back-office user's e-mail is stored and looked up."""
     return email.strip().lower()
