@@ -43,6 +43,11 @@ def create_app(test_config: dict | type | None = None) -> Flask:
     if app.config.get("PLAUDIT_RENDER_CACHE", True):
         app.wsgi_app = Revalidations(app.wsgi_app, app.extensions["plaudit_generation"])
     proxies = int(app.config.get("PLAUDIT_PROXY_COUNT") or 0)
+    if proxies and not app.config.get("PLAUDIT_PUBLIC_URL"):
+        app.logger.warning(
+            "PLAUDIT_PROXY_COUNT is set but PLAUDIT_PUBLIC_URL is not: links follow X-Forwarded-Host, so "
+            "walls, wall data and share pages are served private and no CDN can cache them."
+        )
     if proxies:
         # Behind N trusted proxies, the client is the address the Nth proxy from us saw: what a
         # client writes in X-Forwarded-For itself is further left and ignored (rate-limit key).

@@ -96,9 +96,14 @@ def test_public_responses_do_not_vary_by_cookie(client, site, make_testimonial, 
         assert "Cookie" in client.get("/admin/").headers.get("Vary", "")
 
 
-def test_a_remember_cookie_alone_gets_no_cookie_from_public_responses(app, site, make_testimonial, make_user):
+@pytest.mark.parametrize("public_url", ["http://plaudit.test", None])
+def test_a_remember_cookie_alone_gets_no_cookie_from_public_responses(
+    make_app, site, make_testimonial, make_user, public_url
+):
     """Flask-Login restores a returning moderator from the remember cookie and marks the session
-    changed; a public response must still not carry the new session (a CDN would hand it out)."""
+    changed; a public response must still not carry the new session (a CDN would hand it out),
+    nor one served private because its links follow the request (no PLAUDIT_PUBLIC_URL)."""
+    app = make_app(PLAUDIT_PUBLIC_URL=public_url)  # on the test's database
     testimonial = make_testimonial(site, quote="Lovely", status="approved")
     make_user("mod@example.org", "moderator", sites=[site])
     browser = app.test_client()
