@@ -294,8 +294,8 @@ def verify_password(user: User | None, password: str) -> bool:
     return user.check_password(password)
 
 
-# Row ids are 32-bit on every database Plaudit runs on: a number past this names no row, and
-# PostgreSQL refuses to compare an integer column with it.
+# Ids are PostgreSQL `integer` columns: a number past this names no row, and one past 2**63 cannot
+# even be bound as an SQLite parameter (OverflowError), so requests are refused before that.
 MAX_ROW_ID = 2**31 - 1
 
 
