@@ -4,6 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 export PORT
+# One process, its threads serving requests side by side: without REDIS_URL the rate limits are
+# counted in the process, so a second worker would count them a second time and double every
+# limit. With REDIS_URL they are shared, and WORKERS may be raised. X-Forwarded-* headers are
+# trusted by the app alone, per PLAUDIT_PROXY_COUNT; gunicorn trusts none.
+WORKERS ?= 1
+THREADS ?= 8
+GUNICORN_ARGS = --workers $(WORKERS) --threads $(THREADS) --worker-class gthread --forwarded-allow-ips ''
 
 .PHONY: run test lint bench chromium
 
@@ -23,7 +30,7 @@ run: $(VENV)/.run-deps
 	$(BIN)/flask --app app db upgrade
 	$(BIN)/flask --app app demo
 	@echo "Serving on http://127.0.0.1:$(PORT) (Ctrl-C stops)"
-	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) --access-logfile - 'app:create_app()'
+	$(BIN)/gunicorn $(GUNICORN_ARGS) --bind 127.0.0.1:$(PORT) --access-logfile - 'app:create_app()'
 
 # The browser tests drive Debian's Chromium: Playwright's own browser download does not work
 # everywhere, and a test skipped for want of a browser proves nothing.

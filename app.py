@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from flask import Flask, abort, request
+from flask.json.provider import DefaultJSONProvider
 from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -18,10 +19,12 @@ from core.photos import allow_photo_body
 from core.strings import counted, page_texts
 from core.webhooks import Dispatcher
 from extensions import csrf, db, limiter, login_manager, migrate
+from models import MAX_ROW_ID
 
 
 def create_app(test_config: dict | type | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
+    app.json = BoundedJSON(app)
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(config.settings(app.instance_path))
     app.config.from_prefixed_env()
@@ -41,6 +44,11 @@ def create_app(test_config: dict | type | None = None) -> Flask:
     if app.config.get("PLAUDIT_RENDER_CACHE", True):
         app.wsgi_app = Revalidations(app.wsgi_app, app.extensions["plaudit_generation"])
     proxies = int(app.config.get("PLAUDIT_PROXY_COUNT") or 0)
+    if proxies and not app.config.get("PLAUDIT_PUBLIC_URL"):
+        app.logger.warning(
+            "PLAUDIT_PROXY_COUNT is set but PLAUDIT_PUBLIC_URL is not: links follow X-Forwarded-Host, so "
+            "walls, wall data and share pages are served private and no CDN can cache them."
+        )
     if proxies:
         # Behind N trusted proxies, the client is the address the Nth proxy from us saw: what a
         # client writes in X-Forwarded-For itself is further left and ignored (rate-limit key).
@@ -98,8 +106,10 @@ def _skip_idle_limit_check(app: Flask) -> None:
 class BackOfficeSessions(SecureCookieSessionInterface):
     """Signed-cookie sessions, which only the back office uses. A request without the cookie gets
     an empty session without building a signer. A public, cacheable response never saves the
-    session: no `Set-Cookie` a CDN could store and hand to others, and no `Vary: Cookie` (added
-    because Flask-Login looks at the session on every response) to split its cache by cookie."""
+    session, even a changed one (Flask-Login changes it when it restores a login from the
+    remember cookie), and never carries any cookie: no `Set-Cookie` a CDN could store and hand
+    to others, and no `Vary: Cookie` (added because Flask-Login looks at the session on every
+    response) to split its cache by cookie. The back office restores the login again itself."""
 
     def open_session(self, app: Flask, request):
         if self.get_cookie_name(app) not in request.cookies:
@@ -107,16 +117,30 @@ class BackOfficeSessions(SecureCookieSessionInterface):
         return super().open_session(app, request)
 
     def save_session(self, app: Flask, session, response) -> None:
-        if not session.modified and is_public(response):
+        if is_public(response):
+            # Sessions are saved after every after_request hook: the last word on this response.
+            response.headers.remove("Set-Cookie")
             return
         super().save_session(app, session, response)
+
+
+class BoundedJSON(DefaultJSONProvider):
+    """JSON as Flask reads it, with one difference: a document nested deeper than the parser
+    recurses (60 KB of `[`) is invalid JSON like any other, so `get_json` answers it with a 400
+    (or None when silent) instead of letting RecursionError end in a 500."""
+
+    def loads(self, s: str | bytes, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("The JSON document is nested too deeply.") from None
 
 
 class RowId(IntegerConverter):
     """A row id in a URL: 1 to 2³¹−1, so that no number reaches the database it cannot hold."""
 
     def __init__(self, url_map):
-        super().__init__(url_map, min=1, max=2**31 - 1)
+        super().__init__(url_map, min=1, max=MAX_ROW_ID)
 
 
 def refuse_nul() -> None:

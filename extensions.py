@@ -1,13 +1,14 @@
 """Extensions, created unattached: the factory in app.py binds them to an app."""
 
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from core.ratelimits import address_key
 
 
 class Base(DeclarativeBase):
@@ -27,7 +28,7 @@ class Base(DeclarativeBase):
 # should not pay one SELECT per object to reload it.
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate(render_as_batch=True)
-limiter = Limiter(key_func=get_remote_address)
+limiter = Limiter(key_func=address_key)
 login_manager = LoginManager()
 login_manager.login_view = "admin.login"
 login_manager.session_protection = "strong"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from datetime import UTC, date, datetime
@@ -335,6 +336,32 @@ user_site = Table(
     Column("user_id", ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
     Column("site_id", ForeignKey("site.id", ondelete="CASCADE"), primary_key=True),
 )
+
+
+@functools.cache
+def _no_such_account_hash() -> str:
+    # Made like every stored hash, once per process: checking a password against it costs what
+    # checking one against a real account costs.
+    return generate_password_hash(secrets.token_urlsafe(24))
+
+
+def verify_password(user: User | None, password: str) -> bool:
+    """Whether `password` is `user`'s. Without an account, a password is still checked (against a
+    hash no password matches), so the answer takes as long and does not tell who has one."""
+    if user is None:
+        check_password_hash(_no_such_account_hash(), password)
+        return False
+    return user.check_password(password)
+
+
+# Ids are PostgreSQL `integer` columns: a number past this names no row, and one past 2**63 cannot
+# even be bound as an SQLite parameter (OverflowError), so requests are refused before that.
+MAX_ROW_ID = 2**31 - 1
+
+
+def normalise_email(email: str) -> str:
+    """How a back-office user's e-mail is stored and looked up."""
+    return email.strip().lower()
 
 
 class User(db.Model):

@@ -9,8 +9,9 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from admin import bp
 from admin.forms import LoginForm, PasswordForm
+from core.ratelimits import keyed
 from extensions import db, limiter, login_manager
-from models import User
+from models import User, normalise_email, verify_password
 
 
 @login_manager.user_loader
@@ -37,13 +38,28 @@ def end_every_session(user: User) -> None:
     db.session.commit()
 
 
+def login_limit() -> str:
+    return current_app.config["PLAUDIT_LOGIN_LIMIT"]
+
+
+def account_tried() -> str:
+    """The account a login names, as the login looks it up: guesses at one account spread over
+    many addresses are counted together."""
+    return keyed("account", normalise_email(request.form.get("email", "")))
+
+
+def account_in_session() -> str:
+    return keyed("account", current_user.email)
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["PLAUDIT_LOGIN_LIMIT"], methods=["POST"])
+@limiter.limit(login_limit, methods=["POST"])
+@limiter.limit(login_limit, key_func=account_tried, methods=["POST"])
 def login():
     form = LoginForm(next=request.args.get("next"))
     if form.validate_on_submit():
-        user = db.session.execute(db.select(User).filter_by(email=form.email.data.strip().lower())).scalar()
-        if user is not None and user.check_password(form.password.data):
+        user = db.session.execute(db.select(User).filter_by(email=normalise_email(form.email.data))).scalar()
+        if verify_password(user, form.password.data):
             login_user(user, remember=form.remember.data)
             return redirect(safe_next(form.next.data))
         flash("Wrong e-mail or password.", "error")
@@ -61,6 +77,8 @@ def logout():
 
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
+@limiter.limit(login_limit, methods=["POST"])
+@limiter.limit(login_limit, key_func=account_in_session, methods=["POST"])
 def password():
     form = PasswordForm()
     if form.validate_on_submit():

@@ -6,10 +6,11 @@ from functools import cache
 
 from api import bp
 from api.schemas import WHY_MAX
+from models import MAX_ROW_ID
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 KEY = {"name": "key", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 64}}
-ROW = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+ROW = {"type": "integer", "minimum": 1, "maximum": MAX_ROW_ID}
 ORIGIN = {"name": "Origin", "in": "header", "required": False, "schema": {"type": "string"}}
 NULLABLE_INT = {"type": "integer", "nullable": True}
 NULLABLE_STR = {"type": "string", "nullable": True}

@@ -122,7 +122,8 @@ def record_view(key: str):
     text/plain so that browsers need no preflight for it."""
     site = site_or_404(key)
     require_origin(site, required=True)
-    data = view_schema.load(request.get_json(force=True, silent=True) or {})
+    # The widget always sends an object; an empty body is a bare count.
+    data = view_schema.load(json_body() if request.get_data(cache=True) else {})
     bump_view(site.id, utcnow().date(), data.get("touchpoint"))
     db.session.commit()
     return "", 204

@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from core.origins import page_without_query
 from core.strings import LANGUAGES
 from core.text import clean_text
+from models import MAX_ROW_ID
 
 WHY_MAX = 2000
 LABEL = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9 _.:/-]*$", error="Letters, digits, space and _ . : / - only.")
@@ -90,7 +93,8 @@ class TestimonialsQuery(Schema):
         unknown = EXCLUDE  # query strings pick up campaign tags and cache-busters; ignore them
 
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
-    cursor = fields.Integer(validate=validate.Range(min=1))
+    # A testimonial's id, so within the ids a row can have.
+    cursor = fields.Integer(validate=validate.Range(min=1, max=MAX_ROW_ID))
     tag = fields.String(validate=validate.Length(max=40))
 
 
@@ -122,14 +126,21 @@ wall_query_args = WallQuery()
 moderation_query_args = ModerationQuery()
 
 
+# Dates an owner can mean: no answer is older than 1970, and the day after `to` (where its range
+# ends) must still be a date (9999-12-31 has none).
+REPORTING_DATES = validate.Range(
+    min=date(1970, 1, 1), max=date(2999, 12, 31), error="Give a date from 1970-01-01 to 2999-12-31."
+)
+
+
 class InsightFilters(Schema):
     """Filters shared by the dashboard, the stats API and the exports."""
 
     class Meta:
         unknown = EXCLUDE
 
-    start = fields.Date(data_key="from")
-    end = fields.Date(data_key="to")
+    start = fields.Date(data_key="from", validate=REPORTING_DATES)
+    end = fields.Date(data_key="to", validate=REPORTING_DATES)
     touchpoint = fields.String(validate=validate.Length(max=64))
     page = fields.String(validate=validate.Length(max=2048))
     attr = fields.String(validate=validate.Regexp(r"^[a-z0-9][a-z0-9_-]{0,31}:.{1,128}$", error="Use attr=name:value."))

@@ -40,7 +40,7 @@ def site_testimonials(key: str):
             "chosen_from": state.summary.total,
         }
 
-    return cached(state.etag_parts, build)
+    return cached(state.etag_parts, build, links=True)
 
 
 @bp.get("/sites/<key>/wall")
@@ -66,7 +66,7 @@ def site_wall(key: str):
             "testimonials": [public_testimonial(t) for t in wall.testimonials],
         }
 
-    return cached(state.etag_parts, build)
+    return cached(state.etag_parts, build, links=True)
 
 
 @bp.get("/sites/<key>/nps")

@@ -48,6 +48,8 @@ def cell(value) -> object:
 
 
 def _rows(site: Site, filters: Filters, category: str | None) -> Iterator[dict]:
+    """The export's rows, from a query run now: whatever the database refuses fails while the view
+    can still answer in the error shape, before the first byte is streamed."""
     query = (
         raw_answers(
             site,
@@ -77,19 +79,30 @@ def _rows(site: Site, filters: Filters, category: str | None) -> Iterator[dict]:
         query = query.where(Response.category == category)
     # Fetched in batches from a server-side cursor: memory does not grow with the export.
     result = db.session.execute(query.execution_options(yield_per=BATCH, stream_results=True))
-    for row in result:
-        record = dict(zip(COLUMNS, row, strict=True))
-        record["created_at"] = record["created_at"].isoformat(timespec="seconds") + "Z"
-        yield record
+    return (_record(row) for row in result)
+
+
+def _record(row) -> dict:
+    record = dict(zip(COLUMNS, row, strict=True))
+    record["created_at"] = record["created_at"].isoformat(timespec="seconds") + "Z"
+    return record
 
 
 def csv_lines(site: Site, filters: Filters, category: str | None, *, bom: bool = False) -> Iterator[str]:
+    return _csv_chunks(_rows(site, filters, category), bom=bom)
+
+
+def json_chunks(site: Site, filters: Filters, category: str | None) -> Iterator[str]:
+    return _json_chunks(_rows(site, filters, category))
+
+
+def _csv_chunks(records: Iterator[dict], *, bom: bool = False) -> Iterator[str]:
     buffer = io.StringIO()
     if bom:
         buffer.write(BOM)
     writer = csv.writer(buffer)
     writer.writerow(COLUMNS)
-    for n, record in enumerate(_rows(site, filters, category), 1):
+    for n, record in enumerate(records, 1):
         record["attributes"] = json.dumps(record["attributes"] or {}, ensure_ascii=False)
         writer.writerow([cell(record[column]) for column in COLUMNS])
         if n % 200 == 0:
@@ -99,8 +112,8 @@ def csv_lines(site: Site, filters: Filters, category: str | None, *, bom: bool =
     yield buffer.getvalue()
 
 
-def json_chunks(site: Site, filters: Filters, category: str | None) -> Iterator[str]:
+def _json_chunks(records: Iterator[dict]) -> Iterator[str]:
     yield "["
-    for n, record in enumerate(_rows(site, filters, category)):
+    for n, record in enumerate(records):
         yield ("," if n else "") + json.dumps(record, ensure_ascii=False)
     yield "]"

@@ -21,6 +21,8 @@ from core.generation import SEEN, Generation, Memo, read_once
 
 # Set in the WSGI environ by `cached` when it answers 304: only those answers may be replayed.
 _REPLAYABLE = "plaudit.revalidated"
+# Set by `cached` on every answer: the same for every visitor, whatever cookies they carry.
+_SHARED = "plaudit.shared"
 
 
 def build_id(app: Flask) -> str:
@@ -65,14 +67,25 @@ def _render_cache_on() -> bool:
 
 
 def is_public(response: Response) -> bool:
-    """Made by `cached`: the same for every visitor, whatever cookies they carry."""
-    return response.headers.get("Cache-Control", "").startswith("public")
+    """Made by `cached` (the same for every visitor, whatever cookies they carry), or served to be
+    shared by caches."""
+    return request.environ.get(_SHARED, False) or response.headers.get("Cache-Control", "").startswith("public")
 
 
-def cached(state: tuple, build: Callable[[], object], *, max_age: int = 60) -> Response:
+def links_follow_request() -> bool:
+    """Without PLAUDIT_PUBLIC_URL, absolute links are built from the request's Host (or, behind
+    PLAUDIT_PROXY_COUNT proxies, X-Forwarded-Host and -Proto): whatever a client sends."""
+    return not current_app.config.get("PLAUDIT_PUBLIC_URL")
+
+
+def cached(state: tuple, build: Callable[[], object], *, max_age: int = 60, links: bool = False) -> Response:
     """Answer 304 when the client holds the current version; else serve it, built once per state.
     `build` validates the query string itself: a client holding the ETag of a URL was served that
-    URL once, so a revalidation need not validate it again."""
+    URL once, so a revalidation need not validate it again.
+
+    `links`: the body holds absolute links to Plaudit. While they follow the request's headers,
+    the answer is only for the client that sent them: `private`, so that no CDN or shared cache
+    keeps links a client chose and hands them to everyone (set PLAUDIT_PUBLIC_URL to share it)."""
     # The host is part of it: without PLAUDIT_PUBLIC_URL, absolute links follow the request's.
     key = "|".join(
         map(
@@ -98,7 +111,11 @@ def cached(state: tuple, build: Callable[[], object], *, max_age: int = 60) -> R
         if response.status_code == 200 and _render_cache_on():
             _rendered.put(etag, (response.get_data(), response.status_code, response.mimetype))
     response.set_etag(etag)
-    response.headers["Cache-Control"] = f"public, max-age={max_age}, stale-while-revalidate={max_age * 10}"
+    if links and links_follow_request():
+        response.headers["Cache-Control"] = f"private, max-age={max_age}"
+    else:
+        response.headers["Cache-Control"] = f"public, max-age={max_age}, stale-while-revalidate={max_age * 10}"
+    request.environ[_SHARED] = True
     return response
 
 
@@ -160,11 +177,13 @@ def _request_key(environ: dict) -> tuple:
 
 def _varied(environ: dict, headers: list) -> tuple | None:
     """The request headers the response varies by, with this request's values; None when it
-    must not be replayed (not public, a cookie set, or `Vary: *`)."""
+    must not be replayed (neither public nor `cached`'s private answer with links, a cookie set,
+    or `Vary: *`). A private one is replayed only to requests of the same key, which holds the
+    host and scheme its links were built from."""
     names = []
     for name, value in headers:
         lowered = name.lower()
-        if lowered == "set-cookie" or (lowered == "cache-control" and not value.startswith("public")):
+        if lowered == "set-cookie" or (lowered == "cache-control" and not value.startswith(("public", "private,"))):
             return None
         if lowered == "vary":
             names += [part.strip() for part in value.split(",") if part.strip()]

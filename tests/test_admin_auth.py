@@ -117,6 +117,42 @@ def test_login_is_rate_limited(client, moderator):
     assert codes[:10] == [401] * 10 and codes[10] == 429
 
 
+def test_one_account_is_rate_limited_from_any_number_of_addresses(app, moderator):
+    def attempt(n: int, email: str = " Mod@Example.org") -> int:
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = f"203.0.113.{n}"
+        return login(client, email, "wrong").status_code
+
+    codes = [attempt(n) for n in range(11)]
+    assert codes[:10] == [401] * 10 and codes[10] == 429  # the account, however it is spelled
+    assert attempt(50, "someone-else@example.org") == 401  # other accounts are not held up
+
+
+def test_changing_the_password_is_rate_limited(client, moderator):
+    login(client, "mod@example.org")
+    token = csrf_from(client.get("/admin/password").get_data(as_text=True))
+    form = {"csrf_token": token, "current": "a guess", "new": "a new long password", "confirm": "a new long password"}
+    codes = [client.post("/admin/password", data=form).status_code for _ in range(11)]
+    assert codes[:10] == [200] * 10 and codes[10] == 429
+
+
+def test_a_login_checks_a_password_whether_or_not_the_account_exists(client, moderator, monkeypatch):
+    """The costly hash runs on both paths, so the answer's timing does not tell who has an account."""
+    import models
+
+    checked = []
+    real_check = models.check_password_hash
+
+    def counting_check(password_hash: str, password: str) -> bool:
+        checked.append(password)
+        return real_check(password_hash, password)
+
+    monkeypatch.setattr(models, "check_password_hash", counting_check)
+    assert login(client, "mod@example.org", "wrong for an account").status_code == 401
+    assert login(client, "nobody@example.org", "wrong for nobody").status_code == 401
+    assert checked == ["wrong for an account", "wrong for nobody"]
+
+
 def test_a_moderator_cannot_reach_another_site(client, db, moderator, make_site, make_testimonial):
     other_site = make_site(name="Other")
     theirs = make_testimonial(other_site, quote="Not yours")
@@ -241,3 +277,96 @@ def test_owner_revokes_a_token(client, runner, db, make_user, site):
     page = client.get("/admin/users").get_data(as_text=True)
     assert client.post(f"/admin/tokens/{token['id']}/revoke", data={"csrf_token": csrf_from(page)}).status_code == 302
     assert client.get("/api/v1/moderation/testimonials", headers=headers).status_code == 401
+
+
+@pytest.fixture
+def two_tenants(runner, make_user, make_site, site):
+    """An owner of `site` only, beside an owner of every site and a moderator of another site."""
+    import json
+
+    other = make_site(name="Theirs")
+    make_user("owner@example.org", "owner", sites=[site])
+    make_user("root@example.org", "owner", all_sites=True)
+    make_user("theirs@example.org", "moderator", sites=[other])
+    make_user("both@example.org", "moderator", sites=[site, other])
+    make_user("mine@example.org", "moderator", sites=[site])
+
+    def token(email: str) -> int:
+        return json.loads(runner.invoke(args=["token", "create", "--email", email, "--json"]).output)["id"]
+
+    emails = ("root@example.org", "theirs@example.org", "both@example.org", "mine@example.org")
+    return other, {email: token(email) for email in emails}
+
+
+def test_an_owner_of_one_site_sees_and_revokes_only_tokens_of_their_sites(client, db, two_tenants):
+    from models import ApiToken
+
+    other, tokens = two_tenants
+    login(client, "owner@example.org")
+    page = client.get("/admin/users").get_data(as_text=True)
+    listed = page.split("API tokens")[1]
+    assert "mine@example.org" in listed
+    assert "root@example.org" not in listed and "theirs@example.org" not in listed and "both@example.org" not in listed
+    assert "Theirs" not in page  # another site's name is not shown either
+    csrf = csrf_from(page)
+    for email in ("root@example.org", "theirs@example.org", "both@example.org"):
+        refused = client.post(f"/admin/tokens/{tokens[email]}/revoke", data={"csrf_token": csrf})
+        assert refused.status_code == 404, email
+        assert db.session.get(ApiToken, tokens[email]).revoked_at is None, email
+    assert (
+        client.post(f"/admin/tokens/{tokens['mine@example.org']}/revoke", data={"csrf_token": csrf}).status_code == 302
+    )
+    assert db.session.get(ApiToken, tokens["mine@example.org"]).revoked_at is not None
+
+
+def test_an_owner_of_one_site_cannot_take_someone_elses_site_away(client, db, make_user, two_tenants):
+    from models import User
+
+    other, _ = two_tenants
+    login(client, "owner@example.org")
+    csrf = csrf_from(client.get("/admin/users").get_data(as_text=True))
+    theirs = db.session.execute(db.select(User).filter_by(email="theirs@example.org")).scalar_one()
+    assert client.post(f"/admin/users/{theirs.id}/sites/{other.key}/remove", data={"csrf_token": csrf}).status_code in (
+        403,
+        404,
+    )
+    db.session.refresh(theirs)
+    assert [s.key for s in theirs.sites] == [other.key]
+
+
+def test_adding_an_e_mail_of_another_sites_account_attaches_nobody(client, db, two_tenants, site):
+    from models import User
+
+    login(client, "owner@example.org")
+    page = client.get("/admin/users").get_data(as_text=True)
+    answered = client.post(
+        "/admin/users",
+        data={"csrf_token": csrf_from(page), "email": " Theirs@example.org", "role": "owner", "site": site.key},
+        follow_redirects=True,
+    )
+    text = answered.get_data(as_text=True)
+    assert "cannot be added from your sites" in text and "now works on" not in text
+    theirs = db.session.execute(db.select(User).filter_by(email="theirs@example.org")).scalar_one()
+    assert [s.name for s in theirs.sites] == ["Theirs"]
+    assert "theirs@example.org" not in client.get("/admin/users").get_data(as_text=True)
+
+
+def test_an_owner_of_every_site_still_manages_everyone(client, db, two_tenants, site):
+    from models import User
+
+    other, tokens = two_tenants
+    login(client, "root@example.org")
+    page = client.get("/admin/users").get_data(as_text=True)
+    assert "theirs@example.org" in page.split("API tokens")[1]
+    assert (
+        client.post(
+            f"/admin/tokens/{tokens['theirs@example.org']}/revoke", data={"csrf_token": csrf_from(page)}
+        ).status_code
+        == 302
+    )
+    client.post(
+        "/admin/users",
+        data={"csrf_token": csrf_from(page), "email": "theirs@example.org", "role": "moderator", "site": site.key},
+    )
+    theirs = db.session.execute(db.select(User).filter_by(email="theirs@example.org")).scalar_one()
+    assert {s.name for s in theirs.sites} == {"Theirs", site.name}

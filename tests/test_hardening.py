@@ -43,6 +43,37 @@ def test_forged_forwarded_for_does_not_change_the_rate_limit_key(make_app):
     assert codes == [201, 201, 429]  # one client, however many addresses it claims
 
 
+def test_a_new_user_agent_is_not_a_new_client(make_app):
+    app, key = limited_app(make_app)
+    client = app.test_client()
+    codes = [
+        client.post(
+            f"/api/v1/sites/{key}/responses",
+            json={"score": 10},
+            headers={"Origin": ORIGIN, "User-Agent": f"browser/{n}"},
+        ).status_code
+        for n in range(4)
+    ]
+    assert codes == [201, 201, 429, 429]
+    assert client.get(f"/api/v1/sites/{key}/nps").json["total"] == 2
+
+
+def test_the_limiter_stores_no_address(make_app):
+    from extensions import limiter
+
+    app, key = limited_app(make_app)
+    address = "203.0.113.77"
+    response = app.test_client().post(
+        f"/api/v1/sites/{key}/responses",
+        json={"score": 9},
+        headers={"Origin": ORIGIN},
+        environ_base={"REMOTE_ADDR": address},
+    )
+    assert response.status_code == 201
+    keys = list(limiter.storage.storage)  # the in-process storage's counters, by key
+    assert keys and not any(address in key for key in keys)
+
+
 def test_without_proxies_forwarded_for_is_ignored(make_app):
     app, key = limited_app(make_app)
     client = app.test_client()
@@ -70,3 +101,69 @@ def test_behind_a_proxy_clients_are_told_apart(make_app):
         for n in range(3)
     ]
     assert codes == [201, 201, 201]  # three real clients behind the same proxy
+
+
+LINKED = ("/wall/{key}", "/api/v1/sites/{key}/wall", "/api/v1/sites/{key}/testimonials", "/t/{id}")
+
+
+def approved_on(app, key: str) -> int:
+    """One approved testimonial with a photo (so the wall data carries a photo link)."""
+    from extensions import db
+    from models import Response, Site, Testimonial
+
+    with app.app_context():
+        site = db.session.execute(db.select(Site).filter_by(key=key)).scalar_one()
+        answer = Response(site=site, score=10, category="promoter", lang="en", visitor_hash="v", token_hash="t")
+        testimonial = Testimonial(
+            site=site, response=answer, quote="Lovely", status="approved", photo="p.jpg", display_name="Ann"
+        )
+        db.session.add_all([answer, testimonial])
+        db.session.commit()
+        return testimonial.id
+
+
+def test_without_a_public_url_forwarded_host_links_are_not_cached_publicly(make_app):
+    """Behind a proxy, X-Forwarded-Host decides the links; a CDN must not keep one client's."""
+    app, key = app_with_site(make_app, PLAUDIT_PUBLIC_URL=None, PLAUDIT_PROXY_COUNT=1)
+    testimonial_id = approved_on(app, key)
+    client = app.test_client()
+    forged = {"X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"}
+    for path in LINKED:
+        served = client.get(path.format(key=key, id=testimonial_id), headers=forged)
+        assert served.status_code == 200, path
+        assert served.headers["Cache-Control"].startswith("private"), path
+        assert "Set-Cookie" not in served.headers, path
+    badge = client.get(f"/badge/{key}.svg", headers=forged)  # no link in it: shared as before
+    assert badge.headers["Cache-Control"].startswith("public")
+
+
+def test_without_a_public_url_host_links_are_not_cached_publicly(make_app):
+    app, key = app_with_site(make_app, PLAUDIT_PUBLIC_URL=None)
+    testimonial_id = approved_on(app, key)
+    client = app.test_client()
+    for path in LINKED:
+        served = client.get(path.format(key=key, id=testimonial_id), base_url="http://evil.example")
+        assert served.headers["Cache-Control"].startswith("private"), path
+
+
+def test_with_a_public_url_links_ignore_request_headers_and_are_shared(make_app):
+    app, key = app_with_site(make_app, PLAUDIT_PUBLIC_URL="https://nps.example.com", PLAUDIT_PROXY_COUNT=1)
+    testimonial_id = approved_on(app, key)
+    client = app.test_client()
+    forged = {"X-Forwarded-Host": "evil.example", "X-Forwarded-For": "203.0.113.9"}
+    for path in LINKED:
+        served = client.get(path.format(key=key, id=testimonial_id), headers=forged)
+        assert served.headers["Cache-Control"].startswith("public"), path
+        assert "evil.example" not in served.get_data(as_text=True), path
+    share = client.get(f"/t/{testimonial_id}", headers=forged).get_data(as_text=True)
+    assert f'<meta property="og:image" content="https://nps.example.com/t/{testimonial_id}.png">' in share
+    wall = client.get(f"/api/v1/sites/{key}/wall", headers=forged).json
+    assert wall["testimonials"][0]["photo_url"] == "https://nps.example.com/media/p.jpg"
+
+
+def test_a_proxy_without_a_public_url_is_warned_about(make_app, caplog):
+    make_app(PLAUDIT_PUBLIC_URL=None, PLAUDIT_PROXY_COUNT=1)
+    assert "PLAUDIT_PUBLIC_URL" in caplog.text
+    caplog.clear()
+    make_app(PLAUDIT_PROXY_COUNT=1)  # the tests' configured URL
+    assert "PLAUDIT_PUBLIC_URL" not in caplog.text

@@ -11,7 +11,7 @@ import pytest
 from flask import request
 from PIL import Image
 
-from tests.conftest import ORIGIN, TEST_DATABASE_URL, app_with_site, login
+from tests.conftest import ORIGIN, TEST_DATABASE_URL, app_with_site, csrf_from, login
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -94,6 +94,46 @@ def test_public_responses_do_not_vary_by_cookie(client, site, make_testimonial, 
         assert "Cookie" not in served.headers.get("Vary", "") and "Set-Cookie" not in served.headers, path
     if logged_in:
         assert "Cookie" in client.get("/admin/").headers.get("Vary", "")
+
+
+@pytest.mark.parametrize("public_url", ["http://plaudit.test", None])
+def test_a_remember_cookie_alone_gets_no_cookie_from_public_responses(
+    make_app, site, make_testimonial, make_user, public_url
+):
+    """Flask-Login restores a returning moderator from the remember cookie and marks the session
+    changed; a public response must still not carry the new session (a CDN would hand it out),
+    nor one served private because its links follow the request (no PLAUDIT_PUBLIC_URL)."""
+    app = make_app(PLAUDIT_PUBLIC_URL=public_url)  # on the test's database
+    testimonial = make_testimonial(site, quote="Lovely", status="approved")
+    make_user("mod@example.org", "moderator", sites=[site])
+    browser = app.test_client()
+    page = browser.get("/admin/login")
+    logged = browser.post(
+        "/admin/login",
+        data={
+            "email": "mod@example.org",
+            "password": "correct horse battery",
+            "remember": "y",
+            "csrf_token": csrf_from(page.get_data(as_text=True)),
+        },
+    )
+    remember = browser.get_cookie("remember_token")
+    assert logged.status_code == 302 and remember is not None
+    returning = app.test_client()  # the browser's session cookie is gone; the remember cookie stays
+    returning.set_cookie("remember_token", remember.value)
+    paths = (
+        "/wall/{key}",
+        "/badge/{key}.svg",
+        "/badge/{key}.png",
+        "/api/v1/sites/{key}/wall",
+        "/t/{id}",
+        "/t/{id}.png",
+    )
+    for path in paths:
+        served = returning.get(path.format(key=site.key, id=testimonial.id))
+        assert served.status_code == 200, path
+        assert "Set-Cookie" not in served.headers and "Cookie" not in served.headers.get("Vary", ""), path
+    assert returning.get("/admin/").status_code == 200  # the back office still restores the login
 
 
 # On PostgreSQL, Redis carries the generation that lets a process keep what it read (as in

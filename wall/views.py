@@ -38,7 +38,7 @@ def wall_page(key: str):
         t = wall_texts(lang, site.name)
         return render_template("wall.html", wall=wall, lang=lang, t=t, honest=honest, public_url=public_url)
 
-    return cached(state.etag_parts, build)
+    return cached(state.etag_parts, build, links=True)
 
 
 def badge(key: str, draw, *version):
@@ -89,6 +89,7 @@ def share_page(testimonial_id: int):
         lambda: render_template(
             "share.html", t=t, lang=lang, texts=wall_texts(lang, t.site.name), public_url=public_url
         ),
+        links=True,
     )
 
 
