@@ -242,8 +242,9 @@ def test_an_event_another_worker_took_meanwhile_is_not_sent_again(
 
 
 def test_a_hanging_receiver_does_not_hold_back_another_sites_events(
-    app, client, runner, db, site, make_site, receiver, caplog
+    app, client, runner, db, site, make_site, receiver, caplog, monkeypatch
 ):
+    monkeypatch.setattr(webhooks, "TIMEOUT_SECONDS", 60)  # so that however slow this machine, it is still held
     hanging, prompt = receiver, Receiver()
     hanging.hold.clear()  # answers nothing until the end of the test
     add_webhook(runner, site, hanging.url)
@@ -254,9 +255,10 @@ def test_a_hanging_receiver_does_not_hold_back_another_sites_events(
     dispatcher = webhooks.Dispatcher()
     dispatcher.start(app, interval=0.05)
     try:
+        assert hanging.entered.wait(60), "the hanging receiver was never called"
         assert prompt.answered.wait(60), "the other site's event was never delivered"
-        # Delivered while the hanging receiver still holds its first event, which has not even
-        # timed out yet; that webhook's second event waits its turn instead of taking a second
+        # Delivered while the hanging receiver still holds its first event, which has not timed
+        # out; that webhook's second event waits its turn instead of taking a second
         # slot (one in-flight event per webhook).
         assert hanging.requests == ["POST /hook"] and not hanging.received
         db.session.expire_all()
