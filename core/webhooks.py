@@ -1,5 +1,6 @@
-"""Webhooks: events go into an outbox in the same transaction as the change, and a background
-thread of the running app delivers them, signed, retried with exponential backoff.
+"""Webhooks: events go into an outbox in the same transaction as the change, and background
+threads of the running app deliver them, signed, retried with exponential backoff, each claimed
+by exactly one worker, redirects not followed.
 
 Signature: `Plaudit-Signature: t=UNIX_TIME,v1=HEX` where HEX is HMAC-SHA256 of `"{t}.{body}"`
 with the webhook's secret. Receivers check it and refuse a `t` more than five minutes away, which
@@ -17,6 +18,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import datetime, timedelta
 
 from flask import Flask, current_app
@@ -28,7 +30,14 @@ from models import DeliveryAttempt, OutboxEvent, Response, Site, Testimonial, We
 log = logging.getLogger("plaudit.webhooks")
 
 MAX_ATTEMPTS = 8
+# Receivers are expected to answer at once and do their work afterwards. One that does not holds
+# one delivery thread (and only its own webhook's events) for at most this long per attempt.
 TIMEOUT_SECONDS = 10
+# How long a claimed event stays another worker's: far longer than an attempt takes, so nobody
+# takes it from a worker that is still delivering it; after a worker died, someone else will.
+CLAIM = timedelta(minutes=2)
+# Deliveries at once in each process, each to a different webhook.
+DELIVERY_THREADS = 4
 
 
 def new_secret() -> str:
@@ -127,7 +136,19 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
     return f"t={timestamp},v1={mac}"
 
 
-def _post(webhook: Webhook, outbox: OutboxEvent, data: dict) -> tuple[int | None, str | None]:
+class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
+    """A receiver's 3xx is its answer, recorded as a failed attempt with its status: following it
+    would send the signed event to an address the site's owner never gave, an internal one maybe."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+_opener = urllib.request.build_opener(_RefuseRedirects)
+
+
+def _request(webhook: Webhook, outbox: OutboxEvent, data: dict) -> urllib.request.Request | None:
+    """The signed POST for this event; None when the address is not http(s)."""
     if webhook.format == "slack":
         body = json.dumps({"text": slack_text(outbox.event, data, webhook.site)}).encode()
     else:
@@ -136,8 +157,8 @@ def _post(webhook: Webhook, outbox: OutboxEvent, data: dict) -> tuple[int | None
             ensure_ascii=False,
         ).encode()
     if not webhook.url.startswith(("http://", "https://")):  # never file: or other schemes
-        return None, "not an http(s) address"
-    request = urllib.request.Request(  # noqa: S310  (scheme checked just above)
+        return None
+    return urllib.request.Request(  # noqa: S310  (scheme checked just above)
         webhook.url,
         data=body,
         method="POST",
@@ -149,83 +170,125 @@ def _post(webhook: Webhook, outbox: OutboxEvent, data: dict) -> tuple[int | None
             "Plaudit-Signature": sign(webhook.secret, int(time.time()), body),
         },
     )
+
+
+def _post(request: urllib.request.Request) -> tuple[int | None, str | None]:
+    """Send it once; the receiver's status, and what went wrong if it did."""
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as answer:  # noqa: S310  (scheme checked above)
+        with _opener.open(request, timeout=TIMEOUT_SECONDS) as answer:
             return answer.status, None
     except urllib.error.HTTPError as exc:
+        exc.close()
+        if 300 <= exc.code < 400:
+            return exc.code, f"HTTP {exc.code} (redirects are not followed)"
         return exc.code, f"HTTP {exc.code}"
     except (urllib.error.URLError, OSError, ValueError) as exc:
         return None, str(getattr(exc, "reason", exc))[:500]
 
 
-def _claim(outbox_id: int, now: datetime) -> bool:
-    """Take one event for 2 minutes; another worker or host that tries at once gets nothing."""
+def _due(now: datetime) -> tuple:
+    """What may be sent now: not delivered, not given up, its time come, claimed by nobody."""
+    return (
+        OutboxEvent.delivered_at.is_(None),
+        OutboxEvent.failed_at.is_(None),
+        OutboxEvent.next_attempt_at <= now,
+        OutboxEvent.locked_until.is_(None) | (OutboxEvent.locked_until < now),
+    )
+
+
+def _claim(outbox_id: int) -> bool:
+    """Take one event for a while, if it is still due. Checked in the UPDATE itself, so of the
+    workers or hosts that selected it, only one gets it; and one that selected it before another
+    delivered it, or attempted it and backed off, gets nothing."""
+    now = utcnow()
     result = db.session.execute(
-        db.update(OutboxEvent)
-        .where(OutboxEvent.id == outbox_id, (OutboxEvent.locked_until.is_(None)) | (OutboxEvent.locked_until < now))
-        .values(locked_until=now + timedelta(minutes=2))
+        db.update(OutboxEvent).where(OutboxEvent.id == outbox_id, *_due(now)).values(locked_until=now + CLAIM)
     )
     db.session.commit()
     return result.rowcount == 1
 
 
-def deliver_due(limit: int = 20) -> int:
-    """Deliver what is due; return how many attempts were made."""
-    now = utcnow()
-    due = (
-        db.session.execute(
-            db.select(OutboxEvent.id)
-            .where(
-                OutboxEvent.delivered_at.is_(None), OutboxEvent.failed_at.is_(None), OutboxEvent.next_attempt_at <= now
-            )
-            .order_by(OutboxEvent.next_attempt_at)
-            .limit(limit)
-        )
-        .scalars()
-        .all()
-    )
-    attempts = 0
-    for outbox_id in due:
-        if not _claim(outbox_id, now):
-            continue
-        outbox = db.session.get(OutboxEvent, outbox_id)
-        data = describe(outbox)
-        if data is None:
-            outbox.delivered_at, outbox.last_error = utcnow(), "nothing to send any more"
-            db.session.commit()
-            continue
-        started = time.monotonic()
-        status, error = _post(outbox.webhook, outbox, data)
-        attempts += 1
-        outbox.attempts += 1
-        db.session.add(
-            DeliveryAttempt(
-                outbox_id=outbox.id,
-                status_code=status,
-                error=error,
-                duration_ms=int((time.monotonic() - started) * 1000),
-            )
-        )
-        if status is not None and 200 <= status < 300:
-            outbox.delivered_at, outbox.last_error = utcnow(), None
-        elif outbox.attempts >= MAX_ATTEMPTS:
-            outbox.failed_at, outbox.last_error = utcnow(), error
-        else:
-            outbox.next_attempt_at, outbox.last_error = utcnow() + backoff(outbox.attempts), error
-        outbox.locked_until = None
+def _deliver(outbox_id: int) -> bool:
+    """One attempt at one event, if this worker gets it; whether an attempt was made."""
+    if not _claim(outbox_id):
+        return False
+    outbox = db.session.get(OutboxEvent, outbox_id)
+    data = describe(outbox)
+    if data is None:
+        outbox.delivered_at, outbox.last_error, outbox.locked_until = utcnow(), "nothing to send any more", None
         db.session.commit()
-    return attempts
+        return False
+    request = _request(outbox.webhook, outbox, data)
+    db.session.commit()  # no transaction stays open while a receiver takes its time
+    started = time.monotonic()
+    status, error = _post(request) if request is not None else (None, "not an http(s) address")
+    outbox.attempts += 1
+    db.session.add(
+        DeliveryAttempt(
+            outbox_id=outbox.id,
+            status_code=status,
+            error=error,
+            duration_ms=int((time.monotonic() - started) * 1000),
+        )
+    )
+    if status is not None and 200 <= status < 300:
+        outbox.delivered_at, outbox.last_error = utcnow(), None
+    elif outbox.attempts >= MAX_ATTEMPTS:
+        outbox.failed_at, outbox.last_error = utcnow(), error
+    else:
+        outbox.next_attempt_at, outbox.last_error = utcnow() + backoff(outbox.attempts), error
+    outbox.locked_until = None
+    db.session.commit()
+    return True
+
+
+def deliver_due(limit: int = 20, webhook_id: int | None = None) -> int:
+    """Deliver what is due (for one webhook, or all), oldest first, one after the other; return
+    how many attempts were made."""
+    query = (
+        db.select(OutboxEvent.id)
+        .where(*_due(utcnow()))
+        .order_by(OutboxEvent.next_attempt_at, OutboxEvent.id)
+        .limit(limit)
+    )
+    if webhook_id is not None:
+        query = query.where(OutboxEvent.webhook_id == webhook_id)
+    due = db.session.execute(query).scalars().all()
+    db.session.commit()
+    return sum(_deliver(outbox_id) for outbox_id in due)
+
+
+def _due_webhooks(busy: set[int], limit: int) -> list[int]:
+    """Webhooks with something due and no delivery in flight here, longest waiting first."""
+    query = (
+        db.select(OutboxEvent.webhook_id)
+        .where(*_due(utcnow()))
+        .group_by(OutboxEvent.webhook_id)
+        .order_by(db.func.min(OutboxEvent.next_attempt_at))
+        .limit(limit)
+    )
+    if busy:
+        query = query.where(OutboxEvent.webhook_id.not_in(busy))
+    return list(db.session.execute(query).scalars())
 
 
 class Dispatcher:
-    """The running app's own delivery thread, one per process, started on its first request (so
-    it also starts in each gunicorn worker, whatever the preload setting)."""
+    """The running app's own delivery, one per process, started on its first request (so it also
+    starts in each gunicorn worker, whatever the preload setting).
 
-    def __init__(self):
+    A loop hands each webhook that has an event due to a small pool of threads, one event at a
+    time and at most one thread per webhook: its events still leave in order, and a receiver
+    that hangs holds one thread until it times out while the others deliver everyone else's."""
+
+    def __init__(self, threads: int = DELIVERY_THREADS):
+        self._threads = threads
         self._started = False
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        self._wake = threading.Event()  # a delivery finished: its thread, and its webhook, are free
         self._thread: threading.Thread | None = None
+        self._pool: ThreadPoolExecutor | None = None
+        self._in_flight: dict[int, Future] = {}  # webhook id → its delivery; guarded by _lock
 
     def start(self, app: Flask, interval: float = 2.0) -> None:
         if self._started:  # the common case, without taking the lock
@@ -234,20 +297,51 @@ class Dispatcher:
             if self._started:
                 return
             self._started = True
+        self._pool = ThreadPoolExecutor(self._threads, thread_name_prefix="plaudit-webhook")
         self._thread = threading.Thread(target=self._run, args=(app, interval), name="plaudit-webhooks", daemon=True)
         self._thread.start()
 
     def stop(self, timeout: float = 30) -> None:
+        """Stop handing out events and wait, up to `timeout`, for those in flight."""
         self._stop.set()
+        self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout)
+        if self._pool is not None:
+            with self._lock:
+                in_flight = list(self._in_flight.values())
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            wait(in_flight, timeout)
 
     def _run(self, app: Flask, interval: float) -> None:
         while not self._stop.is_set():
+            self._wake.clear()
             try:
                 with app.app_context():
-                    deliver_due()
+                    self._hand_out(app)
                     db.session.remove()
             except Exception:  # noqa: BLE001  (a bad round must not end delivery for good)
                 log.exception("webhook delivery round failed; trying again")
-            self._stop.wait(interval)
+            self._wake.wait(interval)
+
+    def _hand_out(self, app: Flask) -> None:
+        with self._lock:
+            busy = set(self._in_flight)
+        free = self._threads - len(busy)
+        if free <= 0:
+            return
+        for webhook_id in _due_webhooks(busy, free):
+            with self._lock:  # held while submitting, so the delivery cannot finish before it is noted
+                self._in_flight[webhook_id] = self._pool.submit(self._deliver_next, app, webhook_id)
+
+    def _deliver_next(self, app: Flask, webhook_id: int) -> None:
+        try:
+            with app.app_context():
+                deliver_due(limit=1, webhook_id=webhook_id)
+                db.session.remove()
+        except Exception:  # noqa: BLE001  (one failed delivery must not stop the others)
+            log.exception("webhook delivery failed; it will be tried again")
+        finally:
+            with self._lock:
+                del self._in_flight[webhook_id]
+            self._wake.set()

@@ -13,6 +13,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -20,6 +21,7 @@ import pytest
 
 from tests.conftest import ORIGIN, TEST_DATABASE_URL
 from tests.test_faults import TEST_REDIS_URL
+from tests.test_webhooks import Receiver
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -91,9 +93,9 @@ def sqlite_instance(tmp_path, **extra) -> tuple[dict, list[str]]:
     return env, flask
 
 
-@pytest.fixture
-def instances(app, db, site, tmp_path):
-    env = {
+def shared_env() -> dict:
+    """Environment of an instance on the shared PostgreSQL and Redis."""
+    return {
         **os.environ,
         "DATABASE_URL": TEST_DATABASE_URL,
         "REDIS_URL": TEST_REDIS_URL,
@@ -101,7 +103,13 @@ def instances(app, db, site, tmp_path):
         "PLAUDIT_PROXY_COUNT": "1",
         "FLASK_PLAUDIT_SUBMIT_LIMIT": "3/minute",
         "FLASK_RATELIMIT_KEY_PREFIX": f"scaleout-{os.getpid()}-{time.time_ns()}",
+        "FLASK_PLAUDIT_WEBHOOK_GRACE_SECONDS": "0",
     }
+
+
+@pytest.fixture
+def instances(app, db, site, tmp_path):
+    env = shared_env()
     with served(env) as a, served(env) as b:
         yield [a, b]
 
@@ -163,6 +171,66 @@ def test_concurrent_writes_through_both_instances_all_land(instances, db, site):
     assert ids <= stored and len(ids) == len(jobs)
     counted = db.session.execute(db.select(db.func.sum(DailyCount.count)).where(DailyCount.site_id == site.id)).scalar()
     assert counted == len(jobs)  # the rollup kept up with every concurrent insert
+
+
+def answer_through_each(urls: list[str], key: str, receiver: Receiver, answers: int = 24) -> None:
+    """Answers through every instance in turn; returns once the receiver has had each one's event
+    (or after a minute)."""
+    for n in range(answers):
+        status, _, _ = call(
+            f"{urls[n % len(urls)]}/api/v1/sites/{key}/responses",
+            "POST",
+            {"score": 9},
+            {"Origin": ORIGIN, "X-Forwarded-For": f"192.0.2.{n}", "User-Agent": f"visitor {n}"},
+        )
+        assert status == 201
+    deadline = time.monotonic() + 60
+    while len({h["Plaudit-Delivery"] for h, _ in receiver.received}) < answers and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
+def deliveries(receiver: Receiver) -> dict[int, int]:
+    """How many times each event arrived, by how many times: {1: events sent once, 2: …}. Counted
+    once the instances have stopped, so that nothing more can arrive."""
+    return dict(Counter(Counter(h["Plaudit-Delivery"] for h, _ in receiver.received).values()))
+
+
+@shared
+def test_two_instances_deliver_each_webhook_event_once(app, db, runner, site):
+    """Every worker of every instance runs its own delivery threads on the same outbox."""
+    receiver = Receiver()
+    try:
+        added = runner.invoke(args=["webhook", "add", "--site", site.key, "--url", receiver.url])
+        assert added.exit_code == 0, added.output
+        env = shared_env()
+        with served(env) as a, served(env) as b:
+            answer_through_each([a, b], site.key, receiver)
+        assert deliveries(receiver) == {1: 24}
+    finally:
+        receiver.close()
+
+
+def test_the_workers_of_one_instance_deliver_each_webhook_event_once_on_sqlite(tmp_path):
+    env, flask = sqlite_instance(
+        tmp_path, FLASK_PLAUDIT_WEBHOOK_GRACE_SECONDS="0", FLASK_PLAUDIT_SUBMIT_LIMIT="100/minute"
+    )
+    created = subprocess.run(
+        [*flask, "site", "create", "--name", "S", "--origin", ORIGIN, "--json"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    key = json.loads(created.stdout)["key"]
+    receiver = Receiver()
+    try:
+        subprocess.run([*flask, "webhook", "add", "--site", key, "--url", receiver.url], cwd=ROOT, env=env, check=True)
+        with served(env) as url:
+            answer_through_each([url], key, receiver)
+        assert deliveries(receiver) == {1: 24}
+    finally:
+        receiver.close()
 
 
 def test_every_worker_sees_a_write_at_once_on_sqlite(tmp_path):

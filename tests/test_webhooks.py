@@ -8,6 +8,8 @@ import json
 import socket
 import threading
 import time
+from collections import Counter
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -18,24 +20,39 @@ from tests.conftest import ORIGIN
 
 
 class Receiver:
-    """A local HTTP endpoint that records what it is sent; it can be told to fail or to hold."""
+    """A local HTTP endpoint that records what it is sent; it can be told to fail, to hold, to
+    redirect, or to let something happen while it has a request in hand (`meanwhile`)."""
 
     def __init__(self, port: int = 0):
         self.received: list[tuple[dict, bytes]] = []
+        self.requests: list[str] = []  # every request as it arrives, whatever its method
         self.status = 200
+        self.location: str | None = None
+        self.meanwhile: Callable[[], None] | None = None  # run once, inside the first request
         self.hold = threading.Event()
         self.hold.set()
         self.entered = threading.Event()
+        self.answered = threading.Event()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.requests.append(f"{self.command} {self.path}")
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                status = receiver.status
                 receiver.entered.set()
+                meanwhile, receiver.meanwhile = receiver.meanwhile, None
+                if meanwhile is not None:
+                    meanwhile()
                 receiver.hold.wait(20)
                 receiver.received.append((dict(self.headers), body))
-                self.send_response(receiver.status)
+                self.send_response(status)
+                if receiver.location:
+                    self.send_header("Location", receiver.location)
                 self.end_headers()
+                receiver.answered.set()
+
+            do_GET = do_POST  # a followed redirect arrives as a GET
 
             def log_message(self, *args):
                 pass
@@ -186,6 +203,90 @@ def test_a_detractor_who_moves_up_the_scale_is_not_reported_as_one(client, runne
     webhooks.deliver_due()
     assert [h["Plaudit-Event"] for h, _ in receiver.received] == ["response.created"]
     assert json.loads(receiver.received[0][1])["data"]["response"]["score"] == 9
+
+
+@pytest.mark.parametrize("failing", [False, True], ids=["healthy", "failing"])
+def test_an_event_another_worker_took_meanwhile_is_not_sent_again(
+    make_app, client, runner, db, site, receiver, failing
+):
+    """Two workers (two processes on one database) each select what is due; the second delivers
+    while the first is busy with its own first event. The first must then claim nothing it
+    selected that has since been delivered, or attempted and backed off."""
+    add_webhook(runner, site, receiver.url)
+    answer(client, site, 2)  # response.created and response.detractor
+    other_worker = make_app()
+
+    def other_worker_delivers() -> None:
+        receiver.status = 500 if failing else 200
+
+        def run() -> None:
+            with other_worker.app_context():
+                webhooks.deliver_due()
+                db.session.remove()
+                db.engine.dispose()
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        thread.join(30)
+
+    receiver.meanwhile = other_worker_delivers
+    assert webhooks.deliver_due() == 1  # its second pick was taken by the other worker
+    deliveries = Counter(h["Plaudit-Delivery"] for h, _ in receiver.received)
+    assert sorted(deliveries.values()) == [1, 1]  # each event sent exactly once
+    db.session.expire_all()
+    events = db.session.execute(db.select(OutboxEvent)).scalars().all()
+    assert [e.attempts for e in events] == [1, 1]
+    assert db.session.execute(db.select(db.func.count()).select_from(DeliveryAttempt)).scalar() == 2
+    if failing:  # the other worker's failed attempt backs off; nobody retries it at once
+        assert [e.delivered_at is None and e.next_attempt_at > e.created_at for e in events].count(True) == 1
+
+
+def test_a_hanging_receiver_does_not_hold_back_another_sites_events(
+    app, client, runner, db, site, make_site, receiver, caplog, monkeypatch
+):
+    monkeypatch.setattr(webhooks, "TIMEOUT_SECONDS", 60)  # so that however slow this machine, it is still held
+    hanging, prompt = receiver, Receiver()
+    hanging.hold.clear()  # answers nothing until the end of the test
+    add_webhook(runner, site, hanging.url)
+    answer(client, site, 2)  # two events for the hanging receiver, due first
+    other_site = make_site(name="Other shop")
+    add_webhook(runner, other_site, prompt.url)
+    answer(client, other_site, 10)
+    dispatcher = webhooks.Dispatcher()
+    dispatcher.start(app, interval=0.05)
+    try:
+        assert hanging.entered.wait(60), "the hanging receiver was never called"
+        assert prompt.answered.wait(60), "the other site's event was never delivered"
+        # Delivered while the hanging receiver still holds its first event, which has not timed
+        # out; that webhook's second event waits its turn instead of taking a second
+        # slot (one in-flight event per webhook).
+        assert hanging.requests == ["POST /hook"] and not hanging.received
+        db.session.expire_all()
+        held = db.session.execute(db.select(OutboxEvent).where(OutboxEvent.webhook.has(site_id=site.id))).scalars()
+        assert [e.attempts for e in held] == [0, 0]
+    finally:
+        hanging.hold.set()
+        dispatcher.stop()
+        prompt.close()
+    assert not [r.getMessage() for r in caplog.records if r.name == "plaudit.webhooks"]  # no round failed
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_a_redirect_is_not_followed_and_counts_as_a_failed_attempt(client, runner, db, site, receiver, status):
+    elsewhere = Receiver()
+    try:
+        receiver.status, receiver.location = status, elsewhere.url
+        add_webhook(runner, site, receiver.url)
+        answer(client, site, 9)
+        assert webhooks.deliver_due() == 1
+        assert receiver.requests == ["POST /hook"] and elsewhere.requests == []
+        event = db.session.execute(db.select(OutboxEvent)).scalar_one()
+        db.session.refresh(event)
+        assert event.delivered_at is None and event.next_attempt_at > event.created_at
+        assert event.last_error.startswith(f"HTTP {status}")
+        assert db.session.execute(db.select(DeliveryAttempt.status_code)).scalars().all() == [status]
+    finally:
+        elsewhere.close()
 
 
 def test_slack_format(client, runner, site, receiver):
