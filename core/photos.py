@@ -10,6 +10,7 @@ from werkzeug.datastructures import FileStorage
 
 from core.images import ImageRejected, delete_stored, store_avatar
 from core.moderation import log
+from core.strings import wall_texts
 from extensions import db
 from models import Testimonial
 
@@ -41,7 +42,8 @@ def share_card(testimonial: Testimonial) -> bytes:
     from core.images import share_card_png
 
     response, site = testimonial.response, testimonial.site
-    name = testimonial.display_name or site.name
+    # No name given means anonymous, said in the answer's language; never the site as author.
+    name = testimonial.display_name or wall_texts(response.lang, site.name)["anonymous"]
     detail = " · ".join(part for part in (testimonial.role, f"{response.score}/10", site.name) if part)
     version = hashlib.sha256("\n".join([testimonial.quote, name, detail, site.theme_color]).encode()).hexdigest()[:16]
     folder = media_dir() / "cards"
