@@ -401,3 +401,15 @@ def test_no_name_is_published_as_anonymous_never_as_the_site(client, site, make_
     page = client.get(f"/t/{shared.id}").get_data(as_text=True)
     assert "<title>Anonymous — Test blog</title>" in page
     assert '<strong dir="auto">Anonymous</strong>' in page and f'<strong dir="auto">{site.name}' not in page
+
+
+def test_the_share_card_of_a_nameless_testimonial_credits_no_one(client, site, make_testimonial, monkeypatch):
+    import core.images
+
+    drawn = []
+    real = core.images.share_card_png
+    monkeypatch.setattr(core.images, "share_card_png", lambda *args: drawn.append(args) or real(*args))
+    testimonial = make_testimonial(site, quote="Anonymous words", status="approved", display_name=None)
+    assert client.get(f"/t/{testimonial.id}.png").status_code == 200
+    [(quote, name, detail, site_name, color)] = drawn
+    assert name == "Anonymous" and name != site.name
