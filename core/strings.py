@@ -42,7 +42,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "selected": "{n} out of 10 selected.",
         "need_words": "Please write the words you agree to publish, or untick the box.",
         "anonymous": "Publish without my name",
-        "need_name": "Please give the name to show, or choose to publish without it.",
+        "need_name": "Please give a name to show, or publish without it.",
         "check_field": "Please check: {field}",
     },
     "fr": {
@@ -73,7 +73,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "selected": "{n} sur 10 sélectionné.",
         "need_words": "Écrivez les mots que vous acceptez de publier, ou décochez la case.",
         "anonymous": "Publier sans mon nom",
-        "need_name": "Indiquez le nom à afficher, ou choisissez de publier sans nom.",
+        "need_name": "Indiquez un nom à afficher, ou publiez sans nom.",
         "check_field": "Vérifiez : {field}",
     },
 }

@@ -18,10 +18,6 @@
       else window[store].setItem(key, JSON.stringify(value));
     } catch (e) {}
   }
-  function answeredRecently(site) {
-    var seen = stored("localStorage", "plaudit:" + site);
-    return !!seen && Date.now() - seen.t < seen.days * 864e5;
-  }
 
   function el(tag, attrs, text) {
     var node = doc.createElement(tag);
@@ -272,10 +268,10 @@
   }
 
   function mount(host, options) {
-    var opts = {};
-    for (var k in options) opts[k] = options[k];
+    var opts = Object.assign({}, options), seen;
     opts.base = (opts.base || scriptBase).replace(/\/$/, "");
-    if (!host || !opts.site || mounted.has(host) || answeredRecently(opts.site)) return;
+    // Not asked again while the mark of a finished or skipped survey lasts.
+    if (!host || !opts.site || mounted.has(host) || (seen = stored("localStorage", "plaudit:" + opts.site)) && Date.now() - seen.t < seen.days * 864e5) return;
     mounted.add(host);
     var lang = opts.lang || (doc.documentElement.lang || "").slice(0, 2).toLowerCase();
     var get = function (url) { return fetch(url, { mode: "cors", credentials: "omit" }); };
@@ -304,7 +300,7 @@
       host = doc.createElement("div");
       // Nothing in <head> is ever shown: the survey goes at the end of the page instead.
       if (doc.head.contains(tag)) {
-        warn("a snippet in <head> shows nothing; the survey is at the end of <body>. Paste it where it belongs.");
+        warn("nothing in <head> shows: the survey is at the end of <body>. Paste the snippet there.");
         doc.body.appendChild(host);
       } else tag.parentNode.insertBefore(host, tag.nextSibling);
     }

@@ -149,7 +149,7 @@ LONG = " ".join(["The support team stayed with us through the whole migration, e
 # Layout shifts from now on, none of them excused by a visitor's input (the test moves the carousel
 # with untrusted clicks, as its own timer would).
 WATCH_SHIFTS = """() => { window.shifts = [];
-  new PerformanceObserver(list => list.getEntries().forEach(e => window.shifts.push(e.value)))
+  new PerformanceObserver(list => list.getEntries().forEach(e => e.hadRecentInput || window.shifts.push(e.value)))
     .observe({type: "layout-shift"}); }"""
 NEXT_FRAME = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
 

@@ -328,7 +328,7 @@ def test_consent_needs_a_name_or_the_choice_to_publish_without(page, live_app, h
     page.get_by_label("What do you like most?").fill("Kind people")
     page.get_by_role("checkbox", name="I agree that").check()
     page.get_by_role("button", name="Send").click()
-    expect(page.get_by_role("alert")).to_have_text("Please give the name to show, or choose to publish without it.")
+    expect(page.get_by_role("alert")).to_have_text("Please give a name to show, or publish without it.")
     expect(page.get_by_label("Name shown with your words")).to_be_focused()
     page.get_by_role("checkbox", name="Publish without my name").check()
     page.get_by_role("button", name="Send").click()
@@ -373,3 +373,28 @@ def test_right_to_left_words_and_score_targets_on_a_320_px_phone(browser, live_a
         assert field.get_attribute("dir") == "auto"
     assert [f.evaluate("e => getComputedStyle(e).direction") for f in (why, name)] == ["rtl", "rtl"]
     context.close()
+
+
+def test_the_thank_you_moves_nothing_on_the_page(page, live_app, host_pages, live_site):
+    """A slow answer to "Send" swaps the form for the thank-you long after the click: the
+    widget keeps its height, so the host page below it does not jump (no layout shift)."""
+    import time
+
+    from tests.browser.test_wall import NEXT_FRAME, WATCH_SHIFTS
+
+    site = live_site()
+    page.goto(host_page(host_pages, live_app, site))
+    page.get_by_role("radio", name="10 out of 10", exact=True).click()
+    page.get_by_label("What do you like most?").fill("Worth the wait")
+    wait_for(lambda: stored_responses(live_app, site), page, "score recorded")
+    page.evaluate(NEXT_FRAME)
+    page.evaluate(WATCH_SHIFTS)
+    page.route("**/api/v1/responses/**", lambda route: (time.sleep(0.8), route.continue_()))
+    below = page.get_by_text("After the survey.").bounding_box()["y"]
+    page.get_by_role("button", name="Send").click()
+    expect(page.get_by_text("Thank you! It means a lot to us.")).to_be_visible()
+    page.evaluate(NEXT_FRAME)
+    page.wait_for_timeout(200)  # layout-shift entries are delivered after the frame
+    assert page.evaluate("window.shifts") == []
+    assert page.get_by_text("After the survey.").bounding_box()["y"] == below
+    expect(page.get_by_role("radio", name="10 out of 10", exact=True)).to_be_hidden()
