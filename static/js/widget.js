@@ -282,7 +282,7 @@
           if (!r.ok) throw data.message + " (HTTP " + r.status + ", site " + opts.site + " at " + opts.base + ")";
           return data;
         });
-      }, function () { throw "could not reach " + opts.base; }),
+      }),
       get(opts.base + "/widget.css").then(function (r) { return r.text(); })
     ]).then(function (loaded) { render(host, opts, loaded[0], loaded[1]); }, function (err) {
       mounted.delete(host);
