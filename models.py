@@ -77,6 +77,9 @@ class Site(db.Model):
     resurvey_days: Mapped[int] = mapped_column(Integer, default=90)
     consent_scope: Mapped[str] = mapped_column(String(10), default="promoters")
     min_sample: Mapped[int] = mapped_column(Integer, default=30)
+    # Approved testimonials needed before the walls show any: an empty or near-empty wall is
+    # social proof against the site, so below it the embeds render nothing.
+    wall_minimum: Mapped[int] = mapped_column(Integer, default=1)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     # Publish schema.org Review markup on the wall page (see README on self-serving reviews).
     wall_jsonld: Mapped[bool] = mapped_column(Boolean, default=False)

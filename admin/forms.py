@@ -86,6 +86,11 @@ class SettingsForm(NewSiteForm):
     min_sample = IntegerField(
         "Responses needed before the NPS is shown publicly", validators=[NumberRange(min=1, max=10000)]
     )
+    wall_minimum = IntegerField(
+        "Approved testimonials needed before walls show any (below it they show nothing)",
+        validators=[NumberRange(min=1, max=1000)],
+        default=1,
+    )
     consent_scope = RadioField(
         "Ask to publish the words of",
         choices=[SelectChoice("promoters", "promoters only (9–10)"), SelectChoice("everyone", "everyone")],

@@ -84,6 +84,7 @@ def fill_settings_form(form: SettingsForm, site: Site) -> None:
     form.origins.data = "\n".join(site.origins)
     form.theme_color.data, form.resurvey_days.data = site.theme_color, site.resurvey_days
     form.min_sample.data, form.consent_scope.data = site.min_sample, site.consent_scope
+    form.wall_minimum.data = site.wall_minimum
     form.wall_jsonld.data = site.wall_jsonld
     for category in ("promoter", "passive", "detractor"):
         getattr(form, f"cta_{category}").data = (site.cta_urls or {}).get(category, "")
@@ -102,6 +103,7 @@ def save_settings(form: SettingsForm, site: Site) -> None:
     site.origins = list(dict.fromkeys(origins))
     site.default_lang, site.theme_color = form.default_lang.data, form.theme_color.data.lower()
     site.resurvey_days, site.min_sample = form.resurvey_days.data, form.min_sample.data
+    site.wall_minimum = form.wall_minimum.data
     site.consent_scope, site.wall_jsonld = form.consent_scope.data, form.wall_jsonld.data
     site.cta_urls = {
         c: getattr(form, f"cta_{c}").data

@@ -1,8 +1,10 @@
 """Origin checks and CORS for the widget's cross-origin calls.
 
 The server decides, not only the browser: a request whose Origin is not one of the site's gets
-403 and no CORS headers. An allowed origin is reflected exactly, never `*`, and no credentials
-are ever allowed (the embeds use no cookies). Public read-only aggregates are open to all.
+403 and no CORS headers for what it asked. An allowed origin is reflected exactly, never `*`, and
+no credentials are ever allowed (the embeds use no cookies). Public read-only aggregates are open
+to all. An error the widget meets (a wrong origin, port or key) is readable by any page, so that
+the widget can tell the page's developer what is wrong instead of a bare CORS failure.
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ from models import Response, Site
 
 # Read-only, public, cookie-free: any page may read them.
 OPEN_ENDPOINTS = {"api.site_nps", "api.site_testimonials", "api.site_wall", "api.openapi"}
+# What the widget calls: their error bodies (the one JSON error shape, no data) are readable by
+# any page. The server has refused already; reading why it did changes nothing.
+WIDGET_ENDPOINTS = {"api.site_config", "api.create_response", "api.record_view", "api.update_response"}
 
 
 def site_of_request() -> Site | None:
@@ -48,7 +53,19 @@ def require_origin(site: Site, *, required: bool) -> None:
     if origin is None and not required:
         return
     if not origin_allowed(site):
-        abort(403, description="This page's origin is not allowed to use this site's survey.")
+        count = len(site.origins or [])
+        abort(
+            403,
+            description=f"This page's origin {origin} is not one of the {count} allowed for site {site.key}. "
+            f"Add it to the site's allowed origins (back office: the site's Settings), or give "
+            f"--origin {origin} to `flask --app app site create`.",
+        )
+
+
+def readable_refusal(response) -> bool:
+    """An error answer to one of the widget's own calls. Never a preflight's: a refused page
+    still cannot send JSON or a bearer token."""
+    return response.status_code >= 400 and request.method != "OPTIONS" and request.endpoint in WIDGET_ENDPOINTS
 
 
 @bp.after_request
@@ -64,6 +81,8 @@ def add_cors_headers(response):
     else:
         site = site_of_request()
         if site is None or not origin_allowed(site):
+            if readable_refusal(response):
+                response.headers["Access-Control-Allow-Origin"] = "*"
             return response
         response.headers["Access-Control-Allow-Origin"] = origin
     if request.method == "OPTIONS":

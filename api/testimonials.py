@@ -54,6 +54,9 @@ def site_wall(key: str):
         site = site_or_404(key)
         lang = args.get("lang") if args.get("lang") in LANGUAGES else site.default_lang
         wall = load_wall(site, limit=args["limit"], tag=args.get("tag"), summary=state.summary)
+        if not wall.shown:
+            # wall.js draws nothing; nothing here words or counts what is missing.
+            return {"site": {"key": site.key, "name": site.name}, "lang": lang, "testimonials": []}
         honest = honest_numbers(lang, site.name, wall.published, state.summary)
         return {
             "site": {"key": site.key, "name": site.name, "url": public_url("wall.wall_page", key=site.key)},

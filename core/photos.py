@@ -18,6 +18,7 @@ from werkzeug.datastructures import FileStorage
 
 from core.images import ImageRejected, delete_stored, drawing_version, share_card_png, store_avatar
 from core.moderation import log
+from core.strings import wall_texts
 from extensions import db
 from models import Testimonial
 
@@ -103,7 +104,8 @@ def share_card(testimonial: Testimonial) -> bytes | None:
 def _card_words(testimonial: Testimonial) -> tuple[str, str, str, str]:
     """What a card shows: the quote, who said it, the role, score and site, and the colour."""
     response, site = testimonial.response, testimonial.site
-    name = testimonial.display_name or site.name
+    # No name given means anonymous, said in the answer's language; never the site as author.
+    name = testimonial.display_name or wall_texts(response.lang, site.name)["anonymous"]
     detail = " · ".join(part for part in (testimonial.role, f"{response.score}/10", site.name) if part)
     return testimonial.quote.strip(), name, detail, site.theme_color
 

@@ -42,6 +42,9 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "selected": "{n} out of 10 selected.",
         "need_words": "Please write the words you agree to publish, or untick the box.",
         "consent_changed": "This text has just changed: please read it again.",
+        "anonymous": "Publish without my name",
+        "need_name": "Please give a name to show, or publish without it.",
+        "check_field": "Please check: {field}",
     },
     "fr": {
         "question": "Quelle est la probabilité que vous recommandiez {name} à un ami ou un collègue ?",
@@ -71,6 +74,9 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "selected": "{n} sur 10 sélectionné.",
         "need_words": "Écrivez les mots que vous acceptez de publier, ou décochez la case.",
         "consent_changed": "Ce texte vient de changer : merci de le relire.",
+        "anonymous": "Publier sans mon nom",
+        "need_name": "Indiquez un nom à afficher, ou publiez sans nom.",
+        "check_field": "Vérifiez : {field}",
     },
 }
 
@@ -111,7 +117,10 @@ WALL_TEXTS: dict[str, dict[str, str]] = {
         "pause": "Pause",
         "play": "Play",
         "slide": "Testimonial {i} of {n}",
-        "empty": "No testimonials yet.",
+        "anonymous": "Anonymous",
+        "position": "{i} of {n}",
+        "more": "Read more",
+        "less": "Show less",
         "share": "Share",
         "all": "All testimonials",
     },
@@ -133,7 +142,10 @@ WALL_TEXTS: dict[str, dict[str, str]] = {
         "pause": "Pause",
         "play": "Lecture",
         "slide": "Témoignage {i} sur {n}",
-        "empty": "Pas encore de témoignage.",
+        "anonymous": "Anonyme",
+        "position": "{i} sur {n}",
+        "more": "Lire la suite",
+        "less": "Réduire",
         "share": "Partager",
         "all": "Tous les témoignages",
     },
@@ -159,7 +171,7 @@ class HonestNumbers:
 
     chosen_from: str  # "3 testimonials, chosen from 40 responses"
     nps: str  # the badge's value: "+42 ±12 · 40 responses", or "Collecting responses"
-    nps_line: str  # on the walls: "NPS +42 ±12 · 40 responses", "Collecting responses (12 of 30 needed)"
+    nps_line: str  # on the walls: "NPS +42 ±12 · 40 responses", or "" below the minimum sample
     badge_title: str  # the badge's accessible name, which must say NPS either way
 
 
@@ -168,9 +180,10 @@ def honest_numbers(lang: str, name: str, published: int, summary: Summary) -> Ho
     responses = _counted(texts, "responses", lang, summary.total)
     chosen_from = _counted(texts, "chosen_from", lang, published, responses=responses)
     if not summary.enough_data:
+        # The walls say nothing of the NPS then: "12 of 30 needed" speaks to the owner, not to
+        # visitors. The badge, whose contract it is, says it is collecting responses.
         needed = texts["needed"].format(total=summary.total, min=summary.min_sample)
-        line = f"{texts['collecting']} ({needed})"
-        return HonestNumbers(chosen_from, texts["collecting"], line, f"NPS: {line}")
+        return HonestNumbers(chosen_from, texts["collecting"], "", f"NPS: {texts['collecting']} ({needed})")
     # Half away from zero, like the NPS itself (Python's round() would take 12.5 to 12).
     moe = math.floor(summary.margin_of_error + 0.5)
     value = texts["nps_value"].format(nps=f"{summary.nps:+d}" if summary.nps else "0", moe=moe, responses=responses)

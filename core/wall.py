@@ -23,6 +23,13 @@ class Wall:
     published: int  # approved testimonials in all (with the tag, if one was asked)
     summary: Summary  # every non-duplicate response: the "chosen from M"
 
+    @property
+    def shown(self) -> bool:
+        """Whether the walls show anything: below the owner's minimum of approved testimonials
+        they show nothing at all (no counts, no "no testimonials yet"), as no wall is better
+        than a near-empty one."""
+        return self.published >= max(self.site.wall_minimum or 1, 1)
+
     def jsonld(self) -> dict:
         """schema.org markup of the shown testimonials (the owner opts in; see the README)."""
         return {

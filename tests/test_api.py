@@ -283,15 +283,35 @@ def test_unknown_site_and_response(client):
     assert_error_shape(client.get("/api/v1/nothing-here"), 404)
 
 
-def test_foreign_origin_gets_403_and_no_cors_headers(client, db, site):
+def test_foreign_origin_is_refused_and_may_only_read_why(client, db, site):
+    """Refused on the server; the refusal's body (no data in it) is readable by the page, so the
+    widget can say in the console what is wrong; the preflight a JSON call needs stays closed."""
     for headers in ({"Origin": "https://evil.example"}, {"Origin": "null"}, {}):
         refused = post_score(client, site, headers=headers)
         assert_error_shape(refused, 403)
-        assert "Access-Control-Allow-Origin" not in refused.headers
-    config = client.get(f"/api/v1/sites/{site.key}/config", headers={"Origin": "https://evil.example"})
+        assert refused.headers.get("Access-Control-Allow-Origin") == ("*" if headers else None)
+        assert "Access-Control-Allow-Methods" not in refused.headers
+    preflight = client.options(
+        f"/api/v1/sites/{site.key}/responses",
+        headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
+    )
+    assert "Access-Control-Allow-Origin" not in preflight.headers
+    config = client.get(f"/api/v1/sites/{site.key}/config", headers={"Origin": "https://x.example:8000"})
     assert_error_shape(config, 403)
-    assert "Access-Control-Allow-Origin" not in config.headers
+    assert config.headers["Access-Control-Allow-Origin"] == "*"
+    assert "texts" not in config.json
+    assert config.json["message"].startswith(
+        f"This page's origin https://x.example:8000 is not one of the 1 allowed for site {site.key}."
+    )
+    assert "--origin https://x.example:8000" in config.json["message"]
     assert count(db, Response) == 0
+
+
+def test_an_unknown_key_is_said_to_any_page(client):
+    missing = client.get("/api/v1/sites/nope/config", headers={"Origin": "https://x.example"})
+    assert_error_shape(missing, 404)
+    assert missing.headers["Access-Control-Allow-Origin"] == "*"
+    assert missing.json["message"] == "No site has this key."
 
 
 def test_foreign_origin_cannot_complete_even_with_the_token(client, db, site):

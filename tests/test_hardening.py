@@ -5,7 +5,8 @@ from __future__ import annotations
 from tests.conftest import ORIGIN, app_with_site
 
 
-def test_security_headers_everywhere(client, site):
+def test_security_headers_everywhere(client, site, make_testimonial):
+    make_testimonial(site, status="approved")  # a wall page to show
     for path in ("/", f"/api/v1/sites/{site.key}/config", "/widget.js", f"/wall/{site.key}", "/healthz", "/nope"):
         assert client.get(path).headers["X-Content-Type-Options"] == "nosniff", path
     page = client.get(f"/wall/{site.key}")

@@ -255,6 +255,7 @@ def test_owner_settings_validate_and_version_consent(client, db, make_user, site
         "theme_color": "#112233",
         "resurvey_days": "30",
         "min_sample": "10",
+        "wall_minimum": "3",
         "consent_scope": "everyone",
         "cta_promoter": "https://g.page/r/review",
         "consent_en": "You may quote me on {name}.",
@@ -264,12 +265,18 @@ def test_owner_settings_validate_and_version_consent(client, db, make_user, site
     assert site.name == "New <b>name</b>" and site.origins == ["https://blog.example", "https://shop.example"]
     assert site.consent_version == 2 and site.texts["en"]["consent"] == "You may quote me on {name}."
     assert site.cta_urls == {"promoter": "https://g.page/r/review"} and site.consent_scope == "everyone"
-    for bad in ({"cta_promoter": "javascript:alert(1)"}, {"theme_color": "red;}"}, {"origins": "ftp://x"}):
+    assert site.wall_minimum == 3
+    for bad in (
+        {"cta_promoter": "javascript:alert(1)"},
+        {"theme_color": "red;}"},
+        {"origins": "ftp://x"},
+        {"wall_minimum": "0"},
+    ):
         response = client.post(f"/admin/sites/{site.key}/settings", data={**form, **bad})
         assert response.status_code == 200
     db.session.refresh(site)
     assert site.cta_urls == {"promoter": "https://g.page/r/review"} and site.theme_color == "#112233"
-    assert site.origins == ["https://blog.example", "https://shop.example"]
+    assert site.origins == ["https://blog.example", "https://shop.example"] and site.wall_minimum == 3
     assert (
         client.get(f"/api/v1/sites/{site.key}/config?lang=en").json["texts"]["consent"]
         == "You may quote me on New <b>name</b>."

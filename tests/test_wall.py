@@ -65,6 +65,7 @@ def test_only_approved_testimonials_are_public(client, site, make_testimonial, s
     ],
 )
 def test_etag_revalidates_and_moves_with_moderation(client, site, make_testimonial, moderator_token, path):
+    make_testimonial(site, quote="Already published", status="approved")  # the wall shows throughout
     testimonial = make_testimonial(site, quote="Lovely")
     url = path.format(key=site.key)
     first = client.get(url)
@@ -196,7 +197,8 @@ def test_a_new_answer_changes_the_numbers_and_the_etag(client, site):
     assert client.get(f"/api/v1/sites/{site.key}/nps", headers={"If-None-Match": etag}).status_code == 200
 
 
-def test_withdrawn_vanishes_from_every_public_surface_at_once(client, db, site, moderator_token):
+def test_withdrawn_vanishes_from_every_public_surface_at_once(client, db, site, moderator_token, make_testimonial):
+    make_testimonial(site, quote="Another one", status="approved")  # the wall shows throughout
     created = client.post(f"/api/v1/sites/{site.key}/responses", json={"score": 10}, headers={"Origin": ORIGIN})
     auth = {"Origin": ORIGIN, "Authorization": f"Bearer {created.json['token']}"}
     done = client.patch(
@@ -204,7 +206,7 @@ def test_withdrawn_vanishes_from_every_public_surface_at_once(client, db, site, 
     )
     from models import Testimonial
 
-    testimonial = db.session.execute(db.select(Testimonial)).scalar_one()
+    testimonial = db.session.execute(db.select(Testimonial).filter_by(status="pending")).scalar_one()
     client.post(
         f"/api/v1/moderation/testimonials/{testimonial.id}/approve",
         headers={"Authorization": f"Bearer {moderator_token}"},
@@ -242,11 +244,15 @@ def test_wall_page_is_honest_and_featured_first(client, make_site, make_testimon
     assert '<html lang="fr">' in fr and "2 témoignages, choisis parmi 8 réponses" in fr
 
 
-def test_wall_page_below_minimum_sample_says_so(client, site, make_testimonial):
+def test_walls_below_minimum_sample_show_no_nps_and_no_owner_words(client, site, make_testimonial):
     make_testimonial(site, status="approved")
     add_answers(client, site, [10, 10])
     page = client.get(f"/wall/{site.key}").get_data(as_text=True)
-    assert "Collecting responses (3 of 30 needed)" in page and "NPS +" not in page  # 2 answers + the testimonial's
+    assert "1 testimonial, chosen from 3 responses" in page  # 2 answers + the testimonial's
+    assert "NPS +" not in page and "Collecting" not in page and "needed" not in page
+    assert client.get(f"/api/v1/sites/{site.key}/wall").json["honest"]["nps"] == ""
+    # The badge keeps its contract: it says it is collecting responses.
+    assert "Collecting responses" in client.get(f"/badge/{site.key}.svg").get_data(as_text=True)
 
 
 def test_every_surface_counts_in_the_singular_where_the_language_does(client, make_site, make_testimonial):
@@ -289,7 +295,7 @@ def test_honest_numbers_word_each_count_and_round_the_margin_half_up():
     collecting = honest_numbers("en", en, 0, summary(12, 30.0, False))
     assert (collecting.nps, collecting.nps_line, collecting.badge_title) == (
         "Collecting responses",
-        "Collecting responses (12 of 30 needed)",
+        "",
         "NPS: Collecting responses (12 of 30 needed)",
     )
 
@@ -403,3 +409,47 @@ def test_wall_data_for_wall_js(client, site, make_testimonial):
     assert body["lang"] == "fr" and body["published"] == 1 and body["texts"]["edited"] == "modifié"
     assert [t["quote"] for t in body["testimonials"]] == ["Shown"]
     assert body["nps"]["enough_data"] is False and body["nps"]["nps"] is None
+
+
+def test_below_the_owners_minimum_the_walls_show_nothing(client, make_site, make_testimonial):
+    """No empty or near-empty wall: no testimonial, no count, no "no testimonials yet"."""
+    site = make_site(wall_minimum=2)
+    make_testimonial(site, quote="Only one so far", status="approved")
+    data = client.get(f"/api/v1/sites/{site.key}/wall?lang=fr").json
+    assert data["testimonials"] == [] and "honest" not in data and "texts" not in data
+    page = client.get(f"/wall/{site.key}", headers={"Accept": "text/html"})
+    assert page.status_code == 404
+    body = page.get_data(as_text=True)
+    assert "Only one so far" not in body and "chosen from" not in body and "Collecting" not in body
+    make_testimonial(site, quote="And a second", status="approved")
+    data = client.get(f"/api/v1/sites/{site.key}/wall").json
+    assert len(data["testimonials"]) == 2 and data["honest"]["chosen_from"] == "2 testimonials, chosen from 2 responses"
+    assert client.get(f"/wall/{site.key}").status_code == 200
+
+
+def test_an_empty_wall_shows_nothing_by_default(client, site):
+    assert site.wall_minimum == 1
+    assert client.get(f"/api/v1/sites/{site.key}/wall").json["testimonials"] == []
+    assert client.get(f"/wall/{site.key}").status_code == 404
+
+
+def test_no_name_is_published_as_anonymous_never_as_the_site(client, site, make_testimonial):
+    shared = make_testimonial(site, quote="كان الدعم سريعا", status="approved", display_name=None)
+    wall = client.get(f"/wall/{site.key}").get_data(as_text=True)
+    assert '<strong dir="auto">Anonymous</strong>' in wall and "<strong>—" not in wall
+    assert '<blockquote lang="en" dir="auto">كان الدعم سريعا</blockquote>' in wall
+    page = client.get(f"/t/{shared.id}").get_data(as_text=True)
+    assert "<title>Anonymous — Test blog</title>" in page
+    assert '<strong dir="auto">Anonymous</strong>' in page and f'<strong dir="auto">{site.name}' not in page
+
+
+def test_the_share_card_of_a_nameless_testimonial_credits_no_one(client, site, make_testimonial, monkeypatch):
+    import core.images
+
+    drawn = []
+    real = core.images.share_card_png
+    monkeypatch.setattr(core.images, "share_card_png", lambda *args: drawn.append(args) or real(*args))
+    testimonial = make_testimonial(site, quote="Anonymous words", status="approved", display_name=None)
+    assert client.get(f"/t/{testimonial.id}.png").status_code == 200
+    [(quote, name, detail, site_name, color)] = drawn
+    assert name == "Anonymous" and name != site.name

@@ -25,22 +25,39 @@
     } else add(shadow, "link", { rel: "stylesheet", href: base + "/wall.css" });
   }
 
+  // What visitors wrote carries dir="auto": Arabic or Hebrew reads right to left.
   function card(parent, item, t, tag) {
     var li = add(parent, tag, { "class": "card" + (item.featured ? " featured" : ""), lang: item.lang });
     var fig = add(li, "figure");
-    add(fig, "blockquote", {}, item.quote);
+    add(fig, "blockquote", { "class": "clamp", dir: "auto" }, item.quote);
     var cap = add(fig, "figcaption");
     if (item.photo_url) add(cap, "img", { src: item.photo_url, alt: "", width: 40, height: 40, loading: "lazy" });
     var who = add(cap, "span");
-    add(who, "strong", {}, item.display_name || "—");
-    if (item.role) add(who, "span", { "class": "role" }, item.role);
+    add(who, "strong", { dir: "auto" }, item.display_name || t.anonymous);
+    if (item.role) add(who, "span", { "class": "role", dir: "auto" }, item.role);
     add(li, "p", { "class": "meta" }, fill(t.score, { score: item.score }) + (item.edited ? " · " + t.edited : ""));
     return li;
   }
 
+  // A long quote shows its first lines; the whole of it is one button away. Measured once the
+  // wall is laid out, before it is painted, so nothing moves after it shows.
+  function clampLong(root, t) {
+    [].forEach.call(root.querySelectorAll(".clamp"), function (quote) {
+      if (quote.scrollHeight <= quote.clientHeight + 1) return quote.classList.remove("clamp");
+      var more = el("button", { type: "button", "class": "more", "aria-expanded": "false" }, t.more);
+      quote.parentNode.insertBefore(more, quote.nextSibling);
+      more.addEventListener("click", function () {
+        var open = quote.classList.toggle("clamp") == false;
+        more.textContent = open ? t.less : t.more;
+        more.setAttribute("aria-expanded", open);
+      });
+    });
+  }
+
   function header(root, data) {
-    var t = data.texts, head = add(root, "p", { "class": "honest" });
-    head.textContent = data.honest.chosen_from + ". " + data.honest.nps; // worded by the server
+    var t = data.texts, honest = data.honest, head = add(root, "p", { "class": "honest" });
+    // Worded by the server; the NPS only once there are enough answers for it to mean something.
+    head.textContent = honest.chosen_from + ". " + t.curated + (honest.nps ? " " + honest.nps + "." : "");
     add(head, "span", {}, " · ");
     add(head, "a", { href: data.site.url, target: "_blank", rel: "noopener" }, t.all);
   }
@@ -49,6 +66,7 @@
     var t = data.texts, items = data.testimonials, index = 0, playing = !still, timer;
     var region = add(root, "section", { "class": "carousel", "aria-roledescription": "carousel", "aria-label": t.title });
     var controls = add(region, "div", { "class": "controls" });
+    var position = add(controls, "p", { "class": "position", "aria-hidden": "true" }); // the slides say it too
     var pause = add(controls, "button", { type: "button", "class": "pause" });
     var prev = showArrows && add(controls, "button", { type: "button", "aria-label": t.previous }, "‹");
     var next = showArrows && add(controls, "button", { type: "button", "aria-label": t.next }, "›");
@@ -63,7 +81,9 @@
     });
     function go(i) {
       index = (i + items.length) % items.length;
+      // Stacked in one cell, the slides keep the tallest one's height: turning moves nothing.
       shown.forEach(function (s, j) { s.hidden = j != index; });
+      position.textContent = fill(t.position, { i: index + 1, n: items.length });
     }
     function tick() { clearInterval(timer); if (playing && items.length > 1) timer = setInterval(function () { go(index + 1); }, 7000); }
     function play(on) {
@@ -91,16 +111,18 @@
   }
 
   function render(host, opts, data, css) {
+    // Below the owner's minimum of approved testimonials the server sends none: nothing shows.
+    if (!data.testimonials.length) return;
     var shadow = host.shadowRoot || host.attachShadow({ mode: "open" });
     style(shadow, css, data.theme.color);
     var layout = /^(grid|carousel|single)$/.test(opts.layout) ? opts.layout : "grid";
     var root = add(shadow, "div", { "class": "pw", "data-theme": opts.theme || "auto", "data-layout": layout, lang: data.lang });
     header(root, data);
-    if (!data.testimonials.length) add(root, "p", {}, data.texts.empty);
-    else if (layout == "grid") {
+    if (layout == "grid") {
       var list = add(root, "ul", { "class": "grid" });
       data.testimonials.forEach(function (item) { card(list, item, data.texts, "li"); });
     } else rotating(root, data, layout == "carousel");
+    clampLong(root, data.texts);
   }
 
   function mount(host, opts) {

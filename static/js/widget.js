@@ -1,28 +1,27 @@
 // Plaudit NPS widget. No dependencies; renders in an open shadow root; sets no cookie.
 (function () {
   "use strict";
-  var script = document.currentScript;
+  var doc = document, script = doc.currentScript;
   var Plaudit = (window.Plaudit = window.Plaudit || {});
   var scriptBase = script && script.src ? script.src.replace(/\/widget\.js(\?.*)?$/, "") : "";
   var mounted = new WeakSet();
+  var warn = function (text) { console.warn("Plaudit: " + text); };
 
   function category(n) { return n >= 9 ? "promoter" : n >= 7 ? "passive" : "detractor"; }
 
-  // localStorage only: remembers that this visitor answered, written after they interact.
-  function storeKey(site) { return "plaudit:" + site; }
-  function answeredRecently(site) {
+  // Web storage, never a cookie. localStorage remembers that this visitor finished or skipped
+  // the survey; sessionStorage keeps an unfinished answer for this tab, so a reload resumes it.
+  function stored(store, key, value) {
     try {
-      var seen = JSON.parse(localStorage.getItem(storeKey(site)) || "null");
-      return !!seen && Date.now() - seen.t < seen.days * 864e5;
-    } catch (e) { return false; }
-  }
-  function remember(site, days) {
-    try { localStorage.setItem(storeKey(site), JSON.stringify({ t: Date.now(), days: days })); } catch (e) {}
+      if (value === undefined) return JSON.parse(window[store].getItem(key) || "null");
+      if (value === null) window[store].removeItem(key);
+      else window[store].setItem(key, JSON.stringify(value));
+    } catch (e) {}
   }
 
   function el(tag, attrs, text) {
-    var node = document.createElement(tag);
-    for (var k in attrs) if (attrs[k] !== false) node.setAttribute(k, attrs[k] === true ? "" : attrs[k]);
+    var node = doc.createElement(tag);
+    for (var k in attrs) if (attrs[k] !== false) node.setAttribute(k, attrs[k]); // hidden="true" is hidden
     if (text != null) node.textContent = text;
     return node;
   }
@@ -35,34 +34,45 @@
     add(label, "span", {}, text);
   }
 
-  function call(method, url, body, token) {
-    var headers = { "Content-Type": "application/json" };
-    if (token) headers.Authorization = "Bearer " + token;
-    return fetch(url, { method: method, mode: "cors", credentials: "omit", headers: headers, body: JSON.stringify(body) })
-      .then(function (r) {
-        return r.json().catch(function () { return {}; }).then(function (data) {
-          if (!r.ok) { data.httpStatus = r.status; throw data; }
-          return data;
-        });
-      });
+  // A text the visitor types: dir="auto", so Arabic or Hebrew reads right to left.
+  function field(parent, id, name, label, attrs) {
+    add(parent, "label", { "for": id }, label);
+    attrs.id = id;
+    attrs.name = name;
+    attrs.dir = "auto";
+    return add(parent, attrs.rows ? "textarea" : "input", attrs);
   }
 
-  function styleShadow(shadow, base, css, color) {
-    var accent = /^#[0-9a-fA-F]{6}$/.test(color) ? ":host{--plaudit-accent:" + color + "}" : "";
-    // A constructed stylesheet is not an inline style: it works under a CSP without 'unsafe-inline'.
-    if (css != null && "adoptedStyleSheets" in Document.prototype && "replaceSync" in CSSStyleSheet.prototype) {
-      var sheet = new CSSStyleSheet();
-      sheet.replaceSync(css + accent);
-      shadow.adoptedStyleSheets = [sheet];
-    } else {
-      add(shadow, "link", { rel: "stylesheet", href: base + "/widget.css" });
-    }
+  // Cookie-free calls; text/plain (the view count) needs no preflight.
+  function call(method, url, body, token, plain) {
+    var headers = { "Content-Type": plain ? "text/plain" : "application/json" };
+    if (token) headers.Authorization = "Bearer " + token;
+    return fetch(url, { method: method, mode: "cors", credentials: "omit", keepalive: plain, headers: headers, body: JSON.stringify(body) })
+      .then(answer);
+  }
+
+  // The server says what is wrong (origin, key, a field) in a body every page may read.
+  function answer(r) {
+    return r.json().catch(function () { return {}; }).then(function (data) {
+      if (!r.ok) { data.httpStatus = r.status; throw data; }
+      return data;
+    });
+  }
+
+  // A constructed stylesheet is not an inline style: it works under a CSP without 'unsafe-inline'.
+  // (A browser without them, before 2023, shows the native, unstyled controls.)
+  function styleShadow(shadow, css, color) {
+    var sheet = new CSSStyleSheet();
+    sheet.replaceSync(css + (/^#[0-9a-fA-F]{6}$/.test(color) ? ":host{--plaudit-accent:" + color + "}" : ""));
+    shadow.adoptedStyleSheets = [sheet];
   }
 
   function render(host, opts, config, css) {
-    var t = config.texts, base = opts.base, site = opts.site;
+    var t = config.texts, base = opts.base, site = opts.site, api = base + "/api/v1/";
+    var siteApi = api + "sites/" + encodeURIComponent(site);
+    var mark = "plaudit:" + site; // the answered mark (localStorage) and the draft (sessionStorage)
     var shadow = host.shadowRoot || host.attachShadow({ mode: "open" });
-    styleShadow(shadow, base, css, config.theme && config.theme.color);
+    styleShadow(shadow, css, config.theme && config.theme.color);
     // Built node by node (no innerHTML): every text is set with textContent, never parsed.
     var root = add(shadow, "div", { "class": "plaudit", "data-theme": opts.theme || "auto", lang: config.lang });
     var form = add(root, "form", { novalidate: true });
@@ -79,69 +89,82 @@
     add(ends, "span", {}, t.scale_high);
 
     var follow = add(form, "div", { "class": "follow", hidden: true });
-    var prompt = add(follow, "label", { "for": "why" });
-    add(follow, "textarea", { id: "why", name: "why", rows: 3, maxlength: 2000 });
+    var prompt = field(follow, "why", "why", "", { rows: 3, maxlength: 2000 }).previousSibling;
     var consentBox = add(follow, "div", { "class": "consent", hidden: true });
     checkbox(consentBox, "consent", t.consent);
     var named = add(consentBox, "div", { "class": "named", hidden: true });
-    add(named, "label", { "for": "dn" }, t.display_name);
-    add(named, "input", { id: "dn", name: "display_name", maxlength: 80, autocomplete: "name" });
-    add(named, "label", { "for": "role" }, t.role);
-    add(named, "input", { id: "role", name: "role", maxlength: 120, autocomplete: "organization-title" });
+    field(named, "dn", "display_name", t.display_name, { maxlength: 80, autocomplete: "name" });
+    // Publishing without a name is a choice the visitor makes, never what an empty box means.
+    checkbox(named, "anonymous", t.anonymous);
+    field(named, "role", "role", t.role, { maxlength: 120, autocomplete: "organization-title" });
     var contactBox = add(follow, "div", { "class": "contact", hidden: true });
     checkbox(contactBox, "contact_ok", t.contact_opt_in);
     var mail = add(contactBox, "div", { hidden: true });
-    add(mail, "label", { "for": "em" }, t.email);
-    add(mail, "input", { id: "em", type: "email", name: "email", maxlength: 254, autocomplete: "email" });
+    field(mail, "em", "email", t.email, { type: "email", maxlength: 254, autocomplete: "email" });
     var actions = add(follow, "div", { "class": "actions" });
     add(actions, "button", { type: "submit" }, t.send);
     var skip = add(actions, "button", { type: "button", "class": "skip" }, t.skip);
     var status = add(form, "p", { "class": "status", role: "alert" });
-    var live = add(form, "p", { "class": "sr", role: "status", "aria-live": "polite" });
+    var live = add(form, "p", { "class": "sr", role: "status" }); // polite, as every status
     var thanks = add(root, "div", { "class": "thanks", hidden: true, tabindex: "-1" });
-    // Shown: one cookie-free count for the response rate (text/plain needs no preflight).
-    fetch(base + "/api/v1/sites/" + encodeURIComponent(site) + "/views", {
-      method: "POST", mode: "cors", credentials: "omit", keepalive: true,
-      headers: { "Content-Type": "text/plain" }, body: JSON.stringify(opts.touchpoint ? { touchpoint: opts.touchpoint } : {})
-    }).catch(function () {});
+    var say = function (text) { status.textContent = text; };
 
-    var state = { score: null, sent: null, id: null, token: null, busy: false, retry: 0, timer: null, done: false };
+    // One count for the response rate, once the visitor can actually see the survey.
+    var seen = new IntersectionObserver(function (entries) {
+      if (entries.pop().isIntersecting) {
+        seen.disconnect();
+        call("POST", siteApi + "/views", { touchpoint: opts.touchpoint || undefined }, 0, true).catch(Object);
+      }
+    });
+    seen.observe(root);
+
+    // The answer: its score, the score the server has (sent), its id and token. Kept as a draft.
+    var state = { score: null }, busy, retry, timer, debounce, done, pendingFinal;
     var fields = form.elements;
 
+    // The unfinished answer, kept for this tab only: what was typed, and the answer it completes.
+    function keep() {
+      if (done) return;
+      var draft = { score: state.score, sent: state.sent, id: state.id, token: state.token, f: {} };
+      [].forEach.call(fields, function (f) { if (f.name && f.type != "radio") draft.f[f.name] = f.type == "checkbox" ? f.checked : f.value; });
+      stored("sessionStorage", mark, draft);
+    }
+
+    // What is not given stays undefined, which JSON leaves out.
     function context() {
-      var body = { score: state.score, page_url: location.href };
-      if (config.lang) body.lang = config.lang;
-      if (opts.touchpoint) body.touchpoint = opts.touchpoint;
-      if (opts.respondent) body.respondent = opts.respondent;
-      if (opts.respondentHash) body.respondent_hash = opts.respondentHash;
-      if (opts.attributes && Object.keys(opts.attributes).length) body.attributes = opts.attributes;
-      return body;
+      var a = opts.attributes;
+      return {
+        score: state.score, page_url: location.href, lang: config.lang, touchpoint: opts.touchpoint || undefined,
+        respondent: opts.respondent || undefined, respondent_hash: opts.respondentHash || undefined,
+        attributes: a && Object.keys(a).length ? a : undefined
+      };
     }
 
     function offline() {
-      status.textContent = t.offline;
-      state.retry = Math.min((state.retry || 1) * 2, 30);
-      clearTimeout(state.timer);
-      state.timer = setTimeout(sync, state.retry * 1000);
+      say(t.offline);
+      retry = Math.min((retry || 1) * 2, 30);
+      clearTimeout(timer);
+      timer = setTimeout(sync, retry * 1000);
     }
 
     function failed(err) {
-      state.busy = false;
-      if (err && err.httpStatus && err.httpStatus < 500 && err.httpStatus != 429) {
-        state.pendingFinal = null;
-        status.textContent = t.error;
+      busy = false;
+      if (err.httpStatus < 500 && err.httpStatus != 429) {
+        pendingFinal = null;
+        var errors = err.errors || {}, bad = fields[Object.keys(errors)[0]];
         // The consent text changed after it was shown: show the new one and ask again.
-        if (err.httpStatus == 409 && (err.errors || {}).consent_version) {
-          fetch(base + "/api/v1/sites/" + encodeURIComponent(site) + "/config?lang=" + config.lang, { credentials: "omit" })
-            .then(function (r) { return r.json(); }).then(function (c) {
-              config.consent_version = c.consent_version;
-              consentBox.querySelector("span").textContent = c.texts.consent;
-              fields.consent.checked = false;
-              status.textContent = t.consent_changed;
-              fields.consent.focus();
-            });
+        if (errors.consent_version) {
+          return call("GET", siteApi + "/config?lang=" + config.lang).then(function (c) {
+            config.consent_version = c.consent_version;
+            consentBox.querySelector("span").textContent = c.texts.consent;
+            fields.consent.checked = false;
+            say(t.consent_changed);
+            fields.consent.focus();
+          }, Object);
         }
-        return;
+        // Name the field the server refused (its label), and take the visitor there.
+        say(bad && bad.labels ? t.check_field.replace("{field}", bad.labels[0].textContent) : t.error);
+        return bad && bad.focus && bad.focus();
       }
       offline();
     }
@@ -149,23 +172,23 @@
     // One request at a time: the first choice creates the answer, later changes (arrow keys)
     // update the same answer, and the final "Send" completes it. Failures keep everything and retry.
     function sync() {
-      if (state.busy || state.score === null) return;
-      var url, method, body;
+      if (busy || state.score === null) return;
+      var url = api + "responses/" + state.id, method = "PATCH", body = pendingFinal;
       if (!state.id) {
-        method = "POST"; url = base + "/api/v1/sites/" + encodeURIComponent(site) + "/responses"; body = context();
-      } else if (state.pendingFinal) {
-        method = "PATCH"; url = base + "/api/v1/responses/" + state.id; body = state.pendingFinal;
-      } else if (state.score !== state.sent) {
-        method = "PATCH"; url = base + "/api/v1/responses/" + state.id; body = { score: state.score };
-      } else return;
-      state.busy = true;
+        method = "POST"; url = siteApi + "/responses"; body = context();
+      } else if (!body) {
+        if (state.score === state.sent) return;
+        body = { score: state.score };
+      }
+      busy = true;
       call(method, url, body, state.token).then(function (data) {
-        state.busy = false;
-        state.retry = 0;
-        if (status.textContent == t.offline) status.textContent = "";
-        if (data.token) { state.id = data.id; state.token = data.token; remember(site, config.resurvey_days); }
+        busy = false;
+        retry = 0;
+        if (status.textContent == t.offline) say("");
+        if (data.token) { state.id = data.id; state.token = data.token; }
         state.sent = body.score != null ? body.score : state.sent;
-        if (body === state.pendingFinal) { state.pendingFinal = null; showThanks(data.withdraw_url); }
+        keep();
+        if (body === pendingFinal) { pendingFinal = null; showThanks(data.withdraw_url); }
         sync();
       }, failed);
     }
@@ -184,8 +207,11 @@
     }
 
     function showThanks(withdrawUrl) {
-      if (state.done) return;
-      state.done = true;
+      if (done) return;
+      done = true;
+      // Finished or skipped: not asked again for the resurvey interval; the draft has served.
+      stored("localStorage", mark, { t: Date.now(), days: config.resurvey_days });
+      stored("sessionStorage", mark, null);
       var cat = category(state.score);
       add(thanks, "p", {}, t["thanks_" + cat]);
       var cta = config.cta && config.cta[cat];
@@ -200,74 +226,92 @@
       thanks.focus();
     }
 
+    function toggled() {
+      named.hidden = !fields.consent.checked;
+      mail.hidden = !fields.contact_ok.checked;
+    }
+
     form.addEventListener("change", function (e) {
-      var name = e.target.name;
-      if (name == "score") {
+      if (e.target.name == "score") {
         state.score = +e.target.value;
         showFollowUp();
-        clearTimeout(state.debounce);
+        clearTimeout(debounce);
         // The first choice is saved at once; moving along the scale is saved when it settles.
-        if (!state.id && !state.busy) sync();
-        else state.debounce = setTimeout(sync, 400);
-      } else if (name == "consent") named.hidden = !e.target.checked;
-      else if (name == "contact_ok") mail.hidden = !e.target.checked;
+        if (!state.id && !busy) sync();
+        else debounce = setTimeout(sync, 400);
+      }
+      toggled();
+      keep();
     });
+    form.addEventListener("input", keep);
 
     form.addEventListener("submit", function (e) {
       e.preventDefault();
-      var final = { score: state.score, why: fields.why.value };
+      var final = { score: state.score, why: fields.why.value }, problem;
       if (!consentBox.hidden) {
         final.consent = fields.consent.checked;
-        if (final.consent && !final.why.trim()) {
-          status.textContent = t.need_words;
-          return fields.why.focus();
-        }
         if (final.consent) {
-          final.display_name = fields.display_name.value; final.role = fields.role.value;
-          final.consent_version = config.consent_version; // the version of the text shown
+          final.display_name = fields.anonymous.checked ? "" : fields.display_name.value;
+          final.role = fields.role.value;
+          problem = !final.why.trim() ? [t.need_words, "why"] : !final.display_name.trim() && !fields.anonymous.checked && [t.need_name, "display_name"];
         }
       }
+      if (final.consent) final.consent_version = config.consent_version; // the version of the text shown
+      if (problem) {
+        say(problem[0]);
+        return fields[problem[1]].focus();
+      }
       if (!contactBox.hidden && fields.contact_ok.checked && fields.email.value) final.email = fields.email.value;
-      state.pendingFinal = final;
-      status.textContent = "";
+      pendingFinal = final;
+      say("");
       sync();
     });
 
     skip.addEventListener("click", function () { showThanks(); });
     window.addEventListener("online", sync);
+
+    // A reload mid-answer: the same answer, as the visitor left it.
+    var draft = stored("sessionStorage", mark);
+    if (draft && draft.score != null) {
+      for (var k in draft) state[k] = draft[k];
+      fields.score[draft.score].checked = true;
+      for (k in draft.f) fields[k][fields[k].type == "checkbox" ? "checked" : "value"] = draft.f[k];
+      showFollowUp();
+      toggled();
+      sync();
+    }
   }
 
   function mount(host, options) {
-    var opts = {};
-    for (var k in options) opts[k] = options[k];
+    var opts = Object.assign({}, options), seen;
     opts.base = (opts.base || scriptBase).replace(/\/$/, "");
-    if (!host || !opts.site || mounted.has(host) || answeredRecently(opts.site)) return;
+    // Not asked again while the mark of a finished or skipped survey lasts.
+    if (!host || !opts.site || mounted.has(host) || (seen = stored("localStorage", "plaudit:" + opts.site)) && Date.now() - seen.t < seen.days * 864e5) return;
     mounted.add(host);
-    var lang = opts.lang || (document.documentElement.lang || "").slice(0, 2).toLowerCase();
-    var q = /^(en|fr)$/.test(lang) ? "?lang=" + lang : "";
+    var lang = opts.lang || (doc.documentElement.lang || "").slice(0, 2).toLowerCase();
     var get = function (url) { return fetch(url, { mode: "cors", credentials: "omit" }); };
     Promise.all([
-      get(opts.base + "/api/v1/sites/" + encodeURIComponent(opts.site) + "/config" + q).then(function (r) {
-        if (!r.ok) throw new Error("Plaudit: this page may not show site " + opts.site + " (" + r.status + ")");
-        return r.json();
-      }),
-      get(opts.base + "/widget.css").then(function (r) { return r.ok ? r.text() : null; }, function () { return null; })
+      get(opts.base + "/api/v1/sites/" + encodeURIComponent(opts.site) + "/config?lang=" + lang).then(answer),
+      get(opts.base + "/widget.css").then(function (r) { return r.text(); })
     ]).then(function (loaded) { render(host, opts, loaded[0], loaded[1]); }, function (err) {
       mounted.delete(host);
-      if (window.console) console.warn(err.message || err);
+      warn(err.message + (err.httpStatus ? " (HTTP " + err.httpStatus + ", site " + opts.site + " at " + opts.base + ")" : ""));
     });
   }
 
   function fromScript(tag) {
     var d = tag.dataset, attributes = {};
-    for (var i = 0; i < tag.attributes.length; i++) {
-      var a = tag.attributes[i];
+    [].forEach.call(tag.attributes, function (a) {
       if (a.name.indexOf("data-attr-") === 0) attributes[a.name.slice(10)] = a.value;
-    }
-    var host = d.target ? document.querySelector(d.target) : null;
+    });
+    var host = d.target ? doc.querySelector(d.target) : null;
     if (!host) {
-      host = document.createElement("div");
-      tag.parentNode.insertBefore(host, tag.nextSibling);
+      host = doc.createElement("div");
+      // Nothing in <head> is ever shown: the survey goes at the end of the page instead.
+      if (doc.head.contains(tag)) {
+        warn("nothing in <head> shows: the survey is at the end of <body>. Paste the snippet there.");
+        doc.body.appendChild(host);
+      } else tag.parentNode.insertBefore(host, tag.nextSibling);
     }
     mount(host, { site: d.site, lang: d.lang, touchpoint: d.touchpoint, respondent: d.respondent, respondentHash: d.respondentHash, attributes: attributes, theme: d.theme });
   }
@@ -275,9 +319,10 @@
   Plaudit.mount = mount;
   if (script && script.dataset.site && !script.hasAttribute("data-plaudit-mounted")) {
     script.setAttribute("data-plaudit-mounted", "");
-    // A data-target further down the page may not be parsed yet when an async script runs.
-    if (script.dataset.target && document.readyState == "loading") {
-      document.addEventListener("DOMContentLoaded", function () { fromScript(script); });
+    // A data-target further down the page, or the <body> itself, may not be parsed yet when an
+    // async script runs.
+    if ((script.dataset.target || !doc.body) && doc.readyState == "loading") {
+      doc.addEventListener("DOMContentLoaded", function () { fromScript(script); });
     } else fromScript(script);
   }
 })();

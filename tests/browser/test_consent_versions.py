@@ -38,6 +38,7 @@ def test_a_text_changed_before_send_is_shown_and_asked_again(page, live_app, hos
     page.get_by_label("What do you like most?").fill("Lovely docs")
     first = page.get_by_role("checkbox", name="I agree that Host blog may publish my answer")
     first.check()
+    page.get_by_label("Name shown with your words").fill("Camille D.")
 
     owner_changes_consent(live_app, site, "Host blog may quote me, with my photo, anywhere.")
     page.get_by_role("button", name="Send").click()

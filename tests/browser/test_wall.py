@@ -63,7 +63,11 @@ def test_grid_shows_approved_testimonials_featured_first(page, live_app, host_pa
     expect(cards.nth(0)).to_contain_text("Bravo words")  # featured first
     expect(page.get_by_text("Pending words")).to_have_count(0)
     expect(page.get_by_text("3 testimonials, chosen from 4 responses")).to_be_visible()
+    expect(page.get_by_text("published with their authors' consent, after moderation")).to_be_visible()
     expect(page.locator("li.card", has_text="Alpha words")).to_contain_text("edited")
+    # Right-to-left words read right to left: what visitors wrote is dir="auto".
+    assert page.locator("li.card blockquote").first.get_attribute("dir") == "auto"
+    assert page.locator("li.card strong").first.get_attribute("dir") == "auto"
     radius = page.evaluate(
         "getComputedStyle(document.querySelector('h1 ~ div').shadowRoot.querySelector('.card')).borderRadius"
     )
@@ -124,3 +128,71 @@ def test_wall_page_works_without_javascript(browser, live_app, wall_site):
     page.get_by_role("link", name="Share").first.click()
     expect(page.locator("meta[property='og:image']")).to_have_attribute("content", page.url + ".png")
     context.close()
+
+
+def test_below_the_minimum_the_wall_renders_nothing(page, live_app, host_pages, live_site):
+    site = live_site(name="Quiet blog", wall_minimum=3)
+    with live_app.app_context():
+        for quote in ("One", "Two"):
+            seed_testimonial(site, quote, status="approved", display_name="Ann")
+        db.session.commit()
+    with page.expect_response(lambda r: "/wall?" in r.url) as answer:
+        page.goto(wall_page(host_pages, live_app, site, "grid"))
+    assert answer.value.ok
+    page.wait_for_load_state("networkidle")
+    host = page.locator("h1 ~ div")
+    assert host.evaluate("host => host.shadowRoot === null && host.getBoundingClientRect().height === 0")
+    expect(page.get_by_text("testimonial", exact=False)).to_have_count(0)
+
+
+LONG = " ".join(["The support team stayed with us through the whole migration, every evening."] * 14)
+# Layout shifts from now on, none of them excused by a visitor's input (the test moves the carousel
+# with untrusted clicks, as its own timer would).
+WATCH_SHIFTS = """() => { window.shifts = [];
+  new PerformanceObserver(list => list.getEntries().forEach(e => e.hadRecentInput || window.shifts.push(e.value)))
+    .observe({type: "layout-shift"}); }"""
+NEXT_FRAME = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+
+
+def test_carousel_keeps_its_height_counts_slides_and_clamps_long_quotes(page, live_app, host_pages, live_site):
+    site = live_site(name="Long blog")
+    with live_app.app_context():
+        for n, quote in enumerate(["Short.", LONG, "Medium words, " * 12, "Tiny", "Fine."]):
+            seed_testimonial(site, quote, score=10, status="approved", display_name=None if n == 3 else f"P{n}")
+        db.session.commit()
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto(wall_page(host_pages, live_app, site, "carousel"))
+    shadow = "document.querySelector('h1 ~ div').shadowRoot"
+    expect(page.get_by_role("button", name="Pause")).to_be_visible()
+    page.evaluate(f"() => {shadow}.querySelector('.pause').click()")
+    page.evaluate(NEXT_FRAME)
+    page.evaluate(WATCH_SHIFTS)
+    heights = []
+    for _ in range(5):
+        heights.append(page.evaluate(f"() => {shadow}.querySelector('.slides').getBoundingClientRect().height"))
+        page.evaluate(f"() => {shadow}.querySelector('[aria-label=\"Next testimonial\"]').click()")
+        page.evaluate(NEXT_FRAME)
+    page.wait_for_timeout(200)  # layout-shift entries are delivered after the frame
+    assert page.evaluate("window.shifts") == []  # CLS 0 across five slide changes
+    assert len(set(heights)) == 1, heights
+    expect(page.get_by_text("1 of 5", exact=True)).to_be_visible()  # back to the first
+    page.evaluate(f"() => {shadow}.querySelector('[aria-label=\"Next testimonial\"]').click()")
+    expect(page.get_by_text("2 of 5", exact=True)).to_be_visible()
+    page.evaluate(f"() => {shadow}.querySelector('[aria-label=\"Previous testimonial\"]').click()")
+    # Newest first: the nameless one is second, the long one fourth.
+    visible = page.locator("[aria-roledescription='slide']:visible")
+    page.get_by_role("button", name="Next testimonial").click()
+    expect(visible).to_contain_text("Anonymous")
+    page.get_by_role("button", name="Next testimonial").click()
+    page.get_by_role("button", name="Next testimonial").click()
+    expect(visible).to_have_attribute("aria-label", "Testimonial 4 of 5")
+    expect(page.get_by_text("4 of 5", exact=True)).to_be_visible()
+    # The long one shows its first lines, and all of it on demand.
+    quote = page.locator("[aria-roledescription='slide']:visible blockquote")
+    assert quote.evaluate("q => q.scrollHeight > q.clientHeight + 20")
+    more = page.get_by_role("button", name="Read more")
+    expect(more).to_have_attribute("aria-expanded", "false")
+    more.click()
+    expect(page.get_by_role("button", name="Show less")).to_have_attribute("aria-expanded", "true")
+    assert quote.evaluate("q => q.scrollHeight <= q.clientHeight + 1")
+    expect(page.get_by_role("button", name="Read more")).to_have_count(0)  # the short ones have none

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from types import SimpleNamespace
 
 import pytest
 from playwright.sync_api import expect
@@ -227,3 +228,173 @@ def test_a_shown_widget_counts_one_view(page, live_app, host_pages, live_site):
 
     assert wait_for(counted, page, "a view counted") == [("pricing", 1)]
     assert page.context.cookies() == []
+
+
+def console_warnings(page) -> list[str]:
+    seen = []
+    page.on("console", lambda m: seen.append(m.text) if m.type in ("warning", "error") else None)
+    return seen
+
+
+def test_a_wrong_origin_or_key_is_explained_in_the_console(page, live_app, host_pages, live_site):
+    site = live_site(origins=["https://only-this.example", "https://and-this.example"])
+    said = console_warnings(page)
+    page.goto(host_page(host_pages, live_app, site), wait_until="networkidle")
+    expect(page.get_by_role("radio")).to_have_count(0)
+    wait_for(lambda: any(m.startswith("Plaudit: ") for m in said), page, "a warning")
+    [warning] = [m for m in said if m.startswith("Plaudit: ")]
+    assert warning.startswith(
+        f"Plaudit: This page's origin {host_pages.origin} is not one of the 2 allowed for site {site.key}."
+    )
+    assert f"--origin {host_pages.origin}" in warning
+    assert not [m for m in said if "CORS" in m]  # the server's words, not a bare CORS failure
+
+    said.clear()
+    unknown = SimpleNamespace(key="no-such-key")
+    page.goto(host_page(host_pages, live_app, unknown), wait_until="networkidle")
+    wait_for(lambda: any(m.startswith("Plaudit: ") for m in said), page, "a warning")
+    [warning] = [m for m in said if m.startswith("Plaudit: ")]
+    assert warning.startswith("Plaudit: No site has this key. (HTTP 404, site") and not [m for m in said if "CORS" in m]
+
+
+def count_views(live_app, site) -> int:
+    from models import DailyView
+
+    with live_app.app_context():
+        return db.session.execute(db.select(db.func.sum(DailyView.count)).filter_by(site_id=site.id)).scalar() or 0
+
+
+def test_a_snippet_in_head_shows_in_the_body_and_counts_a_view_once_seen(page, live_app, host_pages, live_site):
+    site = live_site()
+    path = f"/head-{next(_paths)}"
+    snippet = f'<script async src="{live_app.config["LIVE_URL"]}/widget.js" data-site="{site.key}"></script>'
+    host_pages.add(
+        path,
+        f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Post</title>{snippet}</head>
+<body><article><h1>A post</h1><p style="height:3000px">Words.</p><p>The end.</p></article></body></html>""",
+    )
+    views = []
+    page.on("request", lambda r: views.append(r.url) if r.url.endswith("/views") else None)
+    said = console_warnings(page)
+    page.set_viewport_size({"width": 800, "height": 600})
+    page.goto(host_pages.origin + path, wait_until="networkidle")
+    radio = page.get_by_role("radio", name="9 out of 10", exact=True)
+    expect(radio).to_have_count(1)
+    assert page.evaluate(
+        "document.head.querySelector('div') === null && document.body.lastElementChild.shadowRoot !== null"
+    )
+    assert any("<head>" in m and "end of <body>" in m for m in said)
+    # Rendered below the fold: not seen yet, so not counted yet.
+    assert views == [] and count_views(live_app, site) == 0
+    radio.scroll_into_view_if_needed()
+    expect(radio).to_be_in_viewport()
+    wait_for(lambda: count_views(live_app, site) == 1, page, "one view counted once seen")
+    page.mouse.wheel(0, -5000)
+    radio.scroll_into_view_if_needed()
+    wait_for(lambda: len(views) == 1, page, "the request")
+    assert count_views(live_app, site) == 1 and len(views) == 1
+
+
+def test_a_reload_mid_answer_resumes_it_and_only_the_end_hides_the_widget(page, live_app, host_pages, live_site):
+    site = live_site()
+    url = host_page(host_pages, live_app, site)
+    page.goto(url)
+    page.get_by_role("radio", name="9 out of 10", exact=True).click()
+    page.get_by_label("What do you like most?").fill("Half written")
+    page.get_by_role("checkbox", name="I agree that").check()
+    page.get_by_label("Name shown with your words").fill("Camille D.")
+    wait_for(lambda: stored_responses(live_app, site), page, "score recorded")
+    page.reload()
+    expect(page.get_by_role("radio", name="9 out of 10", exact=True)).to_be_checked()
+    expect(page.get_by_label("What do you like most?")).to_have_value("Half written")
+    expect(page.get_by_role("checkbox", name="I agree that")).to_be_checked()
+    expect(page.get_by_label("Name shown with your words")).to_have_value("Camille D.")
+    page.get_by_label("What do you like most?").fill("Half written, now whole")
+    page.get_by_role("button", name="Send").click()
+    expect(page.get_by_text("Thank you! It means a lot to us.")).to_be_visible()
+    [testimonial] = wait_for(lambda: stored_testimonials(live_app, site), page, "testimonial stored")
+    assert (testimonial.quote, testimonial.display_name) == ("Half written, now whole", "Camille D.")
+    assert len(stored_responses(live_app, site)) == 1  # the same answer, completed
+    page.reload(wait_until="networkidle")
+    expect(page.get_by_text("After the survey.")).to_be_visible()
+    expect(page.get_by_role("radio")).to_have_count(0)  # finished: not asked again
+    assert page.context.cookies() == []
+
+
+def test_consent_needs_a_name_or_the_choice_to_publish_without(page, live_app, host_pages, live_site):
+    site = live_site()
+    page.goto(host_page(host_pages, live_app, site))
+    page.get_by_role("radio", name="10 out of 10", exact=True).click()
+    page.get_by_label("What do you like most?").fill("Kind people")
+    page.get_by_role("checkbox", name="I agree that").check()
+    page.get_by_role("button", name="Send").click()
+    expect(page.get_by_role("alert")).to_have_text("Please give a name to show, or publish without it.")
+    expect(page.get_by_label("Name shown with your words")).to_be_focused()
+    page.get_by_role("checkbox", name="Publish without my name").check()
+    page.get_by_role("button", name="Send").click()
+    expect(page.get_by_text("Thank you! It means a lot to us.")).to_be_visible()
+    [testimonial] = wait_for(lambda: stored_testimonials(live_app, site), page, "testimonial stored")
+    assert testimonial.display_name is None and testimonial.quote == "Kind people"
+
+
+def test_an_invalid_email_names_the_field(page, live_app, host_pages, live_site):
+    site = live_site()
+    page.goto(host_page(host_pages, live_app, site, lang="fr"))
+    page.get_by_role("radio", name="5 sur 10", exact=True).click()
+    page.get_by_role("checkbox", name="Vous pouvez me recontacter").check()
+    page.get_by_label("Votre adresse e-mail").fill("not an address")
+    page.get_by_role("button", name="Envoyer").click()
+    expect(page.get_by_role("alert")).to_have_text("Vérifiez : Votre adresse e-mail")
+    expect(page.get_by_label("Votre adresse e-mail")).to_be_focused()
+    page.get_by_label("Votre adresse e-mail").fill("visiteur@example.org")
+    page.get_by_role("button", name="Envoyer").click()
+    expect(page.get_by_text("Merci de nous l'avoir dit.")).to_be_visible()
+    wait_for(
+        lambda: [r.contact_email for r in stored_responses(live_app, site)] == ["visiteur@example.org"], page, "saved"
+    )
+
+
+def test_right_to_left_words_and_score_targets_on_a_320_px_phone(browser, live_app, host_pages, live_site):
+    site = live_site()
+    context = browser.new_context(viewport={"width": 320, "height": 640})
+    page = context.new_page()
+    page.goto(host_page(host_pages, live_app, site))
+    sizes = [
+        page.locator(".pt").nth(n).bounding_box() for n in range(11)
+    ]  # the label is the target: the radio covers it
+    assert all(box["width"] >= 24 and box["height"] >= 24 for box in sizes), sizes
+    assert sizes[10]["x"] + sizes[10]["width"] <= 320  # all eleven fit, no scrolling sideways
+    page.get_by_role("radio", name="10 out of 10", exact=True).click()
+    page.get_by_role("checkbox", name="I agree that").check()
+    why, name = page.get_by_label("What do you like most?"), page.get_by_label("Name shown with your words")
+    why.fill("الدعم ممتاز")
+    name.fill("ليلى")
+    for field in (why, name, page.get_by_label("Your role or company")):
+        assert field.get_attribute("dir") == "auto"
+    assert [f.evaluate("e => getComputedStyle(e).direction") for f in (why, name)] == ["rtl", "rtl"]
+    context.close()
+
+
+def test_the_thank_you_moves_nothing_on_the_page(page, live_app, host_pages, live_site):
+    """A slow answer to "Send" swaps the form for the thank-you long after the click: the
+    widget keeps its height, so the host page below it does not jump (no layout shift)."""
+    import time
+
+    from tests.browser.test_wall import NEXT_FRAME, WATCH_SHIFTS
+
+    site = live_site()
+    page.goto(host_page(host_pages, live_app, site))
+    page.get_by_role("radio", name="10 out of 10", exact=True).click()
+    page.get_by_label("What do you like most?").fill("Worth the wait")
+    wait_for(lambda: stored_responses(live_app, site), page, "score recorded")
+    page.evaluate(NEXT_FRAME)
+    page.evaluate(WATCH_SHIFTS)
+    page.route("**/api/v1/responses/**", lambda route: (time.sleep(0.8), route.continue_()))
+    below = page.get_by_text("After the survey.").bounding_box()["y"]
+    page.get_by_role("button", name="Send").click()
+    expect(page.get_by_text("Thank you! It means a lot to us.")).to_be_visible()
+    page.evaluate(NEXT_FRAME)
+    page.wait_for_timeout(200)  # layout-shift entries are delivered after the frame
+    assert page.evaluate("window.shifts") == []
+    assert page.get_by_text("After the survey.").bounding_box()["y"] == below
+    expect(page.get_by_role("radio", name="10 out of 10", exact=True)).to_be_hidden()
