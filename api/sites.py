@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 from flask import abort, g, request
 
 from api import bp
 from api.cors import require_origin
 from core.consent import current_texts
+from core.http_cache import cached
 from core.sites import site_by_key
 from core.strings import LANGUAGES, texts_for
 from models import Site
@@ -44,4 +48,9 @@ def site_config(key: str):
     site = site_or_404(key)
     require_origin(site, required=False)
     lang = request.args.get("lang")
-    return widget_config(site, lang if lang in LANGUAGES else site.default_lang)
+    config = widget_config(site, lang if lang in LANGUAGES else site.default_lang)
+    # What every page view fetches, the same for every visitor: cached by browsers and CDNs, its
+    # strong ETag the digest of the config itself (settings, consent text and version, language),
+    # so any change to them is served at once to the next revalidation.
+    digest = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()
+    return cached((digest,), lambda: config)
