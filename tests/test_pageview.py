@@ -3,9 +3,12 @@ batched instead of committed one by one, and caches that only a change to what t
 
 from __future__ import annotations
 
+import json
 import os
+from contextlib import contextmanager
 
 import pytest
+from sqlalchemy import event
 
 from core import consent
 from models import Site
@@ -65,3 +68,96 @@ def test_a_settings_change_is_served_at_once_on_revalidation(client, db, site):
     db.session.commit()
     changed = client.get(config_url(site), headers={**HEADERS, "If-None-Match": etag})
     assert changed.status_code == 200 and changed.json["theme"]["color"] == "#112233"
+
+
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
+
+
+@contextmanager
+def commits_counted(app):
+    """Every database commit while the block runs, whoever makes it (sessions or connections)."""
+    from extensions import db
+
+    with app.app_context():
+        engine = db.engine
+    seen = []
+
+    def count(_connection):
+        seen.append(1)
+
+    event.listen(engine, "commit", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "commit", count)
+
+
+def beacon(client, site_key: str, touchpoint: str | None = None):
+    body = json.dumps({"touchpoint": touchpoint} if touchpoint else {})
+    return client.post(f"/api/v1/sites/{site_key}/views", data=body, headers={**HEADERS, "Content-Type": "text/plain"})
+
+
+def stored_views(app, site_id: int) -> dict[str, int]:
+    from extensions import db
+    from models import DailyView
+
+    with app.app_context():
+        rows = db.session.execute(db.select(DailyView.touchpoint, DailyView.count).filter_by(site_id=site_id))
+        counts = dict(rows.all())
+        db.session.remove()
+    return counts
+
+
+def test_view_beacons_commit_nothing_until_a_flush_then_count_exactly(app, client, site):
+    with commits_counted(app) as commits:
+        for touchpoint in ["pricing"] * 7 + [None] * 5:
+            assert beacon(client, site.key, touchpoint).status_code == 204
+        assert commits == []
+        assert stored_views(app, site.id) == {}
+        from core.rollups import flush_views
+
+        with app.app_context():
+            assert flush_views() == 2  # two rows, in one transaction
+        assert len(commits) == 1
+    assert stored_views(app, site.id) == {"pricing": 7, "": 5}
+    for _ in range(3):
+        beacon(client, site.key, "pricing")
+    with app.app_context():
+        flush_views()
+        assert flush_views() == 0  # nothing left to add
+    assert stored_views(app, site.id) == {"pricing": 10, "": 5}
+
+
+def test_views_pending_at_exit_are_flushed(app, client, site):
+    """What a worker's graceful exit runs (registered with atexit when the flusher starts)."""
+    from core.rollups import ViewFlusher
+
+    for _ in range(4):
+        beacon(client, site.key)
+    ViewFlusher().stop(app)
+    assert stored_views(app, site.id) == {"": 4}
+
+
+@pytest.mark.skipif(not TEST_REDIS_URL, reason="needs Redis (TEST_REDIS_URL)")
+def test_with_redis_two_instances_counts_add_up(make_app):
+    import redis
+
+    from core.rollups import REDIS_KEY, flush_views
+    from tests.conftest import app_with_site
+
+    redis.Redis.from_url(TEST_REDIS_URL).delete(REDIS_KEY)  # nothing from another test's run
+    first, key = app_with_site(make_app, REDIS_URL=TEST_REDIS_URL)
+    second = make_app(REDIS_URL=TEST_REDIS_URL)  # another host, on the same database and Redis
+    with first.app_context():
+        from extensions import db
+
+        site_id = db.session.execute(db.select(Site.id).filter_by(key=key)).scalar_one()
+    with commits_counted(first) as commits:
+        for _ in range(3):
+            beacon(first.test_client(), key, "home")
+        for _ in range(4):
+            beacon(second.test_client(), key, "home")
+        assert commits == []
+    with second.app_context():
+        flush_views()  # either instance's flush adds everyone's
+    assert stored_views(first, site_id) == {"home": 7}
