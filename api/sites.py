@@ -10,6 +10,7 @@ from flask import abort, g, request
 from api import bp
 from api.cors import require_origin
 from core.consent import current_texts
+from core.generation import snapshot
 from core.http_cache import cached
 from core.sites import site_by_key
 from core.strings import LANGUAGES, texts_for
@@ -45,6 +46,7 @@ def widget_config(site: Site, lang: str) -> dict:
 
 @bp.get("/sites/<key>/config")
 def site_config(key: str):
+    valid_while = snapshot(("settings",))  # before the site is read: what the config shows
     site = site_or_404(key)
     require_origin(site, required=False)
     lang = request.args.get("lang")
@@ -53,4 +55,4 @@ def site_config(key: str):
     # strong ETag the digest of the config itself (settings, consent text and version, language),
     # so any change to them is served at once to the next revalidation.
     digest = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()
-    return cached((digest,), lambda: config)
+    return cached((digest,), lambda: config, valid_while=valid_while)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from core import webhooks
+from core.generation import changes_site
 from core.text import clean_text
 from extensions import db
 from models import AuditEvent, OutboxEvent, Response, Site, Testimonial, TestimonialStatus, TestimonialTag, utcnow
@@ -37,7 +38,10 @@ def log(actor: str, action: str, testimonial: Testimonial | None = None, site_id
         )
     )
     if site_id is not None:
-        db.session.execute(db.update(Site).where(Site.id == site_id).values(public_version=Site.public_version + 1))
+        db.session.execute(
+            db.update(Site).where(Site.id == site_id).values(public_version=Site.public_version + 1),
+            execution_options=changes_site(site_id),
+        )
 
 
 RESPONDENT = "respondent"  # the actor of what the respondent does, from any path

@@ -161,3 +161,50 @@ def test_with_redis_two_instances_counts_add_up(make_app):
     with second.app_context():
         flush_views()  # either instance's flush adds everyone's
     assert stored_views(first, site_id) == {"home": 7}
+
+
+needs_a_generation = pytest.mark.skipif(
+    bool(TEST_DATABASE_URL) and not REDIS_FOR_POSTGRESQL, reason="PostgreSQL without Redis has no generation"
+)
+
+
+@needs_a_generation
+def test_only_what_a_site_shows_moves_its_caches(app, client, make_site, make_testimonial, runner, make_user):
+    """Revalidations answered once are replayed without the app (core.http_cache.Revalidations)
+    until a write of what they show: a view beacon, its flush and a token's last-used stamp move
+    no site's; an answer on A moves A's walls, not B's, nor A's config."""
+    from flask import request
+
+    from core.rollups import flush_views
+
+    a, b = make_site(name="A"), make_site(name="B")
+    for site in (a, b):
+        make_testimonial(site, quote=f"Words for {site.name}", status="approved")
+    make_user("mod@example.org", "moderator", sites=[a, b])
+    token = json.loads(runner.invoke(args=["token", "create", "--email", "mod@example.org", "--json"]).output)["token"]
+    reached = []
+    app.before_request(lambda: reached.append(request.path) if request.method == "GET" else None)
+    urls = [f"/api/v1/sites/{a.key}/wall", f"/wall/{a.key}", f"/api/v1/sites/{b.key}/wall", config_url(a)]
+    paths = [url.split("?")[0] for url in urls]
+    etags = {url: client.get(url, headers=HEADERS).headers["ETag"] for url in urls}
+
+    def revalidated() -> tuple[dict[str, int], list[str]]:
+        """Each URL's status on revalidation, and which of them reached the app."""
+        reached.clear()
+        codes = {url: client.get(url, headers={**HEADERS, "If-None-Match": etags[url]}).status_code for url in urls}
+        return codes, sorted(reached)
+
+    assert revalidated() == ({url: 304 for url in urls}, sorted(paths))  # answered by the app once
+    assert revalidated() == ({url: 304 for url in urls}, [])  # then replayed
+
+    assert beacon(client, a.key, "home").status_code == 204
+    flush_views()
+    queue = client.get("/api/v1/moderation/testimonials", headers={"Authorization": f"Bearer {token}"})
+    assert queue.status_code == 200
+    assert revalidated() == ({url: 304 for url in urls}, [])  # still replayed, every one
+
+    answered = client.post(f"/api/v1/sites/{a.key}/responses", json={"score": 10}, headers=HEADERS)
+    assert answered.status_code == 201
+    codes, reached_app = revalidated()
+    assert codes == {urls[0]: 200, urls[1]: 200, urls[2]: 304, urls[3]: 304}  # A's counts moved
+    assert reached_app == sorted(paths[:2])  # B's wall and A's config were not even asked again
