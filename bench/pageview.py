@@ -48,7 +48,7 @@ from models import ApiToken, User
 app = create_app()
 with app.app_context():
     sites = [new_site(f"Site {n}", ["http://bench.example"], "en") for n in range(int(sys.argv[1]))]
-    moderator = User(email="owner@bench.example", role="owner", all_sites=True)
+    moderator = User(email=f"owner-{sites[0].key}@bench.example", role="owner", all_sites=True)
     moderator.set_password("bench password")
     db.session.add(moderator)
     db.session.flush()
@@ -56,6 +56,17 @@ with app.app_context():
     db.session.add(row)
     db.session.commit()
     print(json.dumps({"keys": [site.key for site in sites], "token": token}))
+"""
+
+COUNTED_VIEWS = """
+import json, sys
+from app import create_app
+from extensions import db
+from models import DailyView, Site
+with create_app().app_context():
+    ours = db.select(Site.id).where(Site.key.in_(json.loads(sys.argv[1])))
+    total = db.select(db.func.coalesce(db.func.sum(DailyView.count), 0)).where(DailyView.site_id.in_(ours))
+    print(db.session.execute(total).scalar())
 """
 
 
@@ -205,6 +216,8 @@ def main() -> int:
             counts = run(base, seeded["keys"], seeded["token"], args.seconds, args.visitors, commits)
             time.sleep(0.5)
         views, repeats = counts["views"], counts["repeat_views"]
+        # gunicorn has stopped its workers: what they counted and had not flushed went at exit.
+        stored = int(run_python(env, COUNTED_VIEWS, json.dumps(seeded["keys"])).strip().splitlines()[-1])
         latencies = sorted(counts["latencies"])
         p99 = latencies[int(len(latencies) * 0.99)] * 1000 if latencies else 0
         rest = counts["commits"] - counts["writes"]
@@ -218,6 +231,7 @@ def main() -> int:
             f"{counts['writes']} answers, words and approvals, one each; the {rest} others "
             f"= {rest / views:.4f} per page view)"
         )
+        print(f"views stored             {stored} of {views} beacons sent")
         print(
             f"uncacheable requests per repeat page view  {counts['repeat_uncacheable'] / max(repeats, 1):.3f}"
             f"  ({repeats} repeat page views without an answer)"
