@@ -1,6 +1,6 @@
 """Page views, the traffic an instance serves most, against a real gunicorn (2 workers).
 
-    .venv/bin/python bench/pageview.py [--seconds 20] [--visitors 16]
+    .venv/bin/python bench/pageview.py [--seconds 20] [--visitors 16] [--floor]
     .venv/bin/python bench/pageview.py --database-url postgresql://postgres@127.0.0.1:5432/plaudit_bench \\
         --redis-url redis://127.0.0.1:6379/14
 
@@ -16,7 +16,8 @@ as a lower bound), requests per page view, database commits per page view (every
 workers, counted by an engine listener, flushes of view counts included) and, per repeat page
 view, the requests that no cache could answer: writes (the beacon) and revalidations answered
 200 because the copy changed (a first fetch is cold, not uncacheable: a CDN answers it). Targets: commits <= 0.03 per page view; at most one uncacheable request per
-repeat page view (the beacon).
+repeat page view (the beacon); with --floor, page views per second >= 0.5 of a bare Flask app
+answering the same requests from constants, run after with the same client.
 """
 
 from __future__ import annotations
@@ -84,6 +85,37 @@ def counted_app():
     with app.app_context():
         event.listen(db.engine, "commit", lambda _connection: os.write(fd, b"."))
     return app
+
+
+def floor_app():
+    """The floor: a bare Flask app answering the same requests from constants (the same bodies'
+    sizes, ETags and 304s, no database, no validation, no framework beyond Flask)."""
+    from flask import Flask, Response, request
+
+    floor = Flask(__name__)
+    bodies = {
+        "widget": (b"x" * 7_800, "application/javascript"),
+        "config": (b'{"texts": "' + b"x" * 1_600 + b'"}', "application/json"),
+        "wall": (b'{"testimonials": "' + b"x" * 1_000 + b'"}', "application/json"),
+    }
+
+    def conditional(name: str) -> Response:
+        body, mimetype = bodies[name]
+        response = Response(body, mimetype=mimetype)
+        response.set_etag(name)
+        response.headers["Cache-Control"] = "public, max-age=60"
+        return response.make_conditional(request)
+
+    floor.add_url_rule("/widget.js", "widget", lambda: conditional("widget"))
+    floor.add_url_rule("/api/v1/sites/<key>/config", "config", lambda key: conditional("config"))
+    floor.add_url_rule("/api/v1/sites/<key>/wall", "wall", lambda key: conditional("wall"))
+    floor.add_url_rule("/api/v1/sites/<key>/views", "views", lambda key: ("", 204), methods=["POST"])
+    floor.add_url_rule(
+        "/api/v1/sites/<key>/responses", "create", lambda key: ({"id": 1, "token": "t"}, 201), methods=["POST"]
+    )
+    floor.add_url_rule("/api/v1/responses/<int:id>", "update", lambda id: {"id": id}, methods=["PATCH"])
+    floor.add_url_rule("/api/v1/moderation/testimonials", "queue", lambda: {"testimonials": []})
+    return floor
 
 
 class Browser:
@@ -195,7 +227,7 @@ def run(base: str, keys: list[str], token: str, seconds: float, visitors: int, c
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - started
-    counts["commits"] = commits.stat().st_size - start_commits
+    counts["commits"] = (commits.stat().st_size if commits.exists() else 0) - start_commits
     counts["elapsed"] = elapsed
     return counts
 
@@ -204,6 +236,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--visitors", type=int, default=16, help="concurrent visitors (client threads)")
+    parser.add_argument("--floor", action="store_true", help="the same run against a bare app, after")
     parser.add_argument("--database-url")
     parser.add_argument("--redis-url")
     args = parser.parse_args()
@@ -214,7 +247,9 @@ def main() -> int:
         env = {**env, "PAGEVIEW_COMMITS": str(commits), "PYTHONPATH": f"{ROOT}:{ROOT / 'bench'}"}
         with gunicorn("pageview:counted_app()", env, cwd=ROOT / "bench") as base:
             counts = run(base, seeded["keys"], seeded["token"], args.seconds, args.visitors, commits)
-            time.sleep(0.5)
+        if args.floor:
+            with gunicorn("pageview:floor_app()", env, cwd=ROOT / "bench") as base:
+                floor = run(base, seeded["keys"], "t", args.seconds, args.visitors, Path(tmp) / "none")
         views, repeats = counts["views"], counts["repeat_views"]
         # gunicorn has stopped its workers: what they counted and had not flushed went at exit.
         stored = int(run_python(env, COUNTED_VIEWS, json.dumps(seeded["keys"])).strip().splitlines()[-1])
@@ -231,6 +266,9 @@ def main() -> int:
             f"{counts['writes']} answers, words and approvals, one each; the {rest} others "
             f"= {rest / views:.4f} per page view)"
         )
+        if args.floor:
+            rate, floor_rate = views / counts["elapsed"], floor["views"] / floor["elapsed"]
+            print(f"floor                    {floor_rate:.0f} page views/s: Plaudit at {rate / floor_rate:.2f} of it")
         print(f"views stored             {stored} of {views} beacons sent")
         print(
             f"uncacheable requests per repeat page view  {counts['repeat_uncacheable'] / max(repeats, 1):.3f}"
