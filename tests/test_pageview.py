@@ -208,3 +208,20 @@ def test_only_what_a_site_shows_moves_its_caches(app, client, make_site, make_te
     codes, reached_app = revalidated()
     assert codes == {urls[0]: 200, urls[1]: 200, urls[2]: 304, urls[3]: 304}  # A's counts moved
     assert reached_app == sorted(paths[:2])  # B's wall and A's config were not even asked again
+
+
+def test_views_are_counted_in_memory_while_redis_is_away(app, client, site):
+    """A Redis that does not answer never costs a view: counted in the process, flushed alike."""
+    import socket
+
+    from core.rollups import ViewCounts, flush_views
+
+    with socket.socket() as unused:  # a port nobody listens on
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    app.extensions["plaudit_views"] = ViewCounts(f"redis://127.0.0.1:{port}/0")
+    for _ in range(3):
+        assert beacon(client, site.key, "away").status_code == 204
+    with app.app_context():
+        assert flush_views() == 1
+    assert stored_views(app, site.id) == {"away": 3}
