@@ -129,6 +129,9 @@ def test_withdrawing_through_the_api_takes_it_off_every_public_surface_and_is_au
 ):
     ann = Respondent(client, site, quote="Take me off later")
     moderate(client, ann.testimonial(db).id, "approve", moderator_token)
+    # Another one keeps the walls above their minimum, so they still answer after the withdrawal.
+    bob = Respondent(client, site, quote="Still here")
+    moderate(client, bob.testimonial(db).id, "approve", moderator_token)
     surfaces = (
         f"/wall/{site.key}",
         f"/api/v1/sites/{site.key}/wall",
@@ -148,6 +151,7 @@ def test_withdrawing_through_the_api_takes_it_off_every_public_surface_and_is_au
         assert again.status_code == 200, url  # not a 304 of the old body
         assert again.headers["ETag"] != etag
         assert "Take me off later" not in again.get_data(as_text=True), url
+        assert "Still here" in again.get_data(as_text=True), url
     assert client.get(f"/t/{ann.testimonial(db).id}").status_code == 404
     event = db.session.execute(db.select(AuditEvent).filter_by(action="withdraw")).scalar_one()
     assert event.actor == "respondent" and event.details["before"] == "approved"

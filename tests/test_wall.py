@@ -444,12 +444,12 @@ def test_no_name_is_published_as_anonymous_never_as_the_site(client, site, make_
 
 
 def test_the_share_card_of_a_nameless_testimonial_credits_no_one(client, site, make_testimonial, monkeypatch):
-    import core.images
+    import core.photos
 
     drawn = []
-    real = core.images.share_card_png
-    monkeypatch.setattr(core.images, "share_card_png", lambda *args: drawn.append(args) or real(*args))
+    real = core.photos.share_card_png
+    monkeypatch.setattr(core.photos, "share_card_png", lambda *args: drawn.append(args) or real(*args))
     testimonial = make_testimonial(site, quote="Anonymous words", status="approved", display_name=None)
     assert client.get(f"/t/{testimonial.id}.png").status_code == 200
-    [(quote, name, detail, site_name, color)] = drawn
+    [(quote, name, detail, color)] = drawn
     assert name == "Anonymous" and name != site.name
