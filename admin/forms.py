@@ -21,6 +21,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, EqualTo, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from models import MAX_ROW_ID
+
 # Free text in any script: the browser lays out what is typed right to left when it starts so.
 TYPED = {"dir": "auto"}
 
@@ -110,7 +112,7 @@ class SettingsForm(NewSiteForm):
 class EraseForm(FlaskForm):
     site = SelectField("Site", choices=[])
     respondent = StringField("Respondent reference", validators=[Optional(), Length(max=128)], render_kw=TYPED)
-    response_id = IntegerField("or response id", validators=[Optional(), NumberRange(min=1)])
+    response_id = IntegerField("or response id", validators=[Optional(), NumberRange(min=1, max=MAX_ROW_ID)])
     confirm = BooleanField("I understand this cannot be undone", validators=[DataRequired()])
 
 

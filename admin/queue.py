@@ -14,7 +14,7 @@ from core.images import ImageRejected
 from core.photos import accepts_photo, replace_photo
 from core.queries import moderation_page, visible_sites
 from extensions import db
-from models import Site, Testimonial
+from models import MAX_ROW_ID, Site, Testimonial
 
 ACTIONS = {
     "approve": moderation.approve,
@@ -127,7 +127,8 @@ def upload_photo(testimonial_id: int):
 def bulk_approve():
     form = BulkForm()
     if form.validate_on_submit():
-        ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
+        # ASCII digits only ("²" is a digit to str.isdigit, not to int()), and ids a row can have.
+        ids = [int(i) for i in request.form.getlist("ids") if i.isascii() and i.isdigit() and 0 < int(i) <= MAX_ROW_ID]
         testimonials = [testimonial_or_404(i) for i in ids]
         apply(lambda: [moderation.approve(t, actor()) for t in testimonials])
     return back(form)
