@@ -86,9 +86,9 @@ def set_status(testimonial: Testimonial, status: str, actor: str, reason: str | 
         testimonial.approved_at = utcnow()
         webhooks.testimonial_event("testimonial.approved", testimonial)
     if status == WITHDRAWN:
-        from core.photos import delete_cards_after_commit  # core.photos uses `log` from here
+        from core.photos import forget_after_commit  # core.photos uses `log` from here
 
-        delete_cards_after_commit(testimonial.id)
+        forget_after_commit(testimonial)
     log(actor, ACTIONS[status], testimonial, before=before, after=status, **({"reason": reason} if reason else {}))
 
 
@@ -113,7 +113,14 @@ def takes_photo(testimonial: Testimonial) -> bool:
     return testimonial.status in (PENDING, APPROVED)
 
 
+def still_theirs(testimonial: Testimonial) -> None:
+    """A withdrawn testimonial is the respondent's, taken back: nobody edits, tags or features it."""
+    if testimonial.status == WITHDRAWN:
+        raise ModerationError("This testimonial was withdrawn by its author: it cannot be changed.")
+
+
 def set_featured(testimonial: Testimonial, featured: bool, actor: str) -> None:
+    still_theirs(testimonial)
     if testimonial.featured != featured:
         testimonial.featured = featured
         log(actor, "feature" if featured else "unfeature", testimonial)
@@ -121,6 +128,7 @@ def set_featured(testimonial: Testimonial, featured: bool, actor: str) -> None:
 
 def edit_quote(testimonial: Testimonial, quote: str, actor: str) -> None:
     """Replace the published words, keeping the respondent's own (shown as "edited")."""
+    still_theirs(testimonial)
     quote = clean_text(quote, multiline=True)
     if not quote:
         raise ModerationError("A testimonial cannot be empty.", 422)
@@ -150,6 +158,7 @@ def parse_tags(text: str) -> list[str]:
 
 
 def set_tags(testimonial: Testimonial, tags: list[str], actor: str) -> None:
+    still_theirs(testimonial)
     before = testimonial.tags
     if before == tags:
         return
