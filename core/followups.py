@@ -60,7 +60,9 @@ def _days_in_postgresql(element, compiler, **kw) -> str:
 def worklist(site: Site, filters: Filters, category: str | None, status: str, words: str) -> Select:
     """The answers of the follow-up list in its order: `status` "open" is everything not yet
     resolved, "all" everything; `words` are looked for in the "why"."""
-    query = raw_answers(site, filters, Response)
+    # Repeat answers too: left out of the NPS, but each is someone who may have asked to be
+    # contacted (a shop's counter tablet sends every customer's answer from one visitor).
+    query = raw_answers(site, filters, Response, duplicates=True)
     if category in NEXT_STEP:
         query = query.where(Response.category == category)
     if status == "open":
