@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 import secrets
 import sys
 from pathlib import Path
@@ -57,6 +58,15 @@ def who_sees(site: Site) -> list[User]:
     return db.session.execute(query.order_by(User.email)).scalars().all()
 
 
+def flask_command() -> str:
+    """The command as it was run here (`.venv/bin/flask` when `make run` set things up), so a
+    printed command can be pasted as it is: a bare `flask` may be another install's."""
+    ran = sys.argv[0] if os.path.basename(sys.argv[0]) == "flask" else ".venv/bin/flask"
+    if os.path.isabs(ran) and ran.startswith(os.getcwd() + os.sep):
+        ran = os.path.relpath(ran)
+    return f"{ran} --app app"
+
+
 def _print_who_sees(site: Site) -> None:
     # A new site is seen only by owners of every site: say so, or someone logged in as another
     # owner (the demo's) looks for it in vain.
@@ -64,13 +74,13 @@ def _print_who_sees(site: Site) -> None:
     seen = ", ".join(f"{u.email} ({u.role})" for u in users) if users else "no one yet"
     click.echo(f"\nIn the back office, this site is seen by: {seen}.")
     click.echo("To give it an owner, a new user:")
-    click.echo(f"  flask --app app user create --email EMAIL --role owner --site {site.key}")
+    click.echo(f"  {flask_command()} user create --email EMAIL --role owner --site {site.key}")
     click.echo("or an existing one:")
-    click.echo(f"  flask --app app user grant --email EMAIL --site {site.key}")
+    click.echo(f"  {flask_command()} user grant --email EMAIL --site {site.key}")
     demo_owner = db.session.execute(db.select(User).filter_by(email=DEMO_OWNER)).scalar()
     if demo_owner is not None and not demo_owner.can_access(site):
         click.echo("The demo owner sees only the demo site; to let them see this one:")
-        click.echo(f"  flask --app app user grant --email {DEMO_OWNER} --site {site.key}")
+        click.echo(f"  {flask_command()} user grant --email {DEMO_OWNER} --site {site.key}")
 
 
 @site_cli.command("create")
