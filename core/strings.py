@@ -216,6 +216,9 @@ PAGE_TEXTS: dict[str, dict[str, str]] = {
         "photo_shown": "Your photo is saved. It now shows with your published testimonial.",
         "photo_closed": "This testimonial takes no photo: it was withdrawn, or it will not be published.",
         "photo_refused": "This file could not be used: please choose a JPEG, PNG or WebP photo.",
+        "error_title": "Nothing to show",
+        "error_404": "There is nothing to show at this address.",
+        "error_other": "This page cannot be shown right now.",
     },
     "fr": {
         "private_title": "Votre témoignage pour {name}",
@@ -236,9 +239,20 @@ PAGE_TEXTS: dict[str, dict[str, str]] = {
         "photo_shown": "Votre photo est enregistrée. Elle apparaît dès maintenant avec votre témoignage publié.",
         "photo_closed": "Ce témoignage ne prend pas de photo : il a été retiré, ou il ne sera pas publié.",
         "photo_refused": "Ce fichier n'a pas pu être utilisé : choisissez une photo JPEG, PNG ou WebP.",
+        "error_title": "Rien à afficher",
+        "error_404": "Il n'y a rien à afficher à cette adresse.",
+        "error_other": "Cette page ne peut pas être affichée pour le moment.",
     },
 }
 
 
 def page_texts(lang: str, name: str) -> dict[str, str]:
     return _named(PAGE_TEXTS.get(lang, PAGE_TEXTS["en"]), name)
+
+
+def public_lang() -> str:
+    """The language of a public page's error: the page's own when it got that far, else `?lang=`."""
+    from flask import g, request
+
+    lang = g.get("page_lang") or request.args.get("lang")
+    return lang if lang in LANGUAGES else "en"

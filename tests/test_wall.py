@@ -453,3 +453,19 @@ def test_the_share_card_of_a_nameless_testimonial_credits_no_one(client, site, m
     assert client.get(f"/t/{testimonial.id}.png").status_code == 200
     [(quote, name, detail, color)] = drawn
     assert name == "Anonymous" and name != site.name
+
+
+def test_public_pages_answer_their_errors_as_pages_in_the_visitors_language(client, make_site):
+    site = make_site(default_lang="fr")
+    below_minimum = client.get(f"/wall/{site.key}")
+    assert below_minimum.status_code == 404 and below_minimum.mimetype == "text/html"
+    page = below_minimum.get_data(as_text=True)
+    assert '<html lang="fr">' in page and "Il n&#39;y a rien à afficher à cette adresse." in page
+    english = client.get(f"/wall/{site.key}?lang=en", headers={"Accept": "application/json"})
+    assert english.mimetype == "text/html" and "There is nothing to show at this address." in english.get_data(
+        as_text=True
+    )
+    assert "Rien à afficher" in client.get("/wall/no-such-key?lang=fr").get_data(as_text=True)
+    assert "Set-Cookie" not in below_minimum.headers
+    link = client.get("/withdraw/not-a-valid-link")
+    assert link.status_code == 404 and "There is nothing to show at this address." in link.get_data(as_text=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, render_template, request, send_from_directory
+from flask import Response, abort, g, render_template, request, send_from_directory
 from flask_login import current_user
 
 from api.sites import site_or_404
@@ -23,7 +23,8 @@ WALL_PAGE_LIMIT = 100
 
 def wall_lang(site: Site) -> str:
     lang = request.args.get("lang")
-    return lang if lang in LANGUAGES else site.default_lang
+    g.page_lang = lang if lang in LANGUAGES else site.default_lang  # also for an error page
+    return g.page_lang
 
 
 @bp.get("/wall/<key>")
