@@ -36,14 +36,26 @@ def testimonial_or_404(testimonial_id: int) -> Testimonial:
     return testimonial
 
 
-def apply(change, *args) -> None:
-    """Run one moderation change; a refused one is said, not raised."""
+DONE = {
+    "approve": "Approved: it is published now.",
+    "reject": "Rejected: it is not shown anywhere.",
+    "unpublish": "Unpublished: it is back in the queue.",
+    "feature": "Featured: it comes first on the walls.",
+    "unfeature": "No longer featured.",
+}
+
+
+def apply(change, *args, done: str | None = None) -> None:
+    """Run one moderation change and say what it did; a refused one is said, not raised."""
     try:
         change(*args)
         db.session.commit()
     except moderation.ModerationError as exc:
         db.session.rollback()
         flash(exc.message, "error")
+    else:
+        if done:
+            flash(done, "info")
 
 
 def back(form) -> object:
@@ -80,7 +92,7 @@ def queue():
 def act(testimonial_id: int, action: str):
     form = ActionForm()
     if form.validate_on_submit():
-        apply(ACTIONS[action], testimonial_or_404(testimonial_id), actor())
+        apply(ACTIONS[action], testimonial_or_404(testimonial_id), actor(), done=DONE[action])
     return back(form)
 
 

@@ -332,3 +332,12 @@ def test_the_dashboard_after_erasing_a_days_only_answer(client, db, make_user, s
     assert erased.status_code == 302
     assert client.get(f"/admin/sites/{site.key}/dashboard").status_code == 200
     assert client.get(f"/api/v1/sites/{site.key}/stats?by=touchpoint").json["groups"] == []
+
+
+def test_each_moderation_says_what_it_did(client, db, site, moderator, make_testimonial):
+    testimonial = make_testimonial(site, quote="Say it")
+    login(client, "mod@example.org")
+    admin_post(client, f"/admin/testimonials/{testimonial.id}/approve")
+    assert "Approved: it is published now." in client.get("/admin/").get_data(as_text=True)
+    admin_post(client, f"/admin/testimonials/{testimonial.id}/reject")
+    assert "Rejected: it is not shown anywhere." in client.get("/admin/").get_data(as_text=True)
