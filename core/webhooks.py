@@ -279,7 +279,7 @@ def _send(request: urllib.request.Request, deadline: _Deadline) -> tuple[int | N
     except (urllib.error.URLError, OSError, ValueError) as exc:
         return None, str(getattr(exc, "reason", exc))[:500]
     except http.client.HTTPException as exc:  # an answer that is not HTTP, or breaks off
-        return None, f"not an HTTP answer: {type(exc).__name__}: {exc!r}"[:500]
+        return None, f"not an HTTP answer: {exc!r}"[:500]
     except Exception as exc:  # noqa: BLE001  (a failed attempt to retry later, not a lost event)
         log.exception("webhook attempt failed unexpectedly")
         return None, f"unexpected error: {type(exc).__name__}"

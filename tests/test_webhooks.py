@@ -387,7 +387,7 @@ def test_a_receiver_dripping_its_answer_is_cut_off_at_the_deadline_and_not_sent_
     db.session.refresh(event)
     assert event.delivered_at is None and event.attempts == 1 and event.locked_until is None
     assert event.next_attempt_at > event.created_at + timedelta(seconds=20)  # backed off
-    assert "1 s" in event.last_error
+    assert "1 s" in event.last_error, event.last_error
     attempt = db.session.execute(db.select(DeliveryAttempt)).scalar_one()
     assert attempt.status_code is None and attempt.error == event.last_error
 
