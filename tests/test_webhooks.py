@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from core import webhooks
-from models import DeliveryAttempt, OutboxEvent
+from models import DeliveryAttempt, OutboxEvent, utcnow
 from tests.conftest import ORIGIN
 
 
@@ -408,3 +408,37 @@ def test_an_answer_that_is_not_http_is_a_failed_attempt_with_backoff(client, run
     assert event.next_attempt_at > event.created_at + timedelta(seconds=20)
     attempt = db.session.execute(db.select(DeliveryAttempt)).scalar_one()
     assert attempt.status_code is None and attempt.error == event.last_error and "garbage" in attempt.error
+
+
+def test_a_worker_whose_claim_lapsed_does_not_overwrite_the_outcome_of_the_one_that_took_over(
+    make_app, client, runner, db, site, receiver
+):
+    """However an attempt came to outlive its claim (a worker stalled), what the worker that took
+    the event over recorded stands."""
+    add_webhook(runner, site, receiver.url)
+    answer(client, site, 9)  # response.created
+    other_worker = make_app()
+    receiver.status = 500  # for the first worker's request, held until the other one is done
+
+    def claim_lapses_and_another_worker_delivers() -> None:
+        receiver.status = 200
+
+        def run() -> None:
+            with other_worker.app_context():
+                db.session.execute(db.update(OutboxEvent).values(locked_until=utcnow() - timedelta(seconds=1)))
+                db.session.commit()
+                webhooks.deliver_due()
+                db.session.remove()
+                db.engine.dispose()
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        thread.join(30)
+
+    receiver.meanwhile = claim_lapses_and_another_worker_delivers
+    webhooks.deliver_due()
+    assert len(receiver.received) == 2
+    event = db.session.execute(db.select(OutboxEvent)).scalar_one()
+    db.session.refresh(event)
+    assert event.delivered_at is not None and event.last_error is None and event.attempts == 1
+    assert db.session.execute(db.select(DeliveryAttempt.status_code)).scalars().all() == [200]
