@@ -15,7 +15,7 @@ from api.sites import site_or_404
 from core.http_cache import cached
 from core.queries import page_of, testimonials_query
 from core.strings import LANGUAGES, honest_numbers, wall_texts
-from core.wall import PublicState, load_wall, public_state
+from core.wall import PublicState, chosen_from, load_wall, public_state
 from extensions import limiter
 from widget.snippets import public_url
 
@@ -37,7 +37,7 @@ def site_testimonials(key: str):
         return {
             "testimonials": [public_testimonial(t) for t in rows],
             "next_cursor": cursor,
-            "chosen_from": state.summary.total,
+            "chosen_from": chosen_from(site, state.summary),
         }
 
     return cached(state.etag_parts, build, links=True)
@@ -57,7 +57,7 @@ def site_wall(key: str):
         if not wall.shown:
             # wall.js draws nothing; nothing here words or counts what is missing.
             return {"site": {"key": site.key, "name": site.name}, "lang": lang, "testimonials": []}
-        honest = honest_numbers(lang, site.name, wall.published, state.summary)
+        honest = honest_numbers(lang, site.name, wall.published, state.summary, wall.chosen_from)
         return {
             "site": {"key": site.key, "name": site.name, "url": public_url("wall.wall_page", key=site.key)},
             "lang": lang,

@@ -175,10 +175,13 @@ class HonestNumbers:
     badge_title: str  # the badge's accessible name, which must say NPS either way
 
 
-def honest_numbers(lang: str, name: str, published: int, summary: Summary) -> HonestNumbers:
+def honest_numbers(lang: str, name: str, published: int, summary: Summary, pool: int | None = None) -> HonestNumbers:
+    """The walls' and badges' sentences; `pool` is how many responses the testimonials were
+    chosen from (core.wall.chosen_from), the NPS's own count when not given."""
     texts = wall_texts(lang, name)
     responses = _counted(texts, "responses", lang, summary.total)
-    chosen_from = _counted(texts, "chosen_from", lang, published, responses=responses)
+    pooled = responses if pool is None else _counted(texts, "responses", lang, pool)
+    chosen_from = _counted(texts, "chosen_from", lang, published, responses=pooled)
     if not summary.enough_data:
         # The walls say nothing of the NPS then: "12 of 30 needed" speaks to the owner, not to
         # visitors. The badge, whose contract it is, says it is collecting responses.

@@ -469,3 +469,16 @@ def test_public_pages_answer_their_errors_as_pages_in_the_visitors_language(clie
     assert "Set-Cookie" not in below_minimum.headers
     link = client.get("/withdraw/not-a-valid-link")
     assert link.status_code == 404 and "There is nothing to show at this address." in link.get_data(as_text=True)
+
+
+def test_testimonials_from_repeat_answers_are_counted_in_what_they_were_chosen_from(client, db, site, make_testimonial):
+    """A shop's counter tablet is one visitor all day: its later answers are repeats, left out of
+    the NPS, but a wall must never say "5 testimonials, chosen from 1 response"."""
+    for n in range(3):
+        testimonial = make_testimonial(site, quote=f"Counter {n}", status="approved")
+        testimonial.response.is_duplicate = n > 0
+    db.session.commit()
+    data = client.get(f"/api/v1/sites/{site.key}/wall?lang=en").json
+    assert data["honest"]["chosen_from"] == "3 testimonials, chosen from 3 responses"
+    assert client.get(f"/api/v1/sites/{site.key}/testimonials").json["chosen_from"] == 3
+    assert "3 testimonials, chosen from 3 responses" in client.get(f"/wall/{site.key}?lang=en").get_data(as_text=True)

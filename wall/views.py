@@ -37,7 +37,7 @@ def wall_page(key: str):
         wall = load_wall(site, limit=WALL_PAGE_LIMIT, summary=state.summary)
         if not wall.shown:
             abort(404, description="Nothing is published here yet.")
-        honest = honest_numbers(lang, site.name, wall.published, wall.summary)
+        honest = honest_numbers(lang, site.name, wall.published, wall.summary, wall.chosen_from)
         t = wall_texts(lang, site.name)
         return render_template("wall.html", wall=wall, lang=lang, t=t, honest=honest, public_url=public_url)
 
