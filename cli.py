@@ -19,10 +19,10 @@ from sqlalchemy import or_
 from core import backup, rollups, webhooks
 from core.origins import normalise_origin
 from core.sites import new_site
+from core.snippets import embed_snippets, public_base_url
 from core.strings import LANGUAGES
 from extensions import db
 from models import ApiToken, Site, User, Webhook, utcnow
-from widget.snippets import embed_snippets, public_base_url
 
 site_cli = AppGroup("site", help="Manage surveyed sites.")
 user_cli = AppGroup("user", help="Manage back-office users.")

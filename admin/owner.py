@@ -16,11 +16,11 @@ from core.images import delete_stored
 from core.origins import normalise_origin
 from core.photos import delete_cards, media_dir
 from core.sites import new_site
+from core.snippets import embed_snippets
 from core.strings import DEFAULTS, LANGUAGES
 from core.text import clean_text
 from extensions import db
 from models import AuditEvent, Site, new_identity_secret
-from widget.snippets import embed_snippets
 
 
 def owner_required(view):

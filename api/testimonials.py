@@ -14,10 +14,10 @@ from api.serializers import public_testimonial
 from api.sites import site_or_404
 from core.http_cache import cached
 from core.queries import page_of, testimonials_query
+from core.snippets import public_url
 from core.strings import LANGUAGES, honest_numbers, wall_texts
 from core.wall import PublicState, load_wall, public_state
 from extensions import limiter
-from widget.snippets import public_url
 
 
 def state_or_404(key: str) -> PublicState:

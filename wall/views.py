@@ -7,16 +7,16 @@ from flask_login import current_user
 
 from api.sites import site_or_404
 from api.testimonials import state_or_404
+from core.assets import asset_response
 from core.http_cache import cached
 from core.images import badge_png, drawing_version
 from core.photos import media_dir, share_card
+from core.snippets import public_url
 from core.strings import LANGUAGES, honest_numbers, wall_texts
 from core.wall import load_wall
 from extensions import db
 from models import Site, Testimonial
 from wall import bp
-from widget.assets import asset_response
-from widget.snippets import public_url
 
 WALL_PAGE_LIMIT = 100
 
