@@ -6,7 +6,7 @@ testimonial is approved, edited, unpublished or withdrawn, or when an answer arr
 
 from __future__ import annotations
 
-from flask import abort, request
+from flask import request
 
 from api import bp
 from api.schemas import testimonials_query_args, wall_query_args
@@ -16,18 +16,14 @@ from core.http_cache import cached
 from core.queries import page_of, testimonials_query
 from core.snippets import public_url
 from core.strings import LANGUAGES, honest_numbers, wall_texts
-from core.wall import PublicState, load_wall, public_state
+from core.wall import load_wall, public_state_or_404
 from extensions import limiter
-
-
-def state_or_404(key: str) -> PublicState:
-    return public_state(key) or abort(404, description="No site has this key.")
 
 
 @bp.get("/sites/<key>/testimonials")
 @limiter.exempt
 def site_testimonials(key: str):
-    state = state_or_404(key)
+    state = public_state_or_404(key)
 
     def build():
         args = testimonials_query_args.load(request.args)
@@ -47,7 +43,7 @@ def site_testimonials(key: str):
 @limiter.exempt
 def site_wall(key: str):
     """Everything wall.js needs in one response: testimonials, honest numbers, texts, theme."""
-    state = state_or_404(key)
+    state = public_state_or_404(key)
 
     def build():
         args = wall_query_args.load(request.args)
@@ -75,5 +71,5 @@ def site_wall(key: str):
 @bp.get("/sites/<key>/nps")
 @limiter.exempt
 def site_nps(key: str):
-    state = state_or_404(key)
+    state = public_state_or_404(key)
     return cached(state.etag_parts, state.summary.public)

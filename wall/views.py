@@ -5,15 +5,14 @@ from __future__ import annotations
 from flask import Response, abort, render_template, request, send_from_directory
 from flask_login import current_user
 
-from api.sites import site_or_404
-from api.testimonials import state_or_404
 from core.assets import asset_response
 from core.http_cache import cached
 from core.images import badge_png, drawing_version
 from core.photos import media_dir, share_card
+from core.sites import site_or_404
 from core.snippets import public_url
 from core.strings import LANGUAGES, honest_numbers, wall_texts
-from core.wall import load_wall
+from core.wall import load_wall, public_state_or_404
 from extensions import db
 from models import Site, Testimonial
 from wall import bp
@@ -28,7 +27,7 @@ def wall_lang(site: Site) -> str:
 
 @bp.get("/wall/<key>")
 def wall_page(key: str):
-    state = state_or_404(key)
+    state = public_state_or_404(key)
 
     def build():
         site = site_or_404(key)
@@ -46,7 +45,7 @@ def wall_page(key: str):
 def badge(key: str, draw, *version):
     """Both badges: the same numbers, the same honesty below the minimum sample; `version`, what
     else the picture depends on."""
-    state = state_or_404(key)
+    state = public_state_or_404(key)
 
     def build():
         site = site_or_404(key)
