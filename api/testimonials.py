@@ -9,11 +9,11 @@ from __future__ import annotations
 from flask import request
 
 from api import bp
-from api.schemas import testimonials_query_args, wall_query_args
 from api.serializers import public_testimonial
 from api.sites import site_or_404
 from core.http_cache import cached
 from core.queries import page_of, testimonials_query
+from core.query_args import testimonials_query_args, wall_query_args
 from core.snippets import public_url
 from core.strings import LANGUAGES, honest_numbers, wall_texts
 from core.wall import load_wall, public_state_or_404
