@@ -9,6 +9,8 @@ from datetime import date
 
 from marshmallow import EXCLUDE, Schema, fields, post_load, validate
 
+from core.enums import TestimonialStatus, values
+from core.nps import CATEGORIES
 from core.stats import Filters
 from models import MAX_ROW_ID
 
@@ -23,10 +25,12 @@ class TestimonialsQuery(Schema):
     tag = fields.String(validate=validate.Length(max=40))
 
 
+# The moderation queue shows one status, or "all" of them.
+QUEUE_STATUSES = (*values(TestimonialStatus), "all")
+
+
 class ModerationQuery(TestimonialsQuery):
-    status = fields.String(
-        load_default="pending", validate=validate.OneOf(["pending", "approved", "rejected", "withdrawn", "all"])
-    )
+    status = fields.String(load_default=TestimonialStatus.PENDING.value, validate=validate.OneOf(QUEUE_STATUSES))
     site = fields.String(validate=validate.Length(max=32))
     score = fields.Integer(validate=validate.Range(min=0, max=10))
 
@@ -93,7 +97,7 @@ class StatsQuery(InsightFilters):
 
 
 class ExportQuery(InsightFilters):
-    category = fields.String(validate=validate.OneOf(["promoter", "passive", "detractor"]))
+    category = fields.String(validate=validate.OneOf(CATEGORIES))
     format = fields.String(load_default="csv", validate=validate.OneOf(["csv", "json"]))
     # CSV only: start the file with a UTF-8 byte order mark, for Excel (the dashboard's link asks).
     bom = fields.Boolean(load_default=False)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from flask import abort
 from sqlalchemy import func
 
+from core.enums import TestimonialStatus
 from core.generation import Memo
 from core.generation import current as current_generation
 from core.nps import Summary, summarise
@@ -110,7 +111,7 @@ def public_state_or_404(key: str) -> PublicState:
 
 
 def load_wall(site: Site, *, limit: int, tag: str | None = None, summary: Summary | None = None) -> Wall:
-    approved = testimonials_query(sites=[site], status="approved", tag=tag)
+    approved = testimonials_query(sites=[site], status=TestimonialStatus.APPROVED, tag=tag)
     rows = (
         db.session.execute(
             approved.order_by(None)
