@@ -11,6 +11,7 @@ from flask import request
 from api import bp
 from api.serializers import public_testimonial
 from api.sites import site_or_404
+from core.enums import TestimonialStatus
 from core.http_cache import cached
 from core.queries import page_of, testimonials_query
 from core.query_args import testimonials_query_args, wall_query_args
@@ -28,7 +29,9 @@ def site_testimonials(key: str):
     def build():
         args = testimonials_query_args.load(request.args)
         site = site_or_404(key)
-        query = testimonials_query(sites=[site], status="approved", tag=args.get("tag"), before_id=args.get("cursor"))
+        query = testimonials_query(
+            sites=[site], status=TestimonialStatus.APPROVED, tag=args.get("tag"), before_id=args.get("cursor")
+        )
         rows, cursor = page_of(query, args["limit"])
         return {
             "testimonials": [public_testimonial(t) for t in rows],

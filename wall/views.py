@@ -6,6 +6,7 @@ from flask import Response, abort, render_template, request, send_from_directory
 from flask_login import current_user
 
 from core.assets import asset_response
+from core.enums import TestimonialStatus
 from core.http_cache import cached
 from core.images import badge_png, drawing_version
 from core.photos import media_dir, share_card
@@ -76,7 +77,7 @@ def badge_image(key: str):
 
 def approved_or_404(testimonial_id: int) -> Testimonial:
     testimonial = db.session.get(Testimonial, testimonial_id)
-    if testimonial is None or testimonial.status != "approved":
+    if testimonial is None or testimonial.status != TestimonialStatus.APPROVED:
         abort(404, description="No published testimonial has this number.")
     return testimonial
 
@@ -119,7 +120,7 @@ def photo_visible(testimonial: Testimonial | None) -> bool:
     """Public once approved; before that, only to the people who moderate that site."""
     if testimonial is None:
         return False
-    if testimonial.status == "approved":
+    if testimonial.status == TestimonialStatus.APPROVED:
         return True
     return current_user.is_authenticated and current_user.can_access(testimonial.site)
 
@@ -131,6 +132,6 @@ def media(name: str):
         abort(404, description="No such photo.")
     response = send_from_directory(media_dir(), name, mimetype="image/jpeg", max_age=300)
     response.headers["X-Content-Type-Options"] = "nosniff"
-    public = testimonial.status == "approved"
+    public = testimonial.status == TestimonialStatus.APPROVED
     response.headers["Cache-Control"] = "public, max-age=300" if public else "private, no-store"
     return response
