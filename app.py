@@ -61,8 +61,8 @@ def create_app(test_config: dict | type | None = None) -> Flask:
 
     from admin import bp as admin_bp
     from api import bp as api_bp
-    from api.errors import register_error_handlers
     from cli import register_cli
+    from errors import register_error_handlers
     from health import bp as health_bp
     from wall import bp as wall_bp
     from widget import bp as widget_bp

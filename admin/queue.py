@@ -8,11 +8,11 @@ from flask_login import current_user, login_required
 from admin import bp
 from admin.auth import safe_next
 from admin.forms import ActionForm, BulkForm, PhotoForm, QuoteForm, TagsForm
-from api.schemas import moderation_query_args
 from core import moderation
 from core.images import ImageRejected
 from core.photos import accepts_photo, replace_photo
 from core.queries import moderation_page, visible_sites
+from core.query_args import moderation_query_args
 from extensions import db
 from models import MAX_ROW_ID, Site, Testimonial
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 
 from core import webhooks
+from core.enums import Event, TestimonialStatus
 from core.text import clean_text
 from extensions import db
-from models import AuditEvent, OutboxEvent, Response, Site, Testimonial, TestimonialStatus, TestimonialTag, utcnow
+from models import AuditEvent, OutboxEvent, Response, Site, Testimonial, TestimonialTag, utcnow
 
 TAG_RE = re.compile(r"^[\w][\w -]{0,39}$", re.UNICODE)
 
@@ -84,7 +85,7 @@ def set_status(testimonial: Testimonial, status: str, actor: str, reason: str | 
     testimonial.status = status
     if status == APPROVED:
         testimonial.approved_at = utcnow()
-        webhooks.testimonial_event("testimonial.approved", testimonial)
+        webhooks.testimonial_event(Event.TESTIMONIAL_APPROVED, testimonial)
     if status == WITHDRAWN:
         from core.photos import forget_after_commit  # core.photos uses `log` from here
 

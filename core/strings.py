@@ -9,9 +9,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from core.enums import Language, values
 from core.nps import Summary
 
-LANGUAGES = ("en", "fr")
+LANGUAGES = values(Language)
 
 DEFAULTS: dict[str, dict[str, str]] = {
     "en": {

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask import abort
 from sqlalchemy import func
 
+from core.enums import TestimonialStatus
 from core.generation import Memo
 from core.generation import current as current_generation
 from core.nps import Summary, summarise
 from core.queries import testimonials_query
+from core.sites import NO_SUCH_SITE
 from core.survey import site_summary
 from extensions import db
 from models import DailyCount, Response, Site, Testimonial
@@ -104,8 +107,12 @@ def public_state(key: str) -> PublicState | None:
     return state
 
 
+def public_state_or_404(key: str) -> PublicState:
+    return public_state(key) or abort(404, description=NO_SUCH_SITE)
+
+
 def load_wall(site: Site, *, limit: int, tag: str | None = None, summary: Summary | None = None) -> Wall:
-    approved = testimonials_query(sites=[site], status="approved", tag=tag)
+    approved = testimonials_query(sites=[site], status=TestimonialStatus.APPROVED, tag=tag)
     rows = (
         db.session.execute(
             approved.order_by(None)

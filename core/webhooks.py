@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 
 from flask import Flask, current_app
 
+from core.enums import Category, Event
 from core.sites import active_webhooks
 from extensions import db
 from models import DeliveryAttempt, OutboxEvent, Response, Site, Testimonial, Webhook, utcnow
@@ -70,9 +71,9 @@ def response_events(site: Site, response_id: int, category: str) -> None:
     """A new answer. Sent after a short grace period and described as it is then, so a visitor
     still moving along the scale, or writing their "why", is reported once, as they left it."""
     grace = current_app.config.get("PLAUDIT_WEBHOOK_GRACE_SECONDS", 30)
-    enqueue(site.id, "response.created", {"response_id": response_id}, response_id, grace)
-    if category == "detractor":
-        enqueue(site.id, "response.detractor", {"response_id": response_id}, response_id, grace)
+    enqueue(site.id, Event.RESPONSE_CREATED, {"response_id": response_id}, response_id, grace)
+    if category == Category.DETRACTOR:
+        enqueue(site.id, Event.RESPONSE_DETRACTOR, {"response_id": response_id}, response_id, grace)
 
 
 def testimonial_event(event: str, testimonial: Testimonial) -> None:
@@ -90,7 +91,7 @@ def describe(outbox: OutboxEvent) -> dict | None:
     response = db.session.get(Response, outbox.payload.get("response_id"))
     if response is None:
         return None
-    if outbox.event == "response.detractor" and response.category != "detractor":
+    if outbox.event == Event.RESPONSE_DETRACTOR and response.category != Category.DETRACTOR:
         return None
     data = {
         "site": response.site.key,
@@ -127,10 +128,10 @@ def slack_text(event: str, data: dict, site: Site) -> str:
     r = data["response"]
     why = f": “{slack_escape(r['why'])}”" if r.get("why") else ""
     titles = {
-        "response.created": f"New answer {r['score']}/10 ({r['category']})",
-        "response.detractor": f"Detractor {r['score']}/10 — contact them within a week",
-        "testimonial.consented": "A promoter agreed to publish their words — review it",
-        "testimonial.approved": "A testimonial was approved",
+        Event.RESPONSE_CREATED: f"New answer {r['score']}/10 ({r['category']})",
+        Event.RESPONSE_DETRACTOR: f"Detractor {r['score']}/10 — contact them within a week",
+        Event.TESTIMONIAL_CONSENTED: "A promoter agreed to publish their words — review it",
+        Event.TESTIMONIAL_APPROVED: "A testimonial was approved",
     }
     contact = f" · contact: {slack_escape(r['contact_email'])}" if r.get("contact_email") else ""
     return f"{titles[event]} on {slack_escape(site.name)}{why}{contact}"
