@@ -135,6 +135,8 @@ def chosen_from(site: Site, summary: Summary) -> int:
         db.select(func.count()).select_from(Testimonial).join(Response, Testimonial.response_id == Response.id)
     )
     from_repeats = from_repeats.where(
-        Testimonial.site_id == site.id, Testimonial.status == "approved", Response.is_duplicate.is_(True)
+        Testimonial.site_id == site.id,
+        Testimonial.status == TestimonialStatus.APPROVED,
+        Response.is_duplicate.is_(True),
     )
     return summary.total + db.session.execute(from_repeats).scalar()
