@@ -16,7 +16,7 @@ import config
 from core import generation, rollups
 from core.http_cache import Revalidations, build_id, is_public
 from core.photos import allow_photo_body
-from core.strings import counted, page_texts
+from core.strings import counted, page_texts, public_lang
 from core.webhooks import Dispatcher
 from extensions import csrf, db, limiter, login_manager, migrate
 from models import MAX_ROW_ID
@@ -62,8 +62,8 @@ def create_app(test_config: dict | type | None = None) -> Flask:
 
     from admin import bp as admin_bp
     from api import bp as api_bp
-    from api.errors import register_error_handlers
     from cli import register_cli
+    from errors import register_error_handlers
     from health import bp as health_bp
     from wall import bp as wall_bp
     from widget import bp as widget_bp
@@ -85,6 +85,7 @@ def create_app(test_config: dict | type | None = None) -> Flask:
     app.after_request(security_headers)
     app.before_request(refuse_nul)
     app.jinja_env.globals["page_texts"] = page_texts
+    app.jinja_env.globals["public_lang"] = public_lang
     app.jinja_env.filters["counted"] = counted
     app.config.setdefault("PLAUDIT_BUILD", build_id(app))
     if app.config.get("PLAUDIT_WEBHOOKS_WORKER", True):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 import secrets
 import sys
 from pathlib import Path
@@ -16,12 +17,13 @@ from flask.cli import AppGroup
 from sqlalchemy import or_
 
 from core import backup, rollups, webhooks
+from core.enums import Language, Role, WebhookFormat
 from core.origins import normalise_origin
 from core.sites import new_site
+from core.snippets import embed_snippets, public_base_url
 from core.strings import LANGUAGES
 from extensions import db
 from models import ApiToken, Site, User, Webhook, utcnow
-from widget.snippets import embed_snippets, public_base_url
 
 site_cli = AppGroup("site", help="Manage surveyed sites.")
 user_cli = AppGroup("user", help="Manage back-office users.")
@@ -57,6 +59,15 @@ def who_sees(site: Site) -> list[User]:
     return db.session.execute(query.order_by(User.email)).scalars().all()
 
 
+def flask_command() -> str:
+    """The command as it was run here (`.venv/bin/flask` when `make run` set things up), so a
+    printed command can be pasted as it is: a bare `flask` may be another install's."""
+    ran = sys.argv[0] if os.path.basename(sys.argv[0]) == "flask" else ".venv/bin/flask"
+    if os.path.isabs(ran) and ran.startswith(os.getcwd() + os.sep):
+        ran = os.path.relpath(ran)
+    return f"{ran} --app app"
+
+
 def _print_who_sees(site: Site) -> None:
     # A new site is seen only by owners of every site: say so, or someone logged in as another
     # owner (the demo's) looks for it in vain.
@@ -64,13 +75,13 @@ def _print_who_sees(site: Site) -> None:
     seen = ", ".join(f"{u.email} ({u.role})" for u in users) if users else "no one yet"
     click.echo(f"\nIn the back office, this site is seen by: {seen}.")
     click.echo("To give it an owner, a new user:")
-    click.echo(f"  flask --app app user create --email EMAIL --role owner --site {site.key}")
+    click.echo(f"  {flask_command()} user create --email EMAIL --role owner --site {site.key}")
     click.echo("or an existing one:")
-    click.echo(f"  flask --app app user grant --email EMAIL --site {site.key}")
+    click.echo(f"  {flask_command()} user grant --email EMAIL --site {site.key}")
     demo_owner = db.session.execute(db.select(User).filter_by(email=DEMO_OWNER)).scalar()
     if demo_owner is not None and not demo_owner.can_access(site):
         click.echo("The demo owner sees only the demo site; to let them see this one:")
-        click.echo(f"  flask --app app user grant --email {DEMO_OWNER} --site {site.key}")
+        click.echo(f"  {flask_command()} user grant --email {DEMO_OWNER} --site {site.key}")
 
 
 @site_cli.command("create")
@@ -82,7 +93,7 @@ def _print_who_sees(site: Site) -> None:
     required=True,
     help="An origin allowed to embed the survey, e.g. https://blog.example (repeatable).",
 )
-@click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True)
+@click.option("--lang", type=click.Choice(LANGUAGES), default=Language.EN.value, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def site_create(name: str, origins: tuple[str, ...], lang: str, as_json: bool) -> None:
     """Create a site and print its key and embed snippets."""
@@ -120,12 +131,12 @@ def user_create(email: str, role: str, site_keys: tuple[str, ...], password_stdi
         raise click.BadParameter("not an e-mail address", param_hint="--email")
     if db.session.execute(db.select(User).filter_by(email=email)).scalar():
         raise click.ClickException(f"a user with the e-mail {email} exists already")
-    if role == "moderator" and not site_keys:
+    if role == Role.MODERATOR and not site_keys:
         raise click.BadParameter("a moderator needs at least one --site", param_hint="--site")
     password = sys.stdin.readline().rstrip("\n") if password_stdin else secrets.token_urlsafe(12)
     if len(password) < 8:
         raise click.BadParameter("a password has at least 8 characters", param_hint="--password-stdin")
-    user = User(email=email, role=role, sites=_sites(site_keys), all_sites=role == "owner" and not site_keys)
+    user = User(email=email, role=role, sites=_sites(site_keys), all_sites=role == Role.OWNER and not site_keys)
     user.set_password(password)
     db.session.add(user)
     db.session.commit()
@@ -221,8 +232,8 @@ def demo() -> None:
         db.session.add(site)
     # Idempotent, but a demo served on another port must keep working: add missing origins.
     site.origins = list(dict.fromkeys([*(site.origins or []), *sorted(origins)]))
-    _demo_user(DEMO_OWNER, "owner", site)
-    _demo_user(DEMO_MODERATOR, "moderator", site)
+    _demo_user(DEMO_OWNER, Role.OWNER, site)
+    _demo_user(DEMO_MODERATOR, Role.MODERATOR, site)
     db.session.commit()
     click.echo(f"Demo page:     {base}/demo")
     click.echo(f"Demo site key: {site.key}")
@@ -236,7 +247,9 @@ webhook_cli = AppGroup("webhook", help="Manage webhooks.")
 @webhook_cli.command("add")
 @click.option("--site", "site_key", required=True)
 @click.option("--url", required=True, help="An http(s) address that accepts POST.")
-@click.option("--format", "fmt", type=click.Choice(Webhook.FORMATS), default="json", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(Webhook.FORMATS), default=WebhookFormat.JSON.value, show_default=True
+)
 @click.option(
     "--event", "events", multiple=True, type=click.Choice(Webhook.EVENTS), help="Only these events (default: all)."
 )

@@ -6,7 +6,6 @@ import functools
 import hashlib
 import secrets
 from datetime import UTC, date, datetime
-from enum import StrEnum
 
 from sqlalchemy import (
     DDL,
@@ -28,6 +27,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from core.enums import ConsentScope, Event, FollowUpStatus, Language, Role, TestimonialStatus, WebhookFormat, values
+from core.nps import Category
 from core.nps import category as nps_category
 from extensions import db
 
@@ -61,7 +62,7 @@ class Site(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     # Exact origins ("https://blog.example"), normalised by widget.origins.normalise_origin.
     origins: Mapped[list[str]] = mapped_column(JSON, default=list)
-    default_lang: Mapped[str] = mapped_column(String(2), default="en")
+    default_lang: Mapped[str] = mapped_column(String(2), default=Language.EN.value)
     # Per-language overrides of core.strings.DEFAULTS: {"fr": {"question": "…"}, …}. The
     # question, the three follow-up prompts, the consent text and the thank-yous live here.
     texts: Mapped[dict] = mapped_column(JSON, default=dict)
@@ -75,7 +76,7 @@ class Site(db.Model):
     cta_urls: Mapped[dict] = mapped_column(JSON, default=dict)
     theme_color: Mapped[str] = mapped_column(String(7), default="#4f46e5")
     resurvey_days: Mapped[int] = mapped_column(Integer, default=90)
-    consent_scope: Mapped[str] = mapped_column(String(10), default="promoters")
+    consent_scope: Mapped[str] = mapped_column(String(10), default=ConsentScope.PROMOTERS.value)
     min_sample: Mapped[int] = mapped_column(Integer, default=30)
     # Approved testimonials needed before the walls show any: an empty or near-empty wall is
     # social proof against the site, so below it the embeds render nothing.
@@ -89,7 +90,7 @@ class Site(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     def asks_consent(self, category: str) -> bool:
-        return self.consent_scope == "everyone" or category == "promoter"
+        return self.consent_scope == ConsentScope.EVERYONE or category == Category.PROMOTER
 
 
 # Tables whose ids leave the database (in URLs, bearer-token requests, webhook delivery ids) and
@@ -128,7 +129,7 @@ class Response(db.Model):
     contact_email: Mapped[str | None] = mapped_column(String(254))
     token_hash: Mapped[str] = mapped_column(String(64))
     # The follow-up loop (PLAYBOOK.md): every answer is acted on, and the owner says how.
-    followup_status: Mapped[str] = mapped_column(String(10), default="new")
+    followup_status: Mapped[str] = mapped_column(String(10), default=FollowUpStatus.NEW.value)
     owner_notes: Mapped[str | None] = mapped_column(Text)
     followed_up_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
@@ -142,15 +143,6 @@ class Response(db.Model):
     def set_score(self, score: int) -> None:
         self.score = score
         self.category = nps_category(score)
-
-
-class TestimonialStatus(StrEnum):
-    """Where a testimonial stands; core.moderation.set_status is the only way between them."""
-
-    PENDING = "pending"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    WITHDRAWN = "withdrawn"
 
 
 class Testimonial(db.Model):
@@ -280,13 +272,13 @@ class DailyView(db.Model):
 class Webhook(db.Model):
     __tablename__ = "webhook"
 
-    EVENTS = ("response.created", "response.detractor", "testimonial.consented", "testimonial.approved")
-    FORMATS = ("json", "slack")
+    EVENTS = values(Event)
+    FORMATS = values(WebhookFormat)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"), index=True)
     url: Mapped[str] = mapped_column(String(500))
-    format: Mapped[str] = mapped_column(String(10), default="json")
+    format: Mapped[str] = mapped_column(String(10), default=WebhookFormat.JSON.value)
     # Signs every delivery (HMAC-SHA256); shown once when the webhook is created.
     secret: Mapped[str] = mapped_column(String(64))
     events: Mapped[list[str]] = mapped_column(JSON, default=lambda: list(Webhook.EVENTS))
@@ -370,7 +362,7 @@ def normalise_email(email: str) -> str:
 class User(db.Model):
     __tablename__ = "user"
 
-    ROLES = ("owner", "moderator")
+    ROLES = values(Role)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -396,7 +388,7 @@ class User(db.Model):
 
     @property
     def is_owner(self) -> bool:
-        return self.role == "owner"
+        return self.role == Role.OWNER
 
     # Flask-Login's user protocol.
     is_active = True

@@ -2,6 +2,11 @@
 
 from flask import Blueprint
 
+from core.followups import LIST_STATUSES
+from core.followups import STATUSES as FOLLOWUP_STATUSES
+from core.nps import CATEGORIES
+from core.query_args import QUEUE_STATUSES
+
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
@@ -17,6 +22,17 @@ def lock_down(response):
     response.headers["Referrer-Policy"] = "same-origin"
     response.headers.setdefault("Cache-Control", "no-store")
     return response
+
+
+@bp.context_processor
+def closed_sets() -> dict:
+    # The pages list these sets from their one definition (core/enums.py), never retyped.
+    return {
+        "categories": CATEGORIES,
+        "queue_statuses": QUEUE_STATUSES,
+        "followup_statuses": FOLLOWUP_STATUSES,
+        "followup_list_statuses": LIST_STATUSES,
+    }
 
 
 from admin import auth, insights, owner, queue, users  # noqa: E402,F401

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
+from itsdangerous import BadSignature, URLSafeSerializer
 
 from admin import bp
 from admin.forms import LoginForm, PasswordForm
@@ -52,18 +53,52 @@ def account_in_session() -> str:
     return keyed("account", current_user.email)
 
 
+# A browser that has logged into an account before carries this cookie, signed for that account:
+# guesses at the account from elsewhere, however many, do not lock its owner out of it.
+KNOWN_DEVICE = "plaudit_device"
+
+
+def _devices() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="plaudit.known-device")
+
+
+def known_device() -> bool:
+    try:
+        account = _devices().loads(request.cookies.get(KNOWN_DEVICE, ""))
+    except BadSignature:
+        return False
+    return account == normalise_email(request.form.get("email", ""))
+
+
+def failed(response) -> bool:
+    return response.status_code == 401
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(login_limit, methods=["POST"])
-@limiter.limit(login_limit, key_func=account_tried, methods=["POST"])
+@limiter.limit(login_limit, key_func=account_tried, methods=["POST"], deduct_when=failed, exempt_when=known_device)
 def login():
     form = LoginForm(next=request.args.get("next"))
     if form.validate_on_submit():
         user = db.session.execute(db.select(User).filter_by(email=normalise_email(form.email.data))).scalar()
         if verify_password(user, form.password.data):
             login_user(user, remember=form.remember.data)
-            return redirect(safe_next(form.next.data))
+            return remember_device(redirect(safe_next(form.next.data)), user)
         flash("Wrong e-mail or password.", "error")
     return render_template("admin/login.html", form=form), 200 if request.method == "GET" else 401
+
+
+def remember_device(response, user: User):
+    response.set_cookie(
+        KNOWN_DEVICE,
+        _devices().dumps(user.email),
+        max_age=365 * 86400,
+        path=url_for("admin.login"),
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
 
 
 @bp.post("/logout")

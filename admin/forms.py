@@ -21,6 +21,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, EqualTo, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from core.enums import ConsentScope, Event, FollowUpStatus, Language, Role, WebhookFormat
+from models import MAX_ROW_ID
+
 # Free text in any script: the browser lays out what is typed right to left when it starts so.
 TYPED = {"dir": "auto"}
 
@@ -68,13 +71,18 @@ http_url = [
 ]
 
 
+LANGUAGE_NAMES = {Language.EN: "English", Language.FR: "Français"}
+CONSENT_SCOPE_LABELS = {ConsentScope.PROMOTERS: "promoters only (9–10)", ConsentScope.EVERYONE: "everyone"}
+WEBHOOK_FORMAT_LABELS = {WebhookFormat.JSON: "JSON (signed)", WebhookFormat.SLACK: "Slack message"}
+
+
 class NewSiteForm(FlaskForm):
     name = StringField("Site name", validators=[DataRequired(), Length(max=200)], render_kw=TYPED)
     origins = TextAreaField(
         "Allowed origins, one per line (e.g. https://blog.example)", validators=[DataRequired(), Length(max=4000)]
     )
     default_lang = SelectField(
-        "Default language", choices=[SelectChoice("en", "English"), SelectChoice("fr", "Français")]
+        "Default language", choices=[SelectChoice(lang.value, LANGUAGE_NAMES[lang]) for lang in Language]
     )
 
 
@@ -93,7 +101,7 @@ class SettingsForm(NewSiteForm):
     )
     consent_scope = RadioField(
         "Ask to publish the words of",
-        choices=[SelectChoice("promoters", "promoters only (9–10)"), SelectChoice("everyone", "everyone")],
+        choices=[SelectChoice(scope.value, CONSENT_SCOPE_LABELS[scope]) for scope in ConsentScope],
     )
     cta_promoter = URLField("Link for promoters (review or referral page)", validators=http_url)
     cta_passive = URLField("Link for passives", validators=http_url)
@@ -110,26 +118,23 @@ class SettingsForm(NewSiteForm):
 class EraseForm(FlaskForm):
     site = SelectField("Site", choices=[])
     respondent = StringField("Respondent reference", validators=[Optional(), Length(max=128)], render_kw=TYPED)
-    response_id = IntegerField("or response id", validators=[Optional(), NumberRange(min=1)])
+    response_id = IntegerField("or response id", validators=[Optional(), NumberRange(min=1, max=MAX_ROW_ID)])
     confirm = BooleanField("I understand this cannot be undone", validators=[DataRequired()])
 
 
 class FollowUpForm(FlaskForm):
-    status = SelectField("Status", choices=[SelectChoice(s, s) for s in ("new", "contacted", "resolved")])
+    status = SelectField("Status", choices=[SelectChoice(s.value, s.value) for s in FollowUpStatus])
     notes = TextAreaField("Notes", validators=[Length(max=4000)], render_kw=TYPED)
 
 
 class WebhookForm(FlaskForm):
     url = URLField("Address (http or https)", validators=[DataRequired(), *http_url[1:]])
     format = SelectField(
-        "Format", choices=[SelectChoice("json", "JSON (signed)"), SelectChoice("slack", "Slack message")]
+        "Format", choices=[SelectChoice(fmt.value, WEBHOOK_FORMAT_LABELS[fmt]) for fmt in WebhookFormat]
     )
     events = SelectMultipleField(
         "Events",
-        choices=[
-            SelectChoice(e, e)
-            for e in ("response.created", "response.detractor", "testimonial.consented", "testimonial.approved")
-        ],
+        choices=[SelectChoice(event.value, event.value) for event in Event],
         option_widget=CheckboxInput(),
         widget=ListWidget(prefix_label=False),
     )
@@ -137,5 +142,6 @@ class WebhookForm(FlaskForm):
 
 class NewUserForm(FlaskForm):
     email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
-    role = SelectField("Role", choices=[SelectChoice("moderator", "moderator"), SelectChoice("owner", "owner")])
+    # The least power first, so that it is what an inattentive owner grants.
+    role = SelectField("Role", choices=[SelectChoice(role.value, role.value) for role in reversed(Role)])
     site = SelectField("Site", choices=[])

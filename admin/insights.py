@@ -9,9 +9,9 @@ from admin import bp
 from admin.auth import safe_next
 from admin.forms import FollowUpForm, WebhookForm
 from admin.owner import owned_site_or_404, owner_required
-from api.schemas import stats_query_args
 from core import charts, stats, webhooks
 from core.followups import NEXT_STEP, due_by, is_overdue, worklist
+from core.query_args import stats_query_args
 from core.text import clean_text
 from core.themes import top_themes
 from extensions import db

@@ -13,14 +13,15 @@ from admin.forms import ActionForm, EraseForm, NewSiteForm, SettingsForm
 from admin.queue import actor
 from core import consent, moderation
 from core.images import delete_stored
+from core.nps import CATEGORIES
 from core.origins import normalise_origin
 from core.photos import delete_cards, media_dir
 from core.sites import new_site
+from core.snippets import embed_snippets
 from core.strings import DEFAULTS, LANGUAGES
 from core.text import clean_text
 from extensions import db
 from models import AuditEvent, Site, new_identity_secret
-from widget.snippets import embed_snippets
 
 
 def owner_required(view):
@@ -86,7 +87,7 @@ def fill_settings_form(form: SettingsForm, site: Site) -> None:
     form.min_sample.data, form.consent_scope.data = site.min_sample, site.consent_scope
     form.wall_minimum.data = site.wall_minimum
     form.wall_jsonld.data = site.wall_jsonld
-    for category in ("promoter", "passive", "detractor"):
+    for category in CATEGORIES:
         getattr(form, f"cta_{category}").data = (site.cta_urls or {}).get(category, "")
     for lang in LANGUAGES:
         getattr(form, f"consent_{lang}").data = (site.texts or {}).get(lang, {}).get("consent", "")
@@ -105,11 +106,7 @@ def save_settings(form: SettingsForm, site: Site) -> None:
     site.resurvey_days, site.min_sample = form.resurvey_days.data, form.min_sample.data
     site.wall_minimum = form.wall_minimum.data
     site.consent_scope, site.wall_jsonld = form.consent_scope.data, form.wall_jsonld.data
-    site.cta_urls = {
-        c: getattr(form, f"cta_{c}").data
-        for c in ("promoter", "passive", "detractor")
-        if getattr(form, f"cta_{c}").data
-    }
+    site.cta_urls = {c: getattr(form, f"cta_{c}").data for c in CATEGORIES if getattr(form, f"cta_{c}").data}
     texts = {lang: dict((site.texts or {}).get(lang, {})) for lang in LANGUAGES}
     for lang in LANGUAGES:
         own = clean_text(getattr(form, f"consent_{lang}").data or "")

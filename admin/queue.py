@@ -8,13 +8,13 @@ from flask_login import current_user, login_required
 from admin import bp
 from admin.auth import safe_next
 from admin.forms import ActionForm, BulkForm, PhotoForm, QuoteForm, TagsForm
-from api.schemas import moderation_query_args
 from core import moderation
 from core.images import ImageRejected
 from core.photos import accepts_photo, replace_photo
 from core.queries import moderation_page, visible_sites
+from core.query_args import moderation_query_args
 from extensions import db
-from models import Site, Testimonial
+from models import MAX_ROW_ID, Site, Testimonial
 
 ACTIONS = {
     "approve": moderation.approve,
@@ -36,14 +36,26 @@ def testimonial_or_404(testimonial_id: int) -> Testimonial:
     return testimonial
 
 
-def apply(change, *args) -> None:
-    """Run one moderation change; a refused one is said, not raised."""
+DONE = {
+    "approve": "Approved: it is published now.",
+    "reject": "Rejected: it is not shown anywhere.",
+    "unpublish": "Unpublished: it is back in the queue.",
+    "feature": "Featured: it comes first on the walls.",
+    "unfeature": "No longer featured.",
+}
+
+
+def apply(change, *args, done: str | None = None) -> None:
+    """Run one moderation change and say what it did; a refused one is said, not raised."""
     try:
         change(*args)
         db.session.commit()
     except moderation.ModerationError as exc:
         db.session.rollback()
         flash(exc.message, "error")
+    else:
+        if done:
+            flash(done, "info")
 
 
 def back(form) -> object:
@@ -80,7 +92,7 @@ def queue():
 def act(testimonial_id: int, action: str):
     form = ActionForm()
     if form.validate_on_submit():
-        apply(ACTIONS[action], testimonial_or_404(testimonial_id), actor())
+        apply(ACTIONS[action], testimonial_or_404(testimonial_id), actor(), done=DONE[action])
     return back(form)
 
 
@@ -127,7 +139,8 @@ def upload_photo(testimonial_id: int):
 def bulk_approve():
     form = BulkForm()
     if form.validate_on_submit():
-        ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
+        # ASCII digits only ("²" is a digit to str.isdigit, not to int()), and ids a row can have.
+        ids = [int(i) for i in request.form.getlist("ids") if i.isascii() and i.isdigit() and 0 < int(i) <= MAX_ROW_ID]
         testimonials = [testimonial_or_404(i) for i in ids]
         apply(lambda: [moderation.approve(t, actor()) for t in testimonials])
     return back(form)

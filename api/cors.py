@@ -57,8 +57,7 @@ def require_origin(site: Site, *, required: bool) -> None:
         abort(
             403,
             description=f"This page's origin {origin} is not one of the {count} allowed for site {site.key}. "
-            f"Add it to the site's allowed origins (back office: the site's Settings), or give "
-            f"--origin {origin} to `flask --app app site create`.",
+            f"Add {origin} to the site's allowed origins in the back office (Sites → Settings).",
         )
 
 

@@ -6,9 +6,9 @@ from flask import Response, request, stream_with_context
 
 from api import bp
 from api.auth import current_caller
-from api.schemas import export_query_args, stats_query_args
 from api.sites import site_or_404
 from core.exports import csv_lines, json_chunks
+from core.query_args import export_query_args, stats_query_args
 from core.stats import breakdown, totals
 from extensions import db
 

@@ -6,11 +6,11 @@ from flask import abort, request
 
 from api import bp
 from api.auth import current_caller
-from api.schemas import moderation_query_args
 from api.serializers import moderation_testimonial
 from api.sites import site_or_404
 from core import moderation
 from core.queries import moderation_page, visible_sites
+from core.query_args import moderation_query_args
 from extensions import db
 from models import Testimonial
 

@@ -6,6 +6,8 @@ from functools import cache
 
 from api import bp
 from api.schemas import WHY_MAX
+from core.nps import CATEGORIES
+from core.strings import LANGUAGES
 from models import MAX_ROW_ID
 
 ERROR = {"$ref": "#/components/schemas/Error"}
@@ -76,7 +78,7 @@ SCHEMAS = {
         "required": ["id", "category", "follow_up"],
         "properties": {
             "id": {"type": "integer"},
-            "category": {"type": "string", "enum": ["promoter", "passive", "detractor"]},
+            "category": {"type": "string", "enum": list(CATEGORIES)},
             "follow_up": {"$ref": "#/components/schemas/FollowUp"},
             "token": {"type": "string"},
             "testimonial": NULLABLE_STR,
@@ -90,7 +92,7 @@ SCHEMAS = {
         "additionalProperties": False,
         "properties": {
             "score": {"type": "integer", "minimum": 0, "maximum": 10},
-            "lang": {"type": "string", "enum": ["en", "fr"]},
+            "lang": {"type": "string", "enum": list(LANGUAGES)},
             "touchpoint": {"type": "string", "maxLength": 64, "pattern": "^[A-Za-z0-9][A-Za-z0-9 _.:/-]*$"},
             "page_url": {"type": "string", "format": "uri", "maxLength": 2048},
             "respondent": {"type": "string", "minLength": 1, "maxLength": 128},
@@ -212,7 +214,7 @@ def spec() -> dict:
                     params=[
                         KEY,
                         *FILTERS,
-                        _query("category", {"type": "string", "enum": ["promoter", "passive", "detractor"]}),
+                        _query("category", {"type": "string", "enum": list(CATEGORIES)}),
                         _query("format", {"type": "string", "enum": ["csv", "json"]}),
                         _query("bom", {"type": "boolean", "description": "CSV: start with a UTF-8 byte order mark"}),
                     ],

@@ -18,10 +18,10 @@ from core.images import ImageRejected
 from core.links import private_link_token
 from core.photos import accepts_photo, replace_photo
 from core.rollups import bump_view
+from core.snippets import public_url
 from core.survey import Recorded, complete_response, follow_up, record_response, token_matches, visitor_hash
 from extensions import db, limiter
 from models import Response, Site, utcnow
-from widget.snippets import public_url
 
 
 def json_body() -> dict:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from core.snippets import public_url
 from models import Testimonial
-from widget.snippets import public_url
 
 
 def iso(value) -> str | None:

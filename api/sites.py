@@ -12,16 +12,16 @@ from api.cors import require_origin
 from core.consent import current_texts
 from core.generation import snapshot
 from core.http_cache import cached
-from core.sites import site_by_key
+from core.sites import NO_SUCH_SITE, site_by_key
 from core.strings import LANGUAGES, texts_for
 from models import Site
 
 
 def site_or_404(key: str) -> Site:
-    """The site, read-only (possibly from this process's memory: core/sites.py)."""
+    """core.sites.site_or_404, remembering the site for the API's CORS hook."""
     site = site_by_key(key)
     g.cors_site = site  # the CORS hook needs the same site; spare it a second query
-    return site or abort(404, description="No site has this key.")
+    return site or abort(404, description=NO_SUCH_SITE)
 
 
 def widget_config(site: Site, lang: str) -> dict:

@@ -6,38 +6,37 @@ testimonial is approved, edited, unpublished or withdrawn, or when an answer arr
 
 from __future__ import annotations
 
-from flask import abort, request
+from flask import request
 
 from api import bp
-from api.schemas import testimonials_query_args, wall_query_args
 from api.serializers import public_testimonial
 from api.sites import site_or_404
+from core.enums import TestimonialStatus
 from core.http_cache import cached
 from core.queries import page_of, testimonials_query
+from core.query_args import testimonials_query_args, wall_query_args
+from core.snippets import public_url
 from core.strings import LANGUAGES, honest_numbers, wall_texts
-from core.wall import PublicState, load_wall, public_state
+from core.wall import chosen_from, load_wall, public_state_or_404
 from extensions import limiter
-from widget.snippets import public_url
-
-
-def state_or_404(key: str) -> PublicState:
-    return public_state(key) or abort(404, description="No site has this key.")
 
 
 @bp.get("/sites/<key>/testimonials")
 @limiter.exempt
 def site_testimonials(key: str):
-    state = state_or_404(key)
+    state = public_state_or_404(key)
 
     def build():
         args = testimonials_query_args.load(request.args)
         site = site_or_404(key)
-        query = testimonials_query(sites=[site], status="approved", tag=args.get("tag"), before_id=args.get("cursor"))
+        query = testimonials_query(
+            sites=[site], status=TestimonialStatus.APPROVED, tag=args.get("tag"), before_id=args.get("cursor")
+        )
         rows, cursor = page_of(query, args["limit"])
         return {
             "testimonials": [public_testimonial(t) for t in rows],
             "next_cursor": cursor,
-            "chosen_from": state.summary.total,
+            "chosen_from": chosen_from(site, state.summary),
         }
 
     return cached(state.etag_parts, build, links=True, valid_while=state.valid_while)
@@ -47,7 +46,7 @@ def site_testimonials(key: str):
 @limiter.exempt
 def site_wall(key: str):
     """Everything wall.js needs in one response: testimonials, honest numbers, texts, theme."""
-    state = state_or_404(key)
+    state = public_state_or_404(key)
 
     def build():
         args = wall_query_args.load(request.args)
@@ -57,7 +56,7 @@ def site_wall(key: str):
         if not wall.shown:
             # wall.js draws nothing; nothing here words or counts what is missing.
             return {"site": {"key": site.key, "name": site.name}, "lang": lang, "testimonials": []}
-        honest = honest_numbers(lang, site.name, wall.published, state.summary)
+        honest = honest_numbers(lang, site.name, wall.published, state.summary, wall.chosen_from)
         return {
             "site": {"key": site.key, "name": site.name, "url": public_url("wall.wall_page", key=site.key)},
             "lang": lang,
@@ -75,5 +74,5 @@ def site_wall(key: str):
 @bp.get("/sites/<key>/nps")
 @limiter.exempt
 def site_nps(key: str):
-    state = state_or_404(key)
+    state = public_state_or_404(key)
     return cached(state.etag_parts, state.summary.public, valid_while=state.valid_while)

@@ -9,24 +9,31 @@ from sqlalchemy import Float, Select, and_, case, or_
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
+from core.enums import Category, FollowUpStatus, values
 from core.stats import Filters, raw_answers
 from models import Response, Site, utcnow
 
-STATUSES = ("new", "contacted", "resolved")
+STATUSES = values(FollowUpStatus)
+# What the follow-up list can show: what is not yet resolved, one status, or all of them.
+LIST_STATUSES = ("open", *STATUSES, "all")
 
 # By when each category must have been answered, counted from the answer (PLAYBOOK.md, "What to
 # do after each answer"): a detractor now and a week at most, a passive within a week, a
 # promoter within two weeks. Left alone past it, an answer is overdue.
-DUE_WITHIN = {"detractor": timedelta(days=7), "passive": timedelta(days=7), "promoter": timedelta(days=14)}
+DUE_WITHIN = {
+    Category.DETRACTOR: timedelta(days=7),
+    Category.PASSIVE: timedelta(days=7),
+    Category.PROMOTER: timedelta(days=14),
+}
 # Among answers due now, the one that must not wait comes first.
-URGENCY = {"detractor": 0, "passive": 1, "promoter": 2}
+URGENCY = {Category.DETRACTOR: 0, Category.PASSIVE: 1, Category.PROMOTER: 2}
 
 NEXT_STEP = {
-    "detractor": "Contact them now (a week at most), through the same channel as the survey: thank, "
+    Category.DETRACTOR: "Contact them now (a week at most), through the same channel as the survey: thank, "
     "apologise, ask what happened, fix it, say what changed, and ask again later.",
-    "passive": "Within a week: ask what would earn one more point, show what they may not know "
+    Category.PASSIVE: "Within a week: ask what would earn one more point, show what they may not know "
     "about the product, and tell them when an improvement ships.",
-    "promoter": "Within two weeks: thank them, ask for a testimonial (written, video, case study), "
+    Category.PROMOTER: "Within two weeks: thank them, ask for a testimonial (written, video, case study), "
     "remind them of a referral offer, invite a public review where it matters.",
 }
 
@@ -36,7 +43,7 @@ def due_by(response: Response) -> datetime:
 
 
 def is_overdue(response: Response) -> bool:
-    return response.followup_status == "new" and utcnow() > due_by(response)
+    return response.followup_status == FollowUpStatus.NEW and utcnow() > due_by(response)
 
 
 class _days(FunctionElement):
@@ -60,11 +67,13 @@ def _days_in_postgresql(element, compiler, **kw) -> str:
 def worklist(site: Site, filters: Filters, category: str | None, status: str, words: str) -> Select:
     """The answers of the follow-up list in its order: `status` "open" is everything not yet
     resolved, "all" everything; `words` are looked for in the "why"."""
-    query = raw_answers(site, filters, Response)
+    # Repeat answers too: left out of the NPS, but each is someone who may have asked to be
+    # contacted (a shop's counter tablet sends every customer's answer from one visitor).
+    query = raw_answers(site, filters, Response, duplicates=True)
     if category in NEXT_STEP:
         query = query.where(Response.category == category)
     if status == "open":
-        query = query.where(Response.followup_status != "resolved")
+        query = query.where(Response.followup_status != FollowUpStatus.RESOLVED)
     elif status in STATUSES:
         query = query.where(Response.followup_status == status)
     if words:
@@ -80,11 +89,11 @@ def worklist_order(now: datetime | None = None) -> tuple:
     Then the answers not yet due, the nearest due date first."""
     now = now or utcnow()
     late = (and_(Response.category == c, Response.created_at < now - window) for c, window in DUE_WITHIN.items())
-    due_now = or_(Response.category == "detractor", *late)
+    due_now = or_(Response.category == Category.DETRACTOR, *late)
     urgency = case(*((Response.category == c, rank) for c, rank in URGENCY.items()), else_=len(URGENCY))
     window_days = case(*((Response.category == c, window.days) for c, window in DUE_WITHIN.items()), else_=0)
     return (
-        case((Response.followup_status == "new", 0), else_=1),
+        case((Response.followup_status == FollowUpStatus.NEW, 0), else_=1),
         case((due_now, 0), else_=1),
         case((due_now, urgency), else_=0),
         _days(Response.created_at) + window_days,

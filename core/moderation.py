@@ -9,10 +9,11 @@ from __future__ import annotations
 import re
 
 from core import webhooks
+from core.enums import Event, TestimonialStatus
 from core.generation import changes_site
 from core.text import clean_text
 from extensions import db
-from models import AuditEvent, OutboxEvent, Response, Site, Testimonial, TestimonialStatus, TestimonialTag, utcnow
+from models import AuditEvent, OutboxEvent, Response, Site, Testimonial, TestimonialTag, utcnow
 
 TAG_RE = re.compile(r"^[\w][\w -]{0,39}$", re.UNICODE)
 
@@ -88,11 +89,11 @@ def set_status(testimonial: Testimonial, status: str, actor: str, reason: str | 
     testimonial.status = status
     if status == APPROVED:
         testimonial.approved_at = utcnow()
-        webhooks.testimonial_event("testimonial.approved", testimonial)
+        webhooks.testimonial_event(Event.TESTIMONIAL_APPROVED, testimonial)
     if status == WITHDRAWN:
-        from core.photos import delete_cards_after_commit  # core.photos uses `log` from here
+        from core.photos import forget_after_commit  # core.photos uses `log` from here
 
-        delete_cards_after_commit(testimonial.id)
+        forget_after_commit(testimonial)
     log(actor, ACTIONS[status], testimonial, before=before, after=status, **({"reason": reason} if reason else {}))
 
 
@@ -117,7 +118,14 @@ def takes_photo(testimonial: Testimonial) -> bool:
     return testimonial.status in (PENDING, APPROVED)
 
 
+def still_theirs(testimonial: Testimonial) -> None:
+    """A withdrawn testimonial is the respondent's, taken back: nobody edits, tags or features it."""
+    if testimonial.status == WITHDRAWN:
+        raise ModerationError("This testimonial was withdrawn by its author: it cannot be changed.")
+
+
 def set_featured(testimonial: Testimonial, featured: bool, actor: str) -> None:
+    still_theirs(testimonial)
     if testimonial.featured != featured:
         testimonial.featured = featured
         log(actor, "feature" if featured else "unfeature", testimonial)
@@ -125,6 +133,7 @@ def set_featured(testimonial: Testimonial, featured: bool, actor: str) -> None:
 
 def edit_quote(testimonial: Testimonial, quote: str, actor: str) -> None:
     """Replace the published words, keeping the respondent's own (shown as "edited")."""
+    still_theirs(testimonial)
     quote = clean_text(quote, multiline=True)
     if not quote:
         raise ModerationError("A testimonial cannot be empty.", 422)
@@ -154,6 +163,7 @@ def parse_tags(text: str) -> list[str]:
 
 
 def set_tags(testimonial: Testimonial, tags: list[str], actor: str) -> None:
+    still_theirs(testimonial)
     before = testimonial.tags
     if before == tags:
         return

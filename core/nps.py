@@ -6,18 +6,20 @@ import math
 from dataclasses import asdict, dataclass
 from fractions import Fraction
 
-CATEGORIES = ("promoter", "passive", "detractor")
+from core.enums import Category, values
+
+CATEGORIES = values(Category)
 
 
-def category(score: int) -> str:
+def category(score: int) -> Category:
     """Promoters 9–10, passives 7–8, detractors 0–6."""
     if not 0 <= score <= 10:
         raise ValueError(f"score out of range: {score}")
     if score >= 9:
-        return "promoter"
+        return Category.PROMOTER
     if score >= 7:
-        return "passive"
-    return "detractor"
+        return Category.PASSIVE
+    return Category.DETRACTOR
 
 
 def nps(promoters: int, passives: int, detractors: int) -> int | None:

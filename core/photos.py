@@ -16,6 +16,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 
+from core import moderation
 from core.images import ImageRejected, delete_stored, drawing_version, share_card_png, store_avatar
 from core.moderation import log
 from core.strings import wall_texts
@@ -53,6 +54,8 @@ def replace_photo(testimonial: Testimonial, upload: FileStorage | None, actor: s
 
     Raises ImageRejected (with the 4xx code to answer) for anything that is not a usable photo.
     """
+    if not moderation.takes_photo(testimonial):
+        raise ImageRejected("A rejected or withdrawn testimonial takes no photo.", 409)
     if upload is None or not upload.filename:
         raise ImageRejected("Send the photo as a multipart field named 'photo'.", 422)
     name = store_avatar(upload.read(), media_dir())
@@ -142,23 +145,25 @@ def delete_cards(testimonial_id: int, keep: str | None = None) -> None:
             old.unlink(missing_ok=True)
 
 
-CARDS_TO_DELETE = "plaudit.cards_to_delete"
+TO_FORGET = "plaudit.files_to_forget"
 
 
-def delete_cards_after_commit(testimonial_id: int) -> None:
-    """Delete the testimonial's cards once the change that took it down is committed (the
-    respondent's words should not stay on disk; a rolled-back change keeps them)."""
-    db.session.info.setdefault(CARDS_TO_DELETE, set()).add(testimonial_id)
+def forget_after_commit(testimonial: Testimonial) -> None:
+    """A withdrawal: the testimonial's cards and photo go from disk once it is committed (the
+    respondent took their words and face back; a rolled-back change keeps them)."""
+    db.session.info.setdefault(TO_FORGET, set()).add((testimonial.id, testimonial.photo))
+    testimonial.photo = None
 
 
 @event.listens_for(Session, "after_commit")
-def _delete_cards(session: Session) -> None:
-    ids = session.info.pop(CARDS_TO_DELETE, set())
-    if ids and has_app_context():
-        for testimonial_id in ids:
+def _forget_files(session: Session) -> None:
+    files = session.info.pop(TO_FORGET, set())
+    if files and has_app_context():
+        for testimonial_id, photo in files:
             delete_cards(testimonial_id)
+            delete_stored(photo, media_dir())
 
 
 @event.listens_for(Session, "after_rollback")
-def _keep_cards(session: Session) -> None:
-    session.info.pop(CARDS_TO_DELETE, None)
+def _keep_files(session: Session) -> None:
+    session.info.pop(TO_FORGET, None)

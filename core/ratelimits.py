@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 
 from flask import current_app, request
 
@@ -18,4 +19,18 @@ def keyed(kind: str, value: str) -> str:
 def address_key() -> str:
     """The client's address (the one the nearest trusted proxy saw, see PLAUDIT_PROXY_COUNT), and
     nothing else: a new User-Agent, cookie or header does not make a new client."""
-    return keyed("address", request.remote_addr or "")
+    return keyed("address", client_network(request.remote_addr or ""))
+
+
+def client_network(address: str) -> str:
+    """What one client controls: an IPv4 address, or an IPv6 /64 (a home or phone is given a whole
+    /64 and may pick any address in it, so counting each address would multiply every limit)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 4:
+        return str(ip)
+    if ip.ipv4_mapped:
+        return str(ip.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{ip}/64", strict=False))

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from flask import abort
+
 from core.generation import Memo
 from core.generation import current as current_generation
 from core.origins import normalise_origin
@@ -35,6 +37,15 @@ def site_by_key(key: str) -> Site | None:
         db.session.expunge(site)  # read-only from here on, and safe to share between requests
         _sites.put(key, seen, site)
     return site
+
+
+NO_SUCH_SITE = "No site has this key."
+
+
+def site_or_404(key: str) -> Site:
+    """The site, read-only (possibly from this process's memory), or a 404 answered in the kind
+    of the blueprint that asked."""
+    return site_by_key(key) or abort(404, description=NO_SUCH_SITE)
 
 
 def active_webhooks(site_id: int) -> list[tuple[int, list[str]]]:

@@ -74,7 +74,8 @@ def _per_day(query, table, site: Site, filters: Filters):
 def _rollup_rows(site: Site, by: str, filters: Filters):
     key = DailyCount.touchpoint if by == "touchpoint" else DailyCount.day
     query = _per_day(db.select(key, DailyCount.score, func.sum(DailyCount.count)), DailyCount, site, filters)
-    return db.session.execute(query.group_by(key, DailyCount.score))
+    # An erasure leaves a day's count at 0 rather than deleting the row: such a group has no answer.
+    return db.session.execute(query.group_by(key, DailyCount.score).having(func.sum(DailyCount.count) > 0))
 
 
 def raw_answers(site: Site, filters: Filters, *columns, duplicates: bool = False):

@@ -9,9 +9,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from core.enums import Language, values
 from core.nps import Summary
 
-LANGUAGES = ("en", "fr")
+LANGUAGES = values(Language)
 
 DEFAULTS: dict[str, dict[str, str]] = {
     "en": {
@@ -175,10 +176,13 @@ class HonestNumbers:
     badge_title: str  # the badge's accessible name, which must say NPS either way
 
 
-def honest_numbers(lang: str, name: str, published: int, summary: Summary) -> HonestNumbers:
+def honest_numbers(lang: str, name: str, published: int, summary: Summary, pool: int | None = None) -> HonestNumbers:
+    """The walls' and badges' sentences; `pool` is how many responses the testimonials were
+    chosen from (core.wall.chosen_from), the NPS's own count when not given."""
     texts = wall_texts(lang, name)
     responses = _counted(texts, "responses", lang, summary.total)
-    chosen_from = _counted(texts, "chosen_from", lang, published, responses=responses)
+    pooled = responses if pool is None else _counted(texts, "responses", lang, pool)
+    chosen_from = _counted(texts, "chosen_from", lang, published, responses=pooled)
     if not summary.enough_data:
         # The walls say nothing of the NPS then: "12 of 30 needed" speaks to the owner, not to
         # visitors. The badge, whose contract it is, says it is collecting responses.
@@ -216,6 +220,9 @@ PAGE_TEXTS: dict[str, dict[str, str]] = {
         "photo_shown": "Your photo is saved. It now shows with your published testimonial.",
         "photo_closed": "This testimonial takes no photo: it was withdrawn, or it will not be published.",
         "photo_refused": "This file could not be used: please choose a JPEG, PNG or WebP photo.",
+        "error_title": "Nothing to show",
+        "error_404": "There is nothing to show at this address.",
+        "error_other": "This page cannot be shown right now.",
     },
     "fr": {
         "private_title": "Votre témoignage pour {name}",
@@ -236,9 +243,20 @@ PAGE_TEXTS: dict[str, dict[str, str]] = {
         "photo_shown": "Votre photo est enregistrée. Elle apparaît dès maintenant avec votre témoignage publié.",
         "photo_closed": "Ce témoignage ne prend pas de photo : il a été retiré, ou il ne sera pas publié.",
         "photo_refused": "Ce fichier n'a pas pu être utilisé : choisissez une photo JPEG, PNG ou WebP.",
+        "error_title": "Rien à afficher",
+        "error_404": "Il n'y a rien à afficher à cette adresse.",
+        "error_other": "Cette page ne peut pas être affichée pour le moment.",
     },
 }
 
 
 def page_texts(lang: str, name: str) -> dict[str, str]:
     return _named(PAGE_TEXTS.get(lang, PAGE_TEXTS["en"]), name)
+
+
+def public_lang() -> str:
+    """The language of a public page's error: the page's own when it got that far, else `?lang=`."""
+    from flask import g, request
+
+    lang = g.get("page_lang") or request.args.get("lang")
+    return lang if lang in LANGUAGES else "en"

@@ -13,12 +13,13 @@ from sqlalchemy import and_, bindparam, func, insert, or_
 
 from core import moderation, webhooks
 from core.consent import ConsentChanged, Shown, agreed_text
+from core.enums import Category, Event, TestimonialStatus
 from core.generation import changes_site
-from core.nps import Summary, summarise
+from core.nps import CATEGORIES, Summary, summarise
 from core.nps import category as nps_category
 from core.strings import texts_for
 from extensions import db
-from models import DailyCount, Response, Site, Testimonial, TestimonialStatus, sha256_hex, utcnow
+from models import DailyCount, Response, Site, Testimonial, sha256_hex, utcnow
 
 # Consenting again cannot reopen these: a withdrawal is final, and a refusal was a moderator's.
 CONSENT_CLOSED = {
@@ -121,7 +122,7 @@ def follow_up(site: Site, category: str, lang: str) -> dict:
     return {
         "prompt": texts[f"prompt_{category}"],
         "ask_consent": site.asks_consent(category),
-        "ask_contact": category != "promoter",
+        "ask_contact": category != Category.PROMOTER,
         "thanks": texts[f"thanks_{category}"],
         "cta": {"url": url, "label": texts[f"cta_{category}"]} if url else None,
     }
@@ -212,7 +213,7 @@ def complete_response(response: Response, data: dict) -> Response:
         _update_testimonial(testimonial, response, data)
     if newly_consented:
         db.session.flush()  # the testimonial's id, for the event
-        webhooks.testimonial_event("testimonial.consented", testimonial)
+        webhooks.testimonial_event(Event.TESTIMONIAL_CONSENTED, testimonial)
     db.session.commit()
     return response
 
@@ -258,7 +259,7 @@ def site_summary(site: Site) -> Summary:
 
 
 def counts_by_category(score_counts) -> dict[str, int]:
-    counts = {"promoter": 0, "passive": 0, "detractor": 0}
+    counts = dict.fromkeys(CATEGORIES, 0)
     for score, count in score_counts:
         counts[nps_category(score)] += int(count or 0)
     return counts

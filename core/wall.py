@@ -5,14 +5,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask import abort
 from sqlalchemy import func
 
+from core.enums import TestimonialStatus
 from core.generation import Memo, site_channels, snapshot
 from core.nps import Summary, summarise
 from core.queries import testimonials_query
+from core.sites import NO_SUCH_SITE
 from core.survey import site_summary
 from extensions import db
-from models import DailyCount, Site, Testimonial
+from models import DailyCount, Response, Site, Testimonial
 
 
 @dataclass(frozen=True)
@@ -20,7 +23,8 @@ class Wall:
     site: Site
     testimonials: list[Testimonial]
     published: int  # approved testimonials in all (with the tag, if one was asked)
-    summary: Summary  # every non-duplicate response: the "chosen from M"
+    summary: Summary  # every non-duplicate response, for the NPS
+    chosen_from: int  # the responses the testimonials were chosen from (see `chosen_from`)
 
     @property
     def shown(self) -> bool:
@@ -113,8 +117,12 @@ def public_state(key: str) -> PublicState | None:
     return state
 
 
+def public_state_or_404(key: str) -> PublicState:
+    return public_state(key) or abort(404, description=NO_SUCH_SITE)
+
+
 def load_wall(site: Site, *, limit: int, tag: str | None = None, summary: Summary | None = None) -> Wall:
-    approved = testimonials_query(sites=[site], status="approved", tag=tag)
+    approved = testimonials_query(sites=[site], status=TestimonialStatus.APPROVED, tag=tag)
     rows = (
         db.session.execute(
             approved.order_by(None)
@@ -125,4 +133,20 @@ def load_wall(site: Site, *, limit: int, tag: str | None = None, summary: Summar
         .all()
     )
     published = db.session.execute(approved.order_by(None).with_only_columns(func.count())).scalar()
-    return Wall(site, rows, published, summary or site_summary(site))
+    summary = summary or site_summary(site)
+    return Wall(site, rows, published, summary, chosen_from(site, summary))
+
+
+def chosen_from(site: Site, summary: Summary) -> int:
+    """How many responses the testimonials were chosen from: the counted ones, and the repeat
+    answers (left out of the NPS) that gave a published testimonial, so that no wall ever says
+    "5 testimonials, chosen from 1 response" (a shop's counter tablet is one visitor all day)."""
+    from_repeats = (
+        db.select(func.count()).select_from(Testimonial).join(Response, Testimonial.response_id == Response.id)
+    )
+    from_repeats = from_repeats.where(
+        Testimonial.site_id == site.id,
+        Testimonial.status == TestimonialStatus.APPROVED,
+        Response.is_duplicate.is_(True),
+    )
+    return summary.total + db.session.execute(from_repeats).scalar()

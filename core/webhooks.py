@@ -9,11 +9,15 @@ stops replays.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
+import http.client
 import json
 import logging
 import secrets
+import socket
+import ssl
 import threading
 import time
 import urllib.error
@@ -23,6 +27,7 @@ from datetime import datetime, timedelta
 
 from flask import Flask, current_app
 
+from core.enums import Category, Event
 from core.sites import active_webhooks
 from extensions import db
 from models import DeliveryAttempt, OutboxEvent, Response, Site, Testimonial, Webhook, utcnow
@@ -31,9 +36,10 @@ log = logging.getLogger("plaudit.webhooks")
 
 MAX_ATTEMPTS = 8
 # Receivers are expected to answer at once and do their work afterwards. One that does not holds
-# one delivery thread (and only its own webhook's events) for at most this long per attempt.
+# one delivery thread (and only its own webhook's events) for at most this long per attempt, all
+# told: connecting, sending, and reading the answer however slowly it trickles in.
 TIMEOUT_SECONDS = 10
-# How long a claimed event stays another worker's: far longer than an attempt takes, so nobody
+# How long a claimed event stays another worker's: far longer than an attempt may take, so nobody
 # takes it from a worker that is still delivering it; after a worker died, someone else will.
 CLAIM = timedelta(minutes=2)
 # Deliveries at once in each process, each to a different webhook.
@@ -65,9 +71,9 @@ def response_events(site: Site, response_id: int, category: str) -> None:
     """A new answer. Sent after a short grace period and described as it is then, so a visitor
     still moving along the scale, or writing their "why", is reported once, as they left it."""
     grace = current_app.config.get("PLAUDIT_WEBHOOK_GRACE_SECONDS", 30)
-    enqueue(site.id, "response.created", {"response_id": response_id}, response_id, grace)
-    if category == "detractor":
-        enqueue(site.id, "response.detractor", {"response_id": response_id}, response_id, grace)
+    enqueue(site.id, Event.RESPONSE_CREATED, {"response_id": response_id}, response_id, grace)
+    if category == Category.DETRACTOR:
+        enqueue(site.id, Event.RESPONSE_DETRACTOR, {"response_id": response_id}, response_id, grace)
 
 
 def testimonial_event(event: str, testimonial: Testimonial) -> None:
@@ -85,7 +91,7 @@ def describe(outbox: OutboxEvent) -> dict | None:
     response = db.session.get(Response, outbox.payload.get("response_id"))
     if response is None:
         return None
-    if outbox.event == "response.detractor" and response.category != "detractor":
+    if outbox.event == Event.RESPONSE_DETRACTOR and response.category != Category.DETRACTOR:
         return None
     data = {
         "site": response.site.key,
@@ -122,10 +128,10 @@ def slack_text(event: str, data: dict, site: Site) -> str:
     r = data["response"]
     why = f": “{slack_escape(r['why'])}”" if r.get("why") else ""
     titles = {
-        "response.created": f"New answer {r['score']}/10 ({r['category']})",
-        "response.detractor": f"Detractor {r['score']}/10 — contact them within a week",
-        "testimonial.consented": "A promoter agreed to publish their words — review it",
-        "testimonial.approved": "A testimonial was approved",
+        Event.RESPONSE_CREATED: f"New answer {r['score']}/10 ({r['category']})",
+        Event.RESPONSE_DETRACTOR: f"Detractor {r['score']}/10 — contact them within a week",
+        Event.TESTIMONIAL_CONSENTED: "A promoter agreed to publish their words — review it",
+        Event.TESTIMONIAL_APPROVED: "A testimonial was approved",
     }
     contact = f" · contact: {slack_escape(r['contact_email'])}" if r.get("contact_email") else ""
     return f"{titles[event]} on {slack_escape(site.name)}{why}{contact}"
@@ -144,7 +150,86 @@ class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
         return None
 
 
-_opener = urllib.request.build_opener(_RefuseRedirects)
+class _Deadline:
+    """Ends an attempt a fixed time after it began, whatever the receiver does meanwhile. A socket
+    timeout bounds each read only: a receiver sending its answer a line at a time would hold the
+    attempt, and a delivery thread, as long as it liked, and outlive the claim, so that another
+    worker sent the event again. At the deadline a timer shuts down the socket of each connection
+    of the attempt, which ends the read or write in progress at once; a connection still being
+    opened then gives up as soon as it is open."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.expired = False
+        self._lock = threading.Lock()  # between the timer and the attempt's connections
+        self._connections: list[http.client.HTTPConnection] = []
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Deadline:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._timer.cancel()
+
+    def watch(self, connection: http.client.HTTPConnection) -> None:
+        with self._lock:
+            self._connections.append(connection)
+
+    def check(self) -> None:
+        if self.expired:
+            raise TimeoutError(f"no answer within {self.seconds} s")
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for connection in self._connections:
+                if connection.sock is not None:
+                    with contextlib.suppress(OSError):  # closed meanwhile: nothing left to end
+                        connection.sock.shutdown(socket.SHUT_RDWR)
+
+
+class _DeadlineConnection:
+    """An HTTP(S) connection whose socket the attempt's deadline can shut down."""
+
+    def __init__(self, *args, deadline: _Deadline, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.deadline = deadline
+
+    def connect(self) -> None:
+        self.deadline.watch(self)
+        super().connect()
+        self.deadline.check()  # the deadline passed while the connection was being opened
+
+
+class _HTTPConnection(_DeadlineConnection, http.client.HTTPConnection):
+    pass
+
+
+class _HTTPSConnection(_DeadlineConnection, http.client.HTTPSConnection):
+    pass
+
+
+_tls = ssl.create_default_context()  # what urllib uses by default, loaded once
+
+
+class _HTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, deadline: _Deadline):
+        super().__init__()
+        self.deadline = deadline
+
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_HTTPConnection, req, deadline=self.deadline)
+
+
+class _HTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, deadline: _Deadline):
+        super().__init__(context=_tls)
+        self.deadline = deadline
+
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_HTTPSConnection, req, context=_tls, deadline=self.deadline)
 
 
 def _request(webhook: Webhook, outbox: OutboxEvent, data: dict) -> urllib.request.Request | None:
@@ -173,9 +258,19 @@ def _request(webhook: Webhook, outbox: OutboxEvent, data: dict) -> urllib.reques
 
 
 def _post(request: urllib.request.Request) -> tuple[int | None, str | None]:
-    """Send it once; the receiver's status, and what went wrong if it did."""
+    """Send it once, within TIMEOUT_SECONDS in all; the receiver's status, and what went wrong if
+    it did. Whatever happens is an answer to record, never an exception."""
+    with _Deadline(TIMEOUT_SECONDS) as deadline:
+        status, error = _send(request, deadline)
+    if deadline.expired:  # even a status, read before the headers stopped trickling in, is no answer
+        return None, f"no complete answer within {TIMEOUT_SECONDS} s"
+    return status, error
+
+
+def _send(request: urllib.request.Request, deadline: _Deadline) -> tuple[int | None, str | None]:
+    opener = urllib.request.build_opener(_RefuseRedirects, _HTTPHandler(deadline), _HTTPSHandler(deadline))
     try:
-        with _opener.open(request, timeout=TIMEOUT_SECONDS) as answer:
+        with opener.open(request, timeout=TIMEOUT_SECONDS) as answer:
             return answer.status, None
     except urllib.error.HTTPError as exc:
         exc.close()
@@ -184,6 +279,11 @@ def _post(request: urllib.request.Request) -> tuple[int | None, str | None]:
         return exc.code, f"HTTP {exc.code}"
     except (urllib.error.URLError, OSError, ValueError) as exc:
         return None, str(getattr(exc, "reason", exc))[:500]
+    except http.client.HTTPException as exc:  # an answer that is not HTTP, or breaks off
+        return None, f"not an HTTP answer: {exc!r}"[:500]
+    except Exception as exc:  # noqa: BLE001  (a failed attempt to retry later, not a lost event)
+        log.exception("webhook attempt failed unexpectedly")
+        return None, f"unexpected error: {type(exc).__name__}"
 
 
 def _due(now: datetime) -> tuple:
@@ -196,49 +296,65 @@ def _due(now: datetime) -> tuple:
     )
 
 
-def _claim(outbox_id: int) -> bool:
-    """Take one event for a while, if it is still due. Checked in the UPDATE itself, so of the
-    workers or hosts that selected it, only one gets it; and one that selected it before another
-    delivered it, or attempted it and backed off, gets nothing."""
+def _claim(outbox_id: int) -> datetime | None:
+    """Take one event for a while, if it is still due; the claim (its `locked_until`), or None.
+    Checked in the UPDATE itself, so of the workers or hosts that selected it, only one gets it;
+    and one that selected it before another delivered it, or attempted it and backed off, gets
+    nothing."""
     now = utcnow()
+    claim = now + CLAIM
     result = db.session.execute(
-        db.update(OutboxEvent).where(OutboxEvent.id == outbox_id, *_due(now)).values(locked_until=now + CLAIM)
+        db.update(OutboxEvent).where(OutboxEvent.id == outbox_id, *_due(now)).values(locked_until=claim)
     )
     db.session.commit()
-    return result.rowcount == 1
+    return claim if result.rowcount == 1 else None
+
+
+def _settle(outbox_id: int, claim: datetime, attempt: DeliveryAttempt | None = None, **outcome: object) -> bool:
+    """Record what became of the event and release it, only while it is still this worker's
+    claim: a worker that finished after its claim lapsed, and another took the event, must not
+    overwrite what that other one records. Whether it was recorded."""
+    result = db.session.execute(
+        db.update(OutboxEvent)
+        .where(OutboxEvent.id == outbox_id, OutboxEvent.locked_until == claim)
+        .values(locked_until=None, **outcome)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        log.warning("webhook event %s: claim lapsed before the attempt ended; its outcome is not recorded", outbox_id)
+        return False
+    if attempt is not None:
+        db.session.add(attempt)
+    db.session.commit()
+    return True
 
 
 def _deliver(outbox_id: int) -> bool:
     """One attempt at one event, if this worker gets it; whether an attempt was made."""
-    if not _claim(outbox_id):
+    claim = _claim(outbox_id)
+    if claim is None:
         return False
     outbox = db.session.get(OutboxEvent, outbox_id)
     data = describe(outbox)
     if data is None:
-        outbox.delivered_at, outbox.last_error, outbox.locked_until = utcnow(), "nothing to send any more", None
-        db.session.commit()
+        _settle(outbox_id, claim, delivered_at=utcnow(), last_error="nothing to send any more")
         return False
     request = _request(outbox.webhook, outbox, data)
+    attempts = outbox.attempts + 1
     db.session.commit()  # no transaction stays open while a receiver takes its time
     started = time.monotonic()
     status, error = _post(request) if request is not None else (None, "not an http(s) address")
-    outbox.attempts += 1
-    db.session.add(
-        DeliveryAttempt(
-            outbox_id=outbox.id,
-            status_code=status,
-            error=error,
-            duration_ms=int((time.monotonic() - started) * 1000),
-        )
+    attempt = DeliveryAttempt(
+        outbox_id=outbox_id, status_code=status, error=error, duration_ms=int((time.monotonic() - started) * 1000)
     )
     if status is not None and 200 <= status < 300:
-        outbox.delivered_at, outbox.last_error = utcnow(), None
-    elif outbox.attempts >= MAX_ATTEMPTS:
-        outbox.failed_at, outbox.last_error = utcnow(), error
+        outcome = {"delivered_at": utcnow(), "last_error": None}
+    elif attempts >= MAX_ATTEMPTS:
+        outcome = {"failed_at": utcnow(), "last_error": error}
     else:
-        outbox.next_attempt_at, outbox.last_error = utcnow() + backoff(outbox.attempts), error
-    outbox.locked_until = None
-    db.session.commit()
+        outcome = {"next_attempt_at": utcnow() + backoff(attempts), "last_error": error}
+    _settle(outbox_id, claim, attempt, attempts=attempts, **outcome)
     return True
 
 

@@ -128,6 +128,32 @@ def test_one_account_is_rate_limited_from_any_number_of_addresses(app, moderator
     assert attempt(50, "someone-else@example.org") == 401  # other accounts are not held up
 
 
+def test_guesses_at_an_account_do_not_lock_its_owner_out_of_a_known_browser(app, moderator):
+    owners_browser = app.test_client()
+    owners_browser.environ_base["REMOTE_ADDR"] = "198.51.100.1"
+    assert login(owners_browser, "mod@example.org").status_code == 302  # this browser is now known
+    owners_browser.post(
+        "/admin/logout", data={"csrf_token": csrf_from(owners_browser.get("/admin/").get_data(as_text=True))}
+    )
+    for n in range(10):  # an attacker spreads guesses over ten addresses
+        guesser = app.test_client()
+        guesser.environ_base["REMOTE_ADDR"] = f"203.0.113.{n}"
+        assert login(guesser, "mod@example.org", "wrong").status_code == 401
+    stranger = app.test_client()
+    stranger.environ_base["REMOTE_ADDR"] = "192.0.2.9"
+    assert login(stranger, "mod@example.org").status_code == 429  # a new browser waits
+    assert login(owners_browser, "mod@example.org").status_code == 302  # the owner's does not
+
+
+def test_only_failed_logins_count_against_an_account(app, moderator):
+    codes = []
+    for n in range(12):
+        browser = app.test_client()
+        browser.environ_base["REMOTE_ADDR"] = f"203.0.113.{n}"
+        codes.append(login(browser, "mod@example.org").status_code)
+    assert codes == [302] * 12
+
+
 def test_changing_the_password_is_rate_limited(client, moderator):
     login(client, "mod@example.org")
     token = csrf_from(client.get("/admin/password").get_data(as_text=True))

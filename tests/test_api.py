@@ -303,7 +303,7 @@ def test_foreign_origin_is_refused_and_may_only_read_why(client, db, site):
     assert config.json["message"].startswith(
         f"This page's origin https://x.example:8000 is not one of the 1 allowed for site {site.key}."
     )
-    assert "--origin https://x.example:8000" in config.json["message"]
+    assert "Add https://x.example:8000 to the site's allowed origins in the back office" in config.json["message"]
     assert count(db, Response) == 0
 
 

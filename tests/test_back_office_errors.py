@@ -70,12 +70,12 @@ def test_an_error_page_that_cannot_be_drawn_falls_back_to_the_plain_answer(clien
     error's status, never a 500 from the error handler itself."""
     from sqlalchemy.exc import OperationalError
 
-    import api.errors
+    import errors
 
     def database_down(*args, **kwargs):
         raise OperationalError("SELECT 1", {}, Exception("connection refused"))
 
-    monkeypatch.setattr(api.errors, "render_template", database_down)
+    monkeypatch.setattr(errors, "render_template", database_down)
     response = client.get("/admin/no/such/page")
     assert response.status_code == 404 and response.get_json()["code"] == 404
     response = client.get("/admin/no/such/page", headers={"Accept": "text/html"})

@@ -129,11 +129,11 @@ def test_site_create_says_who_sees_it_and_how_to_add_an_owner(runner, db, app):
     assert result.exit_code == 0, result.output
     site = db.session.execute(db.select(Site).filter_by(name="My blog")).scalar_one()
     assert "In the back office, this site is seen by: no one yet." in result.output
-    assert f"flask --app app user create --email EMAIL --role owner --site {site.key}" in result.output
-    assert f"flask --app app user grant --email EMAIL --site {site.key}" in result.output
+    assert f".venv/bin/flask --app app user create --email EMAIL --role owner --site {site.key}" in result.output
+    assert f".venv/bin/flask --app app user grant --email EMAIL --site {site.key}" in result.output
     assert "The demo owner sees only the demo site; to let them see this one:" in result.output
     # The printed command lets the demo owner see it.
-    grant = f"flask --app app user grant --email owner@demo.plaudit.local --site {site.key}"
+    grant = f".venv/bin/flask --app app user grant --email owner@demo.plaudit.local --site {site.key}"
     assert grant in result.output
     args = grant.split()[3:]
     granted = runner.invoke(args=args)

@@ -92,8 +92,9 @@ def test_followups_put_overdue_first_with_next_steps(client, db, owner):
     db.session.add(fresh)
     db.session.commit()
     page = client.get(f"/admin/sites/{owner.key}/followups?category=detractor").get_data(as_text=True)
-    # The two January detractors are more than 7 days old; yesterday's is not, and comes after them.
-    assert page.count('class="badge overdue"') == 2
+    # The dataset's three old detractors (one a repeat answer, listed too) are more than 7 days
+    # old; yesterday's is not, and comes after them.
+    assert page.count('class="badge overdue"') == 3
     assert page.index('class="badge overdue"') < page.index(f'id="r-{fresh.id}"')
     assert page.rindex('class="badge overdue"') < page.index(f'id="r-{fresh.id}"')
     assert "Contact them now (a week at most)" in page
@@ -256,3 +257,21 @@ def test_a_long_timeline_names_periods_without_overlap():
     centres = [b["x"] + b["w"] / 2 for b in named]
     assert min(b - a for a, b in itertools.pairwise(centres)) >= len("2026-W01") * TICK_CHAR_WIDTH
     assert all(b["show_label"] for b in timeline(weeks[:4])["bars"])  # room for every name
+
+
+def test_a_repeat_answer_still_waits_in_the_follow_ups(client, db, make_user, make_site):
+    """Left out of the NPS, but someone who asked to be contacted: a shop's counter tablet sends
+    every customer's answer as one visitor."""
+    site = make_site(name="Counter")
+    make_user("counter@example.org", "owner", sites=[site])
+    for score, why in ((10, "Lovely"), (2, "Cold bread, call me")):
+        created = client.post(f"/api/v1/sites/{site.key}/responses", json={"score": score}, headers={"Origin": ORIGIN})
+        headers = {"Origin": ORIGIN, "Authorization": f"Bearer {created.json['token']}"}
+        client.patch(
+            f"/api/v1/responses/{created.json['id']}", json={"why": why, "email": "c@example.fr"}, headers=headers
+        )
+    repeat = db.session.execute(db.select(Response).filter_by(site_id=site.id, score=2)).scalar_one()
+    assert repeat.is_duplicate
+    login(client, "counter@example.org")
+    page = client.get(f"/admin/sites/{site.key}/followups").get_data(as_text=True)
+    assert f'id="r-{repeat.id}"' in page and "Cold bread, call me" in page and "repeat answer (not counted)" in page

@@ -59,6 +59,28 @@ def test_a_new_user_agent_is_not_a_new_client(make_app):
     assert client.get(f"/api/v1/sites/{key}/nps").json["total"] == 2
 
 
+def test_addresses_of_one_ipv6_64_are_one_client(make_app):
+    """A home or a phone gets a whole /64 and picks any address in it: they count as one."""
+    app, key = limited_app(make_app)
+    client = app.test_client()
+    codes = [
+        client.post(
+            f"/api/v1/sites/{key}/responses",
+            json={"score": 10},
+            headers={"Origin": ORIGIN},
+            environ_base={"REMOTE_ADDR": f"2001:db8:0:1::{n + 1:x}"},
+        ).status_code
+        for n in range(3)
+    ]
+    another_home = client.post(
+        f"/api/v1/sites/{key}/responses",
+        json={"score": 10},
+        headers={"Origin": ORIGIN},
+        environ_base={"REMOTE_ADDR": "2001:db8:0:2::1"},
+    )
+    assert codes == [201, 201, 429] and another_home.status_code == 201
+
+
 def test_the_limiter_stores_no_address(make_app):
     from extensions import limiter
 

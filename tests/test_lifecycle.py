@@ -129,6 +129,9 @@ def test_withdrawing_through_the_api_takes_it_off_every_public_surface_and_is_au
 ):
     ann = Respondent(client, site, quote="Take me off later")
     moderate(client, ann.testimonial(db).id, "approve", moderator_token)
+    # Another one keeps the walls above their minimum, so they still answer after the withdrawal.
+    bob = Respondent(client, site, quote="Still here")
+    moderate(client, bob.testimonial(db).id, "approve", moderator_token)
     surfaces = (
         f"/wall/{site.key}",
         f"/api/v1/sites/{site.key}/wall",
@@ -148,6 +151,7 @@ def test_withdrawing_through_the_api_takes_it_off_every_public_surface_and_is_au
         assert again.status_code == 200, url  # not a 304 of the old body
         assert again.headers["ETag"] != etag
         assert "Take me off later" not in again.get_data(as_text=True), url
+        assert "Still here" in again.get_data(as_text=True), url
     assert client.get(f"/t/{ann.testimonial(db).id}").status_code == 404
     event = db.session.execute(db.select(AuditEvent).filter_by(action="withdraw")).scalar_one()
     assert event.actor == "respondent" and event.details["before"] == "approved"
@@ -341,3 +345,45 @@ def test_a_moderators_edit_outlives_the_respondents_other_changes_but_not_new_wo
     assert (rewritten.quote, rewritten.original_quote) == ("Lovely bread, kind staff", None)
     page = client.get(ann.link).get_data(as_text=True)
     assert "Lovely bread, kind staff" in page and "edited" not in page and "Great bakery!" not in page
+
+
+def test_a_withdrawn_testimonial_is_nobodys_to_change_and_its_photo_is_deleted(client, db, site, make_user):
+    from tests.test_images import jpeg_bytes
+
+    ann = Respondent(client, site, quote="My words, my face")
+    post_photo(client, ann.link)
+    db.session.expire_all()
+    photo = ann.testimonial(db).photo
+    stored = client.application.config["PLAUDIT_MEDIA_DIR"] + "/" + photo
+    with open(stored, "rb"):
+        pass  # on disk
+    assert ann.patch({"consent": False}).status_code == 200
+    db.session.expire_all()
+    withdrawn = ann.testimonial(db)
+    assert withdrawn.photo is None
+    with pytest.raises(FileNotFoundError):
+        open(stored, "rb")
+
+    make_user("owner@example.org", "owner", all_sites=True)
+    office = client.application.test_client()
+    login(office, "owner@example.org")
+    token = csrf_from(office.get("/admin/?status=all").get_data(as_text=True))
+    base = f"/admin/testimonials/{withdrawn.id}"
+    office.post(f"{base}/quote", data={"csrf_token": token, "quote": "Moderator words", "next": "/admin/"})
+    office.post(f"{base}/tags", data={"csrf_token": token, "tags": "pricing", "next": "/admin/"})
+    office.post(f"{base}/feature", data={"csrf_token": token, "next": "/admin/"})
+    office.post(
+        f"{base}/photo",
+        data={"csrf_token": token, "photo": (io.BytesIO(jpeg_bytes()), "me.jpg"), "next": "/admin/"},
+        content_type="multipart/form-data",
+    )
+    db.session.expire_all()
+    after = ann.testimonial(db)
+    assert (after.quote, after.tags, after.featured, after.photo) == ("My words, my face", [], False, None)
+
+
+def test_the_private_page_is_kept_by_no_cache_and_leaks_no_referrer(client, site):
+    ann = Respondent(client, site, quote="Private page")
+    page = client.get(ann.link)
+    assert page.headers["Cache-Control"] == "private, no-store"
+    assert page.headers["Referrer-Policy"] == "no-referrer"

@@ -295,3 +295,49 @@ def test_audit_log_is_visible_to_owners(client, make_user, site, make_testimonia
 def test_api_token_is_stored_hashed(db, token):
     stored = db.session.execute(db.select(ApiToken)).scalar_one()
     assert token["token"] not in stored.token_hash
+
+
+@pytest.mark.parametrize("bad", ["²", "99999999999999999999", "0", "-1", "٣"])
+def test_bulk_approve_ignores_what_is_no_row_id(client, db, site, moderator, make_testimonial, bad):
+    testimonial = make_testimonial(site, quote="one")
+    login(client, "mod@example.org")
+    assert admin_post(client, "/admin/testimonials/bulk-approve", ids=[bad, testimonial.id]).status_code == 302
+    assert db.session.get(Testimonial, testimonial.id).status == "approved"
+
+
+def test_erasing_an_id_no_row_can_have_is_a_message(client, db, make_user, site):
+    make_user("owner@example.org", "owner", sites=[site])
+    login(client, "owner@example.org")
+    page = client.get("/admin/erase").get_data(as_text=True)
+    erased = client.post(
+        "/admin/erase",
+        data={"csrf_token": csrf_from(page), "site": site.key, "response_id": "99999999999999999999", "confirm": "y"},
+    )
+    assert erased.status_code in (200, 400) and "Number must be between" in erased.get_data(as_text=True)
+
+
+def test_the_dashboard_after_erasing_a_days_only_answer(client, db, make_user, site):
+    make_user("owner@example.org", "owner", sites=[site])
+    created = client.post(
+        f"/api/v1/sites/{site.key}/responses",
+        json={"score": 3, "touchpoint": "checkout", "respondent": "cust-9"},
+        headers={"Origin": ORIGIN},
+    )
+    assert created.status_code == 201
+    login(client, "owner@example.org")
+    page = client.get("/admin/erase").get_data(as_text=True)
+    erased = client.post(
+        "/admin/erase", data={"csrf_token": csrf_from(page), "site": site.key, "respondent": "cust-9", "confirm": "y"}
+    )
+    assert erased.status_code == 302
+    assert client.get(f"/admin/sites/{site.key}/dashboard").status_code == 200
+    assert client.get(f"/api/v1/sites/{site.key}/stats?by=touchpoint").json["groups"] == []
+
+
+def test_each_moderation_says_what_it_did(client, db, site, moderator, make_testimonial):
+    testimonial = make_testimonial(site, quote="Say it")
+    login(client, "mod@example.org")
+    admin_post(client, f"/admin/testimonials/{testimonial.id}/approve")
+    assert "Approved: it is published now." in client.get("/admin/").get_data(as_text=True)
+    admin_post(client, f"/admin/testimonials/{testimonial.id}/reject")
+    assert "Rejected: it is not shown anywhere." in client.get("/admin/").get_data(as_text=True)

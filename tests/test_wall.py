@@ -444,12 +444,41 @@ def test_no_name_is_published_as_anonymous_never_as_the_site(client, site, make_
 
 
 def test_the_share_card_of_a_nameless_testimonial_credits_no_one(client, site, make_testimonial, monkeypatch):
-    import core.images
+    import core.photos
 
     drawn = []
-    real = core.images.share_card_png
-    monkeypatch.setattr(core.images, "share_card_png", lambda *args: drawn.append(args) or real(*args))
+    real = core.photos.share_card_png
+    monkeypatch.setattr(core.photos, "share_card_png", lambda *args: drawn.append(args) or real(*args))
     testimonial = make_testimonial(site, quote="Anonymous words", status="approved", display_name=None)
     assert client.get(f"/t/{testimonial.id}.png").status_code == 200
-    [(quote, name, detail, site_name, color)] = drawn
+    [(quote, name, detail, color)] = drawn
     assert name == "Anonymous" and name != site.name
+
+
+def test_public_pages_answer_their_errors_as_pages_in_the_visitors_language(client, make_site):
+    site = make_site(default_lang="fr")
+    below_minimum = client.get(f"/wall/{site.key}")
+    assert below_minimum.status_code == 404 and below_minimum.mimetype == "text/html"
+    page = below_minimum.get_data(as_text=True)
+    assert '<html lang="fr">' in page and "Il n&#39;y a rien à afficher à cette adresse." in page
+    english = client.get(f"/wall/{site.key}?lang=en", headers={"Accept": "application/json"})
+    assert english.mimetype == "text/html" and "There is nothing to show at this address." in english.get_data(
+        as_text=True
+    )
+    assert "Rien à afficher" in client.get("/wall/no-such-key?lang=fr").get_data(as_text=True)
+    assert "Set-Cookie" not in below_minimum.headers
+    link = client.get("/withdraw/not-a-valid-link")
+    assert link.status_code == 404 and "There is nothing to show at this address." in link.get_data(as_text=True)
+
+
+def test_testimonials_from_repeat_answers_are_counted_in_what_they_were_chosen_from(client, db, site, make_testimonial):
+    """A shop's counter tablet is one visitor all day: its later answers are repeats, left out of
+    the NPS, but a wall must never say "5 testimonials, chosen from 1 response"."""
+    for n in range(3):
+        testimonial = make_testimonial(site, quote=f"Counter {n}", status="approved")
+        testimonial.response.is_duplicate = n > 0
+    db.session.commit()
+    data = client.get(f"/api/v1/sites/{site.key}/wall?lang=en").json
+    assert data["honest"]["chosen_from"] == "3 testimonials, chosen from 3 responses"
+    assert client.get(f"/api/v1/sites/{site.key}/testimonials").json["chosen_from"] == 3
+    assert "3 testimonials, chosen from 3 responses" in client.get(f"/wall/{site.key}?lang=en").get_data(as_text=True)

@@ -10,12 +10,13 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from core import webhooks
-from models import DeliveryAttempt, OutboxEvent
+from models import DeliveryAttempt, OutboxEvent, utcnow
 from tests.conftest import ORIGIN
 
 
@@ -302,3 +303,142 @@ def test_slack_format(client, runner, site, receiver):
 def test_webhook_add_refuses_bad_urls(runner, site):
     result = runner.invoke(args=["webhook", "add", "--site", site.key, "--url", "javascript:alert(1)"])
     assert result.exit_code != 0
+
+
+class RawReceiver:
+    """A local TCP endpoint that reads each request and then answers with `reply(connection)`,
+    byte for byte as it likes (HTTP or not); it counts the requests it was sent."""
+
+    def __init__(self, reply: Callable[[socket.socket], None]):
+        self.requests: list[bytes] = []
+        self.done = threading.Event()  # tells a reply still in progress to stop
+        self._reply = reply
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}/hook"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self._listener.accept()
+            except OSError:  # closed at the end of the test
+                return
+            threading.Thread(target=self._answer, args=(connection,), daemon=True).start()
+
+    def _answer(self, connection: socket.socket) -> None:
+        with connection:
+            connection.settimeout(10)
+            request = b""
+            try:
+                while b"\r\n\r\n" not in request:
+                    chunk = connection.recv(65536)
+                    if not chunk:
+                        return
+                    request += chunk
+                self.requests.append(request)
+                self._reply(connection)
+            except OSError:  # the client hung up: what these receivers are here to cause
+                pass
+
+    def close(self) -> None:
+        self.done.set()
+        self._listener.close()
+
+
+def test_a_receiver_dripping_its_answer_is_cut_off_at_the_deadline_and_not_sent_twice(
+    app, make_app, client, runner, db, site, monkeypatch
+):
+    """Each header line arrives well within a read's timeout, so only a deadline for the whole
+    attempt ends it; ended well within the claim, the event is not another worker's to send
+    again once the claim lapses."""
+    monkeypatch.setattr(webhooks, "TIMEOUT_SECONDS", 1)
+    monkeypatch.setattr(webhooks, "CLAIM", timedelta(seconds=4))
+
+    def drip(connection: socket.socket) -> None:
+        connection.sendall(b"HTTP/1.1 200 OK\r\n")
+        started = time.monotonic()
+        while not receiver.done.wait(0.2) and time.monotonic() - started < 15:
+            connection.sendall(b"X-Drip: x\r\n")
+        connection.sendall(b"Content-Length: 0\r\n\r\n")
+
+    receiver = RawReceiver(drip)
+    other_worker = make_app()
+
+    def deliver(app) -> None:
+        with app.app_context():
+            webhooks.deliver_due()
+            db.session.remove()
+
+    try:
+        add_webhook(runner, site, receiver.url)
+        answer(client, site, 9)  # response.created
+        first = threading.Thread(target=deliver, args=(app,))
+        first.start()
+        time.sleep(5)  # the first worker's claim has lapsed by now
+        second = threading.Thread(target=deliver, args=(other_worker,))
+        second.start()
+        second.join(30)
+        receiver.done.set()
+        first.join(30)
+    finally:
+        receiver.close()
+    assert len(receiver.requests) == 1  # sent once
+    event = db.session.execute(db.select(OutboxEvent)).scalar_one()
+    db.session.refresh(event)
+    assert event.delivered_at is None and event.attempts == 1 and event.locked_until is None
+    assert event.next_attempt_at > event.created_at + timedelta(seconds=20)  # backed off
+    assert "1 s" in event.last_error, event.last_error
+    attempt = db.session.execute(db.select(DeliveryAttempt)).scalar_one()
+    assert attempt.status_code is None and attempt.error == event.last_error
+
+
+def test_an_answer_that_is_not_http_is_a_failed_attempt_with_backoff(client, runner, db, site):
+    receiver = RawReceiver(lambda connection: connection.sendall(b"garbage\r\n\r\n"))
+    try:
+        add_webhook(runner, site, receiver.url)
+        answer(client, site, 9)
+        assert webhooks.deliver_due() == 1
+        assert webhooks.deliver_due() == 0  # backed off, not sent again at once
+    finally:
+        receiver.close()
+    assert len(receiver.requests) == 1
+    event = db.session.execute(db.select(OutboxEvent)).scalar_one()
+    db.session.refresh(event)
+    assert event.delivered_at is None and event.attempts == 1 and event.locked_until is None
+    assert event.next_attempt_at > event.created_at + timedelta(seconds=20)
+    attempt = db.session.execute(db.select(DeliveryAttempt)).scalar_one()
+    assert attempt.status_code is None and attempt.error == event.last_error and "garbage" in attempt.error
+
+
+def test_a_worker_whose_claim_lapsed_does_not_overwrite_the_outcome_of_the_one_that_took_over(
+    make_app, client, runner, db, site, receiver
+):
+    """However an attempt came to outlive its claim (a worker stalled), what the worker that took
+    the event over recorded stands."""
+    add_webhook(runner, site, receiver.url)
+    answer(client, site, 9)  # response.created
+    other_worker = make_app()
+    receiver.status = 500  # for the first worker's request, held until the other one is done
+
+    def claim_lapses_and_another_worker_delivers() -> None:
+        receiver.status = 200
+
+        def run() -> None:
+            with other_worker.app_context():
+                db.session.execute(db.update(OutboxEvent).values(locked_until=utcnow() - timedelta(seconds=1)))
+                db.session.commit()
+                webhooks.deliver_due()
+                db.session.remove()
+                db.engine.dispose()
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        thread.join(30)
+
+    receiver.meanwhile = claim_lapses_and_another_worker_delivers
+    webhooks.deliver_due()
+    assert len(receiver.received) == 2
+    event = db.session.execute(db.select(OutboxEvent)).scalar_one()
+    db.session.refresh(event)
+    assert event.delivered_at is not None and event.last_error is None and event.attempts == 1
+    assert db.session.execute(db.select(DeliveryAttempt.status_code)).scalars().all() == [200]

@@ -2,33 +2,34 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, render_template, request, send_from_directory
+from flask import Response, abort, g, render_template, request, send_from_directory
 from flask_login import current_user
 
-from api.sites import site_or_404
-from api.testimonials import state_or_404
+from core.assets import asset_response
+from core.enums import TestimonialStatus
 from core.http_cache import cached
 from core.images import badge_png, drawing_version
 from core.photos import media_dir, share_card
+from core.sites import site_or_404
+from core.snippets import public_url
 from core.strings import LANGUAGES, honest_numbers, wall_texts
-from core.wall import load_wall
+from core.wall import load_wall, public_state_or_404
 from extensions import db
 from models import Site, Testimonial
 from wall import bp
-from widget.assets import asset_response
-from widget.snippets import public_url
 
 WALL_PAGE_LIMIT = 100
 
 
 def wall_lang(site: Site) -> str:
     lang = request.args.get("lang")
-    return lang if lang in LANGUAGES else site.default_lang
+    g.page_lang = lang if lang in LANGUAGES else site.default_lang  # also for an error page
+    return g.page_lang
 
 
 @bp.get("/wall/<key>")
 def wall_page(key: str):
-    state = state_or_404(key)
+    state = public_state_or_404(key)
 
     def build():
         site = site_or_404(key)
@@ -36,7 +37,7 @@ def wall_page(key: str):
         wall = load_wall(site, limit=WALL_PAGE_LIMIT, summary=state.summary)
         if not wall.shown:
             abort(404, description="Nothing is published here yet.")
-        honest = honest_numbers(lang, site.name, wall.published, wall.summary)
+        honest = honest_numbers(lang, site.name, wall.published, wall.summary, wall.chosen_from)
         t = wall_texts(lang, site.name)
         return render_template("wall.html", wall=wall, lang=lang, t=t, honest=honest, public_url=public_url)
 
@@ -46,7 +47,7 @@ def wall_page(key: str):
 def badge(key: str, draw, *version):
     """Both badges: the same numbers, the same honesty below the minimum sample; `version`, what
     else the picture depends on."""
-    state = state_or_404(key)
+    state = public_state_or_404(key)
 
     def build():
         site = site_or_404(key)
@@ -77,7 +78,7 @@ def badge_image(key: str):
 
 def approved_or_404(testimonial_id: int) -> Testimonial:
     testimonial = db.session.get(Testimonial, testimonial_id)
-    if testimonial is None or testimonial.status != "approved":
+    if testimonial is None or testimonial.status != TestimonialStatus.APPROVED:
         abort(404, description="No published testimonial has this number.")
     return testimonial
 
@@ -120,7 +121,7 @@ def photo_visible(testimonial: Testimonial | None) -> bool:
     """Public once approved; before that, only to the people who moderate that site."""
     if testimonial is None:
         return False
-    if testimonial.status == "approved":
+    if testimonial.status == TestimonialStatus.APPROVED:
         return True
     return current_user.is_authenticated and current_user.can_access(testimonial.site)
 
@@ -132,6 +133,6 @@ def media(name: str):
         abort(404, description="No such photo.")
     response = send_from_directory(media_dir(), name, mimetype="image/jpeg", max_age=300)
     response.headers["X-Content-Type-Options"] = "nosniff"
-    public = testimonial.status == "approved"
+    public = testimonial.status == TestimonialStatus.APPROVED
     response.headers["Cache-Control"] = "public, max-age=300" if public else "private, no-store"
     return response

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import abort, render_template
 
+from core.assets import asset_response
+from core.snippets import embed_snippets, public_base_url
 from extensions import db
 from models import Site
 from widget import bp
-from widget.assets import asset_response
-from widget.snippets import embed_snippets, public_base_url
 
 
 @bp.get("/widget.js")

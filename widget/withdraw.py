@@ -22,9 +22,9 @@ def testimonial_from_token(token: str) -> Testimonial:
 
 
 def private_page(testimonial: Testimonial, token: str, status: int = 200):
-    return render_template(
-        "withdraw.html", testimonial=testimonial, lang=testimonial.response.lang, token=token
-    ), status
+    page = render_template("withdraw.html", testimonial=testimonial, lang=testimonial.response.lang, token=token)
+    # The address is the respondent's key: no cache keeps the page, no link on it leaks the address.
+    return page, status, {"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer"}
 
 
 @bp.route("/withdraw/<token>", methods=["GET", "POST"])

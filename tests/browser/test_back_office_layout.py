@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from core.moderation import log
 from extensions import db
 from models import Response, Site
 from tests.browser.conftest import seed_testimonial
@@ -28,6 +29,13 @@ def busy_site(live_app, live_site):
             answer.set_score(score)
             answer.respondent = "customer-0000000000000000000000000000000042"
             db.session.add(answer)
+        log(
+            "moderator-with-a-long-address@neighbourhood-association.example",
+            "approve",
+            site_id=site.id,
+            before="pending",
+            after="approved",
+        )
         db.session.commit()
     return site
 
@@ -38,6 +46,7 @@ def back_office_pages(site) -> list[str]:
         "/admin/sites",
         f"/admin/sites/{site.key}/dashboard",
         f"/admin/sites/{site.key}/followups",
+        "/admin/audit",
         "/admin/sites/no-such-site/dashboard",  # the error page, in the same layout
     ]
 

@@ -246,7 +246,7 @@ def test_a_wrong_origin_or_key_is_explained_in_the_console(page, live_app, host_
     assert warning.startswith(
         f"Plaudit: This page's origin {host_pages.origin} is not one of the 2 allowed for site {site.key}."
     )
-    assert f"--origin {host_pages.origin}" in warning
+    assert f"Add {host_pages.origin} to the site's allowed origins in the back office" in warning
     assert not [m for m in said if "CORS" in m]  # the server's words, not a bare CORS failure
 
     said.clear()

@@ -1,4 +1,5 @@
-"""The three embed snippets of shared/CONTRACT.md, for one site."""
+"""Public addresses: the base URL, absolute links to pages, and the three embed snippets of
+shared/CONTRACT.md, for one site (the back office, the CLI, the API and the pages all print them)."""
 
 from __future__ import annotations
 

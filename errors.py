@@ -2,7 +2,8 @@
 rule 11): the API's one JSON shape,
 `{"code": 422, "status": "Unprocessable Entity", "message": "…", "errors": {…}}`,
 or, for a blueprint with pages for people (the back office), an HTML page in its own layout.
-Views only `abort()` or raise."""
+Views, and the core/ helpers they call (core.sites.site_or_404, core.query_args), only
+`abort()` or raise. It sits beside app.py, not in a blueprint: it answers for all of them."""
 
 from __future__ import annotations
 

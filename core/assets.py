@@ -1,5 +1,5 @@
-"""The embeds' scripts and stylesheets: minified once, cached by browsers and CDNs, revalidated
-by a strong ETag."""
+"""The embeds' scripts and stylesheets, served by widget/ and wall/ alike: minified once, cached
+by browsers and CDNs, revalidated by a strong ETag."""
 
 from __future__ import annotations
 
