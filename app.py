@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 import config
-from core import generation
+from core import generation, rollups
 from core.http_cache import Revalidations, build_id, is_public
 from core.photos import allow_photo_body
 from core.strings import counted, page_texts, public_lang
@@ -41,6 +41,7 @@ def create_app(test_config: dict | type | None = None) -> Flask:
     login_manager.init_app(app)
     app.session_interface = BackOfficeSessions()
     generation.init_app(app)
+    rollups.init_app(app)
     if app.config.get("PLAUDIT_RENDER_CACHE", True):
         app.wsgi_app = Revalidations(app.wsgi_app, app.extensions["plaudit_generation"])
     proxies = int(app.config.get("PLAUDIT_PROXY_COUNT") or 0)
@@ -90,6 +91,9 @@ def create_app(test_config: dict | type | None = None) -> Flask:
     if app.config.get("PLAUDIT_WEBHOOKS_WORKER", True):
         dispatcher = Dispatcher()
         app.before_request(lambda: dispatcher.start(app))
+    if app.config["PLAUDIT_VIEW_FLUSHER"]:
+        flusher = rollups.ViewFlusher()
+        app.before_request(lambda: flusher.start(app, app.config["PLAUDIT_VIEW_FLUSH_SECONDS"]))
     return app
 
 

@@ -76,6 +76,10 @@ def settings(instance_path: str) -> dict:
         "PLAUDIT_PROXY_COUNT": int(os.environ.get("PLAUDIT_PROXY_COUNT") or 0),
         # How long the bearer token of a response may complete or change it.
         "PLAUDIT_RESPONSE_EDIT_HOURS": 24,
+        # View counts reach the database in one transaction every this many seconds (from a
+        # thread in each process), not one commit per page view: core/rollups.py.
+        "PLAUDIT_VIEW_FLUSHER": True,
+        "PLAUDIT_VIEW_FLUSH_SECONDS": 5.0,
         "JSON_SORT_KEYS": False,
     }
 
@@ -90,4 +94,6 @@ class TestConfig:
     WTF_CSRF_ENABLED = True
     # Tests deliver webhooks themselves, when they choose; no thread behind their back.
     PLAUDIT_WEBHOOKS_WORKER = False
+    # Nor for view counts: tests flush them (core.rollups.flush_views) when they choose.
+    PLAUDIT_VIEW_FLUSHER = False
     PLAUDIT_PUBLIC_URL = "http://plaudit.test"

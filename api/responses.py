@@ -124,6 +124,5 @@ def record_view(key: str):
     require_origin(site, required=True)
     # The widget always sends an object; an empty body is a bare count.
     data = view_schema.load(json_body() if request.get_data(cache=True) else {})
-    bump_view(site.id, utcnow().date(), data.get("touchpoint"))
-    db.session.commit()
+    bump_view(site.id, utcnow().date(), data.get("touchpoint"))  # no commit: batched (core/rollups.py)
     return "", 204

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 from flask import abort, g, request
 
 from api import bp
 from api.cors import require_origin
 from core.consent import current_texts
+from core.generation import snapshot
+from core.http_cache import cached
 from core.sites import NO_SUCH_SITE, site_by_key
 from core.strings import LANGUAGES, texts_for
 from models import Site
@@ -41,7 +46,13 @@ def widget_config(site: Site, lang: str) -> dict:
 
 @bp.get("/sites/<key>/config")
 def site_config(key: str):
+    valid_while = snapshot(("settings",))  # before the site is read: what the config shows
     site = site_or_404(key)
     require_origin(site, required=False)
     lang = request.args.get("lang")
-    return widget_config(site, lang if lang in LANGUAGES else site.default_lang)
+    config = widget_config(site, lang if lang in LANGUAGES else site.default_lang)
+    # What every page view fetches, the same for every visitor: cached by browsers and CDNs, its
+    # strong ETag the digest of the config itself (settings, consent text and version, language),
+    # so any change to them is served at once to the next revalidation.
+    digest = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()
+    return cached((digest,), lambda: config, valid_while=valid_while)

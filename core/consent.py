@@ -14,7 +14,7 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, text
 
-from core.generation import Memo
+from core.generation import Memo, changes_site
 from core.strings import LANGUAGES, texts_for
 from extensions import db
 from models import ConsentText, Site, utcnow
@@ -124,4 +124,5 @@ def _publish(site: Site, version: int, texts: dict[str, str]) -> None:
             {"site_id": site.id, "version": version, "lang": lang, "text": texts[lang], "created_at": now}
             for lang in texts
         ],
+        execution_options=changes_site(site.id),
     )

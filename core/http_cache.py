@@ -4,7 +4,7 @@ The ETag is computed from cheap state — the build, the URL, the site's public 
 every moderation or settings change) and its answer counts — before anything is rendered, so a
 revalidation answered 304 costs two small queries and no template; and once a process has
 answered a revalidation 304, `Revalidations` answers the same request again without running the
-app, for as long as nothing was written anywhere.
+app, for as long as nothing that answer showed was written (core.generation: per site).
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ from pathlib import Path
 
 from flask import Flask, Response, current_app, make_response, request
 
-from core.generation import SEEN, Generation, Memo, read_once
+from core.generation import SEEN, Generation, Memo, read_all
 
-# Set in the WSGI environ by `cached` when it answers 304: only those answers may be replayed.
+# Set in the WSGI environ by `cached` when it answers 304, to the generations its state was read
+# at: only those answers may be replayed, and only while those generations stand still.
 _REPLAYABLE = "plaudit.revalidated"
 # Set by `cached` on every answer: the same for every visitor, whatever cookies they carry.
 _SHARED = "plaudit.shared"
@@ -78,14 +79,24 @@ def links_follow_request() -> bool:
     return not current_app.config.get("PLAUDIT_PUBLIC_URL")
 
 
-def cached(state: tuple, build: Callable[[], object], *, max_age: int = 60, links: bool = False) -> Response:
+def cached(
+    state: tuple,
+    build: Callable[[], object],
+    *,
+    max_age: int = 60,
+    links: bool = False,
+    valid_while: dict | None = None,
+) -> Response:
     """Answer 304 when the client holds the current version; else serve it, built once per state.
     `build` validates the query string itself: a client holding the ETag of a URL was served that
     URL once, so a revalidation need not validate it again.
 
     `links`: the body holds absolute links to Plaudit. While they follow the request's headers,
     the answer is only for the client that sent them: `private`, so that no CDN or shared cache
-    keeps links a client chose and hands them to everyone (set PLAUDIT_PUBLIC_URL to share it)."""
+    keeps links a client chose and hands them to everyone (set PLAUDIT_PUBLIC_URL to share it).
+
+    `valid_while`: the generations (core.generation.snapshot) read before `state`; while they
+    stand still, `Revalidations` may answer this 304 again without the app. None: never."""
     # The host is part of it: without PLAUDIT_PUBLIC_URL, absolute links follow the request's.
     key = "|".join(
         map(
@@ -103,7 +114,8 @@ def cached(state: tuple, build: Callable[[], object], *, max_age: int = 60, link
     etag = hashlib.sha256(key.encode()).hexdigest()[:32]
     if request.if_none_match.contains(etag):
         response = Response(status=304)
-        request.environ[_REPLAYABLE] = True
+        if valid_while:
+            request.environ[_REPLAYABLE] = valid_while
     elif _render_cache_on() and (entry := _rendered.get(etag)) is not None:
         response = Response(entry[0], status=entry[1], mimetype=entry[2])
     else:
@@ -121,9 +133,10 @@ def cached(state: tuple, build: Callable[[], object], *, max_age: int = 60, link
 
 class Revalidations:
     """WSGI middleware: a conditional GET this process has answered 304 through `cached` gets the
-    same 304 — the same headers, replayed — without running the app, while the writes generation
-    (core.generation) stands still. Such an ETag names the build, the URL and the site's state,
-    which only a write can move, and every write moves the generation, so the app would answer
+    same 304 — the same headers, replayed — without running the app, while the generations its
+    state was read at (core.generation: the site's own channel, or the settings) stand still.
+    Such an ETag names the build, the URL and the site's state, which only a write of what it
+    shows can move, and every such write moves those generations, so the app would answer
     exactly the same. Revalidations are what CDNs and browsers send most; through Flask, its
     extensions and this app's hooks, 304s were served at 0.64 of the minimal Flask endpoint's
     rate, and replayed at 1.4 times it (bench/read_throughput.py).
@@ -138,24 +151,30 @@ class Revalidations:
     def __call__(self, environ: dict, start_response):
         if environ.get("REQUEST_METHOD") != "GET" or "HTTP_IF_NONE_MATCH" not in environ:
             return self.app(environ, start_response)
-        # Before the app reads anything (see public_state), and the app's own read of this request.
-        seen = read_once(self.generation, environ.setdefault(SEEN, {}), "writes")
-        if seen is None:
-            return self.app(environ, start_response)
         key = _request_key(environ)
-        answer = self.answers.get(key, seen)
-        if answer is not None and all(environ.get(name) == value for name, value in answer[0]):
-            start_response("304 NOT MODIFIED", list(answer[1]))
-            return []
+        seen = environ.setdefault(SEEN, {})  # the app's own reads of this request, too
+        answer = self.answers.get(key, _ANY)
+        if answer is not None:
+            valid_while, vary, headers = answer
+            if read_all(self.generation, seen, tuple(valid_while)) == valid_while and all(
+                environ.get(name) == value for name, value in vary
+            ):
+                start_response("304 NOT MODIFIED", list(headers))
+                return []
 
         def remember(status: str, headers: list, exc_info=None):
-            if status.startswith("304") and environ.get(_REPLAYABLE):
+            valid_while = environ.get(_REPLAYABLE)
+            if status.startswith("304") and valid_while:
                 vary = _varied(environ, headers)
                 if vary is not None:  # the server dates each answer itself
-                    self.answers.put(key, seen, (vary, tuple(h for h in headers if h[0].lower() != "date")))
+                    kept = tuple(h for h in headers if h[0].lower() != "date")
+                    self.answers.put(key, _ANY, (valid_while, vary, kept))
             return start_response(status, headers, exc_info)
 
         return self.app(environ, remember)
+
+
+_ANY = 0  # the remembered answers are checked against their own generations, not the Memo's
 
 
 def _request_key(environ: dict) -> tuple:

@@ -10,6 +10,7 @@ import re
 
 from core import webhooks
 from core.enums import Event, TestimonialStatus
+from core.generation import changes_site
 from core.text import clean_text
 from extensions import db
 from models import AuditEvent, OutboxEvent, Response, Site, Testimonial, TestimonialTag, utcnow
@@ -38,7 +39,10 @@ def log(actor: str, action: str, testimonial: Testimonial | None = None, site_id
         )
     )
     if site_id is not None:
-        db.session.execute(db.update(Site).where(Site.id == site_id).values(public_version=Site.public_version + 1))
+        db.session.execute(
+            db.update(Site).where(Site.id == site_id).values(public_version=Site.public_version + 1),
+            execution_options=changes_site(site_id),
+        )
 
 
 RESPONDENT = "respondent"  # the actor of what the respondent does, from any path

@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func
 
 from core.nps import Summary, category, summarise
+from core.rollups import flush_views
 from extensions import db
 from models import DailyCount, DailyView, Response, Site
 
@@ -140,7 +141,9 @@ def totals(site: Site, filters: Filters = Filters()) -> tuple[Summary, dict[int,
 
 
 def views(site: Site, filters: Filters = Filters()) -> int:
-    """How many times the widget was shown (views are counted per day and touchpoint only)."""
+    """How many times the widget was shown (views are counted per day and touchpoint only),
+    the views still pending in memory or Redis included."""
+    flush_views()
     query = _per_day(db.select(func.coalesce(func.sum(DailyView.count), 0)), DailyView, site, filters)
     return int(db.session.execute(query).scalar())
 

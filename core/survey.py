@@ -14,6 +14,7 @@ from sqlalchemy import and_, bindparam, func, insert, or_
 from core import moderation, webhooks
 from core.consent import ConsentChanged, Shown, agreed_text
 from core.enums import Category, Event, TestimonialStatus
+from core.generation import changes_site
 from core.nps import CATEGORIES, Summary, summarise
 from core.nps import category as nps_category
 from core.strings import texts_for
@@ -162,7 +163,7 @@ def record_response(site: Site, data: dict, visitor: str) -> Recorded:
     # The database counts it in the daily rollup (models.ANSWER_ROLLUP_TRIGGERS) unless it is a
     # repeat.
     claim = Claim.PROVEN if proven else Claim.CLAIMED if row["respondent"] else Claim.ANONYMOUS
-    response_id = db.session.execute(_INSERT_ANSWER[claim], row).scalar_one()
+    response_id = db.session.execute(_INSERT_ANSWER[claim], row, execution_options=changes_site(site.id)).scalar_one()
     webhooks.response_events(site, response_id, row["category"])
     db.session.commit()
     return Recorded(response_id, row["category"], row["lang"], token, proven)

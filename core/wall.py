@@ -9,8 +9,7 @@ from flask import abort
 from sqlalchemy import func
 
 from core.enums import TestimonialStatus
-from core.generation import Memo
-from core.generation import current as current_generation
+from core.generation import Memo, site_channels, snapshot
 from core.nps import Summary, summarise
 from core.queries import testimonials_query
 from core.sites import NO_SUCH_SITE
@@ -66,6 +65,9 @@ class PublicState:
     site_id: int
     public_version: int
     summary: Summary
+    # The generations it was read at (core.generation.site_channels), read before it; None when
+    # there are none, or this process had not yet learnt the site's id.
+    valid_while: dict | None = None
 
     @property
     def etag_parts(self) -> tuple:
@@ -88,12 +90,18 @@ _STATE = db.select(
 
 
 _states = Memo()
+# A site's id never changes and its key is never given to another: learnt once per process, it
+# names the site's generation channel before anything is read.
+_site_ids = Memo()
+_FOREVER = 0
 
 
 def public_state(key: str) -> PublicState | None:
-    """The site's public state; from this process's memory while nothing was written anywhere
-    since (core.generation), from the database otherwise."""
-    seen = current_generation()  # read before the database: a write in between only costs a re-read
+    """The site's public state; from this process's memory while nothing it shows was written
+    since (core.generation: the site's own channel), from the database otherwise."""
+    site_id = _site_ids.get(key, _FOREVER)
+    # Read before the database: a write in between only costs a re-read.
+    seen = snapshot(site_channels(site_id)) if site_id is not None else None
     if seen is not None and (state := _states.get(key, seen)) is not None:
         return state
     # Core, on the session's connection: a plain row, without the ORM's per-statement work.
@@ -101,7 +109,9 @@ def public_state(key: str) -> PublicState | None:
     if row is None:
         return None
     site_id, version, min_sample, p, a, d = row
-    state = PublicState(site_id, version, summarise({"promoter": p, "passive": a, "detractor": d}, min_sample))
+    summary = summarise({"promoter": p, "passive": a, "detractor": d}, min_sample)
+    state = PublicState(site_id, version, summary, seen)
+    _site_ids.put(key, _FOREVER, site_id)
     if seen is not None:
         _states.put(key, seen, state)
     return state

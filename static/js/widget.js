@@ -43,11 +43,12 @@
     return add(parent, attrs.rows ? "textarea" : "input", attrs);
   }
 
-  // Cookie-free calls; text/plain (the view count) needs no preflight.
+  // Cookie-free calls; text/plain (the view count) needs no preflight. "no-cache": the config
+  // reloaded after a 409 revalidates, never the browser's copy of the text that was refused.
   function call(method, url, body, token, plain) {
     var headers = { "Content-Type": plain ? "text/plain" : "application/json" };
     if (token) headers.Authorization = "Bearer " + token;
-    return fetch(url, { method: method, mode: "cors", credentials: "omit", keepalive: plain, headers: headers, body: JSON.stringify(body) })
+    return fetch(url, { method: method, mode: "cors", credentials: "omit", cache: "no-cache", keepalive: plain, headers: headers, body: JSON.stringify(body) })
       .then(answer);
   }
 

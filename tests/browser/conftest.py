@@ -71,6 +71,8 @@ def live_app(tmp_path_factory):
     config["SQLALCHEMY_DATABASE_URI"] = database_url(tmp_path_factory.mktemp("live"))
     config["PLAUDIT_PUBLIC_URL"] = None
     config["PLAUDIT_MEDIA_DIR"] = str(tmp_path_factory.mktemp("media"))
+    # As deployed: view counts reach the database from the app's own thread (quickly, here).
+    config["PLAUDIT_VIEW_FLUSHER"], config["PLAUDIT_VIEW_FLUSH_SECONDS"] = True, 0.2
     app = create_app(config)
     with app.app_context():
         empty_database()
