@@ -25,53 +25,25 @@ def filter_args() -> dict:
     return {k: v for k, v in request.args.items() if k in ("from", "to", "touchpoint", "page", "attr") and v}
 
 
-def known_attributes(site) -> list[str]:
-    """Attribute names seen in the latest answers (JSON keys cannot be listed portably in SQL)."""
-    rows = db.session.execute(
-        db.select(Response.attributes).where(Response.site_id == site.id).order_by(Response.id.desc()).limit(500)
-    ).scalars()
-    return sorted({name for attributes in rows for name in (attributes or {})})
-
-
 @bp.get("/sites/<key>/dashboard")
 @owner_required
 def dashboard(key: str):
     site = owned_site_or_404(key)
-    by, filters = stats_query_args.load({**request.args, "by": request.args.get("period", "week")})
-    attributes = known_attributes(site)
-    segment = request.args.get("segment") or (attributes or [None])[0]
-    total, distribution = stats.totals(site, filters)
-    views = stats.views(site, filters)
-    by_touchpoint = stats.breakdown(site, "touchpoint", filters)
-    by_segment = stats.breakdown(site, f"attr:{segment}", filters) if segment else []
-    whys = {
-        c: [
-            w
-            for (w,) in db.session.execute(
-                stats.raw_answers(site, filters, Response.why)
-                .where(Response.category == c, Response.why.is_not(None))
-                .order_by(Response.id.desc())
-                .limit(2000)
-            )
-        ]
-        for c in NEXT_STEP
-    }
+    period, filters = stats_query_args.load({**request.args, "by": request.args.get("period", "week")})
+    board = stats.dashboard(site, filters, period, request.args.get("segment"))
     return render_template(
         "admin/dashboard.html",
         site=site,
-        period=by,
+        period=period,
         filters=filter_args(),
-        total=total,
-        views=views,
-        timeline=charts.timeline(stats.breakdown(site, by, filters)),
-        distribution=charts.distribution(distribution),
-        touchpoints=charts.segments(by_touchpoint),
-        pages=charts.segments(stats.breakdown(site, "page", filters)[:15]),
-        segment=segment,
-        attributes=attributes,
-        segments=charts.segments(by_segment),
-        matrix=stats.matrix(site, "touchpoint", filters),
-        themes={c: top_themes(w) for c, w in whys.items()},
+        board=board,
+        timeline=charts.timeline(board.timeline),
+        distribution=charts.distribution(board.distribution),
+        touchpoints=charts.segments(board.by_touchpoint),
+        pages=charts.segments(board.by_page),
+        segments=charts.segments(board.by_segment),
+        matrix=stats.matrix(board.by_touchpoint),
+        themes={c: top_themes(whys) for c, whys in board.whys.items()},
     )
 
 

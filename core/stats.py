@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func
 
+from core.enums import Category
 from core.nps import Summary, category, summarise
 from core.rollups import flush_views
 from extensions import db
@@ -107,9 +108,12 @@ def _raw_key(by: str):
     return func.date(Response.created_at)
 
 
-def breakdown(site: Site, by: str, filters: Filters = Filters()) -> list[tuple[str, Summary]]:
-    """NPS per group, groups in order: periods in time order, segments by size."""
-    if by.startswith("attr:") or by == "page" or filters.needs_raw:
+def breakdown(site: Site, by: str, filters: Filters = Filters(), daily=None) -> list[tuple[str, Summary]]:
+    """NPS per group, groups in order: periods in time order, segments by size. `daily`: the
+    per-day rollup rows when the caller has them already (periods only)."""
+    if daily is not None and by in PERIODS:
+        rows = daily
+    elif by.startswith("attr:") or by == "page" or filters.needs_raw:
         key = _raw_key(by)
         rows = db.session.execute(
             raw_answers(site, filters, key, Response.score, func.count()).group_by(key, Response.score)
@@ -126,10 +130,13 @@ def breakdown(site: Site, by: str, filters: Filters = Filters()) -> list[tuple[s
     return sorted(result, key=lambda item: (-item[1].total, item[0]))
 
 
-def totals(site: Site, filters: Filters = Filters()) -> tuple[Summary, dict[int, int]]:
-    """The whole filtered set: its NPS, and how many answers gave each score 0–10."""
+def totals(site: Site, filters: Filters = Filters(), daily=None) -> tuple[Summary, dict[int, int]]:
+    """The whole filtered set: its NPS, and how many answers gave each score 0–10. `daily`: the
+    per-day rollup rows when the caller has them already."""
     distribution = dict.fromkeys(range(11), 0)
-    if filters.needs_raw:
+    if daily is not None:
+        pairs = [(score, count) for _, score, count in daily]
+    elif filters.needs_raw:
         rows = db.session.execute(raw_answers(site, filters, Response.score, func.count()).group_by(Response.score))
         pairs = [(score, count) for score, count in rows]
     else:
@@ -148,9 +155,64 @@ def views(site: Site, filters: Filters = Filters()) -> int:
     return int(db.session.execute(query).scalar())
 
 
-def matrix(site: Site, by: str, filters: Filters = Filters()) -> list[tuple[str, dict[str, int], int]]:
-    """Category × segment: per segment, how many promoters, passives and detractors."""
+def matrix(groups: list[tuple[str, Summary]]) -> list[tuple[str, dict[str, int], int]]:
+    """Category × segment, from a breakdown: per segment, how many promoters, passives and
+    detractors (drawn from the breakdown the page already has, not queried again)."""
     return [
         (label, {"promoter": s.promoters, "passive": s.passives, "detractor": s.detractors}, s.total)
-        for label, s in breakdown(site, by, filters)
+        for label, s in groups
     ]
+
+
+def known_attributes(site: Site) -> list[str]:
+    """Attribute names seen in the latest answers (JSON keys cannot be listed portably in SQL)."""
+    rows = db.session.execute(
+        db.select(Response.attributes).where(Response.site_id == site.id).order_by(Response.id.desc()).limit(500)
+    ).scalars()
+    return sorted({name for attributes in rows for name in (attributes or {})})
+
+
+def recent_whys(site: Site, filters: Filters, per_category: int = 2000) -> dict[str, list[str]]:
+    """The latest "why" answers of each category, for the themes: detractors first, as in the
+    follow-ups."""
+    whys: dict[str, list[str]] = {}
+    for cat in reversed(list(Category)):
+        query = raw_answers(site, filters, Response.why).where(Response.category == cat, Response.why.is_not(None))
+        whys[cat] = list(db.session.execute(query.order_by(Response.id.desc()).limit(per_category)).scalars())
+    return whys
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """Every figure of the owner's dashboard for one selection, each queried once."""
+
+    total: Summary
+    distribution: dict[int, int]
+    views: int
+    timeline: list[tuple[str, Summary]]
+    by_touchpoint: list[tuple[str, Summary]]
+    by_page: list[tuple[str, Summary]]
+    attributes: list[str]
+    segment: str | None
+    by_segment: list[tuple[str, Summary]]
+    whys: dict[str, list[str]]
+
+
+def dashboard(site: Site, filters: Filters, period: str, segment: str | None = None) -> Dashboard:
+    attributes = known_attributes(site)
+    segment = segment or (attributes or [None])[0]
+    # The totals and the timeline both sum the per-day rollup: read it once for both.
+    daily = None if filters.needs_raw else list(_rollup_rows(site, "day", filters))
+    total, distribution = totals(site, filters, daily)
+    return Dashboard(
+        total=total,
+        distribution=distribution,
+        views=views(site, filters),
+        timeline=breakdown(site, period, filters, daily),
+        by_touchpoint=breakdown(site, "touchpoint", filters),
+        by_page=breakdown(site, "page", filters)[:15],
+        attributes=attributes,
+        segment=segment,
+        by_segment=breakdown(site, f"attr:{segment}", filters) if segment else [],
+        whys=recent_whys(site, filters),
+    )

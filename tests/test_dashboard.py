@@ -34,6 +34,26 @@ def test_dashboard_numbers(client, owner):
     assert "https://blog.example/b: NPS -67" in page
 
 
+@pytest.mark.parametrize("query", ["", "?from=2026-01-01&to=2026-12-31&touchpoint=blog"])
+def test_no_dashboard_query_runs_twice(client, db, owner, query):
+    """Each figure is queried once: the category matrix comes from the touchpoint breakdown."""
+    from sqlalchemy import event
+
+    ran = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT"):
+            ran.append((statement, repr(parameters)))
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        assert client.get(f"/admin/sites/{owner.key}/dashboard{query}").status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    repeated = {statement for statement in ran if ran.count(statement) > 1}
+    assert not repeated, repeated
+
+
 def test_dashboard_filters_apply_to_everything(client, owner):
     page = client.get(f"/admin/sites/{owner.key}/dashboard?touchpoint=blog&from=2026-01-10&period=month").get_data(
         as_text=True
