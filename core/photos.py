@@ -55,7 +55,7 @@ def replace_photo(testimonial: Testimonial, upload: FileStorage | None, actor: s
     Raises ImageRejected (with the 4xx code to answer) for anything that is not a usable photo.
     """
     if not moderation.takes_photo(testimonial):
-        raise ImageRejected("A rejected or withdrawn testimonial takes no photo.", 409)
+        raise ImageRejected("This testimonial was withdrawn or will not be published: it takes no photo.", 409)
     if upload is None or not upload.filename:
         raise ImageRejected("Send the photo as a multipart field named 'photo'.", 422)
     name = store_avatar(upload.read(), media_dir())

@@ -23,6 +23,7 @@ from datetime import date
 from flask import Flask, current_app
 from sqlalchemy import Integer, bindparam, func, text
 
+from core.background import StartedOnce
 from extensions import db
 from models import DailyCount, DailyView, Response
 
@@ -122,23 +123,17 @@ def flush_views() -> int:
     return len(rows)
 
 
-class ViewFlusher:
-    """Flushes the views every `interval` seconds from a thread of its own, and at exit. One per
-    process, started on its first request like core.webhooks.Dispatcher."""
+class ViewFlusher(StartedOnce):
+    """Flushes the views every `interval` seconds from a thread of its own, and at exit."""
 
     def __init__(self):
-        self._started = False
-        self._lock = threading.Lock()
+        super().__init__()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def start(self, app: Flask, interval: float) -> None:
-        if self._started:  # the common case, without taking the lock
+        if not self._first_start():
             return
-        with self._lock:
-            if self._started:
-                return
-            self._started = True
         self._thread = threading.Thread(target=self._run, args=(app, interval), name="plaudit-views", daemon=True)
         self._thread.start()
         atexit.register(self.stop, app)

@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 
 from flask import Flask, current_app
 
+from core.background import StartedOnce
 from core.enums import Category, Event
 from core.sites import active_webhooks
 from extensions import db
@@ -388,18 +389,16 @@ def _due_webhooks(busy: set[int], limit: int) -> list[int]:
     return list(db.session.execute(query).scalars())
 
 
-class Dispatcher:
-    """The running app's own delivery, one per process, started on its first request (so it also
-    starts in each gunicorn worker, whatever the preload setting).
+class Dispatcher(StartedOnce):
+    """The running app's own delivery, one per process (core.background).
 
     A loop hands each webhook that has an event due to a small pool of threads, one event at a
     time and at most one thread per webhook: its events still leave in order, and a receiver
     that hangs holds one thread until it times out while the others deliver everyone else's."""
 
     def __init__(self, threads: int = DELIVERY_THREADS):
+        super().__init__()  # its lock also guards _in_flight
         self._threads = threads
-        self._started = False
-        self._lock = threading.Lock()
         self._stop = threading.Event()
         self._wake = threading.Event()  # a delivery finished: its thread, and its webhook, are free
         self._thread: threading.Thread | None = None
@@ -407,12 +406,8 @@ class Dispatcher:
         self._in_flight: dict[int, Future] = {}  # webhook id → its delivery; guarded by _lock
 
     def start(self, app: Flask, interval: float = 2.0) -> None:
-        if self._started:  # the common case, without taking the lock
+        if not self._first_start():
             return
-        with self._lock:
-            if self._started:
-                return
-            self._started = True
         self._pool = ThreadPoolExecutor(self._threads, thread_name_prefix="plaudit-webhook")
         self._thread = threading.Thread(target=self._run, args=(app, interval), name="plaudit-webhooks", daemon=True)
         self._thread.start()
