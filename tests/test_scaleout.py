@@ -67,9 +67,15 @@ def served(env: dict):
         cwd=ROOT,
         env=env,
     )
-    url = f"http://127.0.0.1:{port}"
+    with running(server, f"http://127.0.0.1:{port}") as url:
+        yield url
+
+
+@contextlib.contextmanager
+def running(server: subprocess.Popen, url: str, tries: int = 150):
+    """`url` once the server started as `server` answers its health check; ended afterwards."""
     try:
-        for _ in range(100):
+        for _ in range(tries):
             try:
                 if call(url + "/healthz")[0] == 200:
                     break
@@ -81,6 +87,19 @@ def served(env: dict):
     finally:
         server.terminate()
         server.wait(10)
+
+
+def create_site(flask: list[str], env: dict, name: str) -> str:
+    """A site made with the CLI in that instance, as the README says; its key."""
+    created = subprocess.run(
+        [*flask, "site", "create", "--name", name, "--origin", ORIGIN, "--json"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(created.stdout)["key"]
 
 
 def sqlite_instance(tmp_path, **extra) -> tuple[dict, list[str]]:
@@ -214,15 +233,7 @@ def test_the_workers_of_one_instance_deliver_each_webhook_event_once_on_sqlite(t
     env, flask = sqlite_instance(
         tmp_path, FLASK_PLAUDIT_WEBHOOK_GRACE_SECONDS="0", FLASK_PLAUDIT_SUBMIT_LIMIT="100/minute"
     )
-    created = subprocess.run(
-        [*flask, "site", "create", "--name", "S", "--origin", ORIGIN, "--json"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    key = json.loads(created.stdout)["key"]
+    key = create_site(flask, env, "S")
     receiver = Receiver()
     try:
         subprocess.run([*flask, "webhook", "add", "--site", key, "--url", receiver.url], cwd=ROOT, env=env, check=True)
@@ -237,15 +248,7 @@ def test_every_worker_sees_a_write_at_once_on_sqlite(tmp_path):
     """Each worker keeps the sites' public state in memory until a write anywhere moves the
     generation (core/generation.py); on SQLite that signal is a file all workers see."""
     env, flask = sqlite_instance(tmp_path)
-    created = subprocess.run(
-        [*flask, "site", "create", "--name", "S", "--origin", ORIGIN, "--json"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    key = json.loads(created.stdout)["key"]
+    key = create_site(flask, env, "S")
     with served(env) as url, ThreadPoolExecutor(max_workers=8) as pool:
 
         def totals() -> set[int]:

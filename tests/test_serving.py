@@ -8,7 +8,6 @@ import json
 import re
 import shlex
 import subprocess
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -17,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from tests.conftest import ORIGIN
-from tests.test_scaleout import ROOT, call, free_port, sqlite_instance
+from tests.test_scaleout import ROOT, call, create_site, free_port, running, sqlite_instance
 
 
 def make_run_command(port: int) -> list[str]:
@@ -37,20 +36,8 @@ def make_run_command(port: int) -> list[str]:
 def served_as_make_run(env: dict):
     port = free_port()
     server = subprocess.Popen(make_run_command(port), cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                if call(url + "/healthz")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            pytest.fail(f"{url} did not start")
+    with running(server, f"http://127.0.0.1:{port}") as url:
         yield url
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 def statuses(requests: list[urllib.request.Request]) -> list[int]:
@@ -71,15 +58,7 @@ def status_of(request: urllib.request.Request) -> int:
 @pytest.fixture(scope="module")
 def default_install(tmp_path_factory):
     env, flask = sqlite_instance(tmp_path_factory.mktemp("serving"))
-    created = subprocess.run(
-        [*flask, "site", "create", "--name", "Served", "--origin", ORIGIN, "--json"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    key = json.loads(created.stdout)["key"]
+    key = create_site(flask, env, "Served")
     with served_as_make_run(env) as url:
         yield url, key
 
