@@ -27,6 +27,18 @@ def limited_app(make_app, **config):
     return app_with_site(make_app, PLAUDIT_SUBMIT_LIMIT="2/minute", **config)
 
 
+def answer(client, key: str, score: int = 9, headers: dict | None = None, address: str | None = None) -> int:
+    """One answer from the page's origin; its status."""
+    environ = {"REMOTE_ADDR": address} if address else {}
+    sent = client.post(
+        f"/api/v1/sites/{key}/responses",
+        json={"score": score},
+        headers={"Origin": ORIGIN, **(headers or {})},
+        environ_base=environ,
+    )
+    return sent.status_code
+
+
 def test_forged_forwarded_for_does_not_change_the_rate_limit_key(make_app):
     app, key = limited_app(make_app, PLAUDIT_PROXY_COUNT=1)
     client = app.test_client()
@@ -47,14 +59,7 @@ def test_forged_forwarded_for_does_not_change_the_rate_limit_key(make_app):
 def test_a_new_user_agent_is_not_a_new_client(make_app):
     app, key = limited_app(make_app)
     client = app.test_client()
-    codes = [
-        client.post(
-            f"/api/v1/sites/{key}/responses",
-            json={"score": 10},
-            headers={"Origin": ORIGIN, "User-Agent": f"browser/{n}"},
-        ).status_code
-        for n in range(4)
-    ]
+    codes = [answer(client, key, 10, headers={"User-Agent": f"browser/{n}"}) for n in range(4)]
     assert codes == [201, 201, 429, 429]
     assert client.get(f"/api/v1/sites/{key}/nps").json["total"] == 2
 
@@ -63,22 +68,9 @@ def test_addresses_of_one_ipv6_64_are_one_client(make_app):
     """A home or a phone gets a whole /64 and picks any address in it: they count as one."""
     app, key = limited_app(make_app)
     client = app.test_client()
-    codes = [
-        client.post(
-            f"/api/v1/sites/{key}/responses",
-            json={"score": 10},
-            headers={"Origin": ORIGIN},
-            environ_base={"REMOTE_ADDR": f"2001:db8:0:1::{n + 1:x}"},
-        ).status_code
-        for n in range(3)
-    ]
-    another_home = client.post(
-        f"/api/v1/sites/{key}/responses",
-        json={"score": 10},
-        headers={"Origin": ORIGIN},
-        environ_base={"REMOTE_ADDR": "2001:db8:0:2::1"},
-    )
-    assert codes == [201, 201, 429] and another_home.status_code == 201
+    codes = [answer(client, key, 10, address=f"2001:db8:0:1::{n + 1:x}") for n in range(3)]
+    another_home = answer(client, key, 10, address="2001:db8:0:2::1")
+    assert codes == [201, 201, 429] and another_home == 201
 
 
 def test_the_limiter_stores_no_address(make_app):
@@ -100,29 +92,14 @@ def test_the_limiter_stores_no_address(make_app):
 def test_without_proxies_forwarded_for_is_ignored(make_app):
     app, key = limited_app(make_app)
     client = app.test_client()
-    codes = [
-        client.post(
-            f"/api/v1/sites/{key}/responses",
-            json={"score": 9},
-            headers={"Origin": ORIGIN, "X-Forwarded-For": f"198.51.100.{n}"},
-        ).status_code
-        for n in range(3)
-    ]
+    codes = [answer(client, key, headers={"X-Forwarded-For": f"198.51.100.{n}"}) for n in range(3)]
     assert codes == [201, 201, 429]
 
 
 def test_behind_a_proxy_clients_are_told_apart(make_app):
     app, key = limited_app(make_app, PLAUDIT_PROXY_COUNT=1)
     client = app.test_client()
-    codes = [
-        client.post(
-            f"/api/v1/sites/{key}/responses",
-            json={"score": 9},
-            headers={"Origin": ORIGIN, "X-Forwarded-For": f"203.0.113.{n}"},
-            environ_base={"REMOTE_ADDR": "10.0.0.1"},
-        ).status_code
-        for n in range(3)
-    ]
+    codes = [answer(client, key, headers={"X-Forwarded-For": f"203.0.113.{n}"}, address="10.0.0.1") for n in range(3)]
     assert codes == [201, 201, 201]  # three real clients behind the same proxy
 
 
