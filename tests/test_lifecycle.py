@@ -274,16 +274,21 @@ def test_the_private_page_shows_the_published_words_that_they_were_edited_and_th
     assert "Vous avez accepté que Test blog publie ces mots" not in page  # not what they agreed to
 
 
-def test_the_private_page_in_english_while_pending_and_edited(client, db, site, make_user):
-    ann = Respondent(client, site, quote="gr8 bakery!!")
+def moderator_edits(client, db, make_user, ann: Respondent, quote: str) -> None:
+    """An owner of every site rewrites the respondent's words in the back office."""
     make_user("owner@example.org", "owner", all_sites=True)
     office = client.application.test_client()
     login(office, "owner@example.org")
     queue = office.get("/admin/?status=all").get_data(as_text=True)
     office.post(
         f"/admin/testimonials/{ann.testimonial(db).id}/quote",
-        data={"csrf_token": csrf_from(queue), "quote": "Great bakery!", "next": "/admin/"},
+        data={"csrf_token": csrf_from(queue), "quote": quote, "next": "/admin/"},
     )
+
+
+def test_the_private_page_in_english_while_pending_and_edited(client, db, site, make_user):
+    ann = Respondent(client, site, quote="gr8 bakery!!")
+    moderator_edits(client, db, make_user, ann, "Great bakery!")
     page = client.get(ann.link).get_data(as_text=True)
     assert "Awaiting review" in page and "edited by Test blog" in page
     assert page.index("Great bakery!") < page.index("Your own words") < page.index("gr8 bakery!!")
@@ -327,14 +332,7 @@ def test_a_rejected_testimonial_takes_no_photo(client, db, site, moderator_token
 
 def test_a_moderators_edit_outlives_the_respondents_other_changes_but_not_new_words(client, db, site, make_user):
     ann = Respondent(client, site, quote="gr8 bakery!!")
-    make_user("owner@example.org", "owner", all_sites=True)
-    office = client.application.test_client()
-    login(office, "owner@example.org")
-    queue = office.get("/admin/?status=all").get_data(as_text=True)
-    office.post(
-        f"/admin/testimonials/{ann.testimonial(db).id}/quote",
-        data={"csrf_token": csrf_from(queue), "quote": "Great bakery!", "next": "/admin/"},
-    )
+    moderator_edits(client, db, make_user, ann, "Great bakery!")
     assert ann.patch({"display_name": "Ann B."}).status_code == 200
     db.session.expire_all()
     edited = ann.testimonial(db)
