@@ -12,7 +12,28 @@ WORKERS ?= 1
 THREADS ?= 8
 GUNICORN_ARGS = --workers $(WORKERS) --threads $(THREADS) --worker-class gthread --forwarded-allow-ips ''
 
-.PHONY: run test lint bench chromium
+.PHONY: run test lint bench chromium catalogs pot messages
+
+# The gettext catalogs (README, "Languages"): `make messages` extracts every marked text into
+# translations/messages.pot and merges it into each language's messages.po; `make catalogs`
+# compiles the .po files that changed into the .mo files the app reads (not kept in git).
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
+BABEL_SOURCES := admin api core wall widget templates app.py cli.py errors.py health.py models.py config.py
+
+translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po | $(VENV)/.run-deps
+	$(BIN)/pybabel -q compile -i $< -o $@
+
+catalogs: $(CATALOGS)
+
+POT ?= translations/messages.pot
+
+pot: $(VENV)/.run-deps
+	$(BIN)/pybabel -q extract -F babel.cfg --no-location --sort-output --project Plaudit -c TRANSLATORS: \
+	  -k _l -k lazy_gettext -k lazy_ngettext:1,2 -o $(POT) $(BABEL_SOURCES)
+
+messages: pot
+	$(BIN)/pybabel -q update --no-fuzzy-matching --ignore-obsolete -w 100 -i $(POT) -d translations
+
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +47,7 @@ $(VENV)/.dev-deps: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.run-deps
 
-run: $(VENV)/.run-deps
+run: $(VENV)/.run-deps catalogs
 	$(BIN)/flask --app app db upgrade
 	$(BIN)/flask --app app demo
 	@echo "Serving on http://127.0.0.1:$(PORT) (Ctrl-C stops)"
@@ -39,7 +60,7 @@ chromium:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	  else echo "Chromium is needed for the browser tests: sudo apt-get install chromium (or set PLAUDIT_CHROMIUM)"; exit 1; fi; }
 
-test: $(VENV)/.dev-deps chromium
+test: $(VENV)/.dev-deps chromium catalogs
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev-deps
