@@ -14,25 +14,31 @@ GUNICORN_ARGS = --workers $(WORKERS) --threads $(THREADS) --worker-class gthread
 
 .PHONY: run test lint bench chromium catalogs pot messages
 
-# The gettext catalogs (README, "Languages"): `make messages` extracts every marked text into
-# translations/messages.pot and merges it into each language's messages.po; `make catalogs`
-# compiles the .po files that changed into the .mo files the app reads (not kept in git).
-CATALOGS := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
-BABEL_SOURCES := admin api core wall widget templates app.py cli.py errors.py health.py models.py config.py
+# The gettext catalogs (README, "Languages"), in two domains: "messages" for the back office
+# (babel.cfg) and "visitor" for what visitors read (babel-visitor.cfg). `make messages` extracts
+# every marked text into translations/DOMAIN.pot and merges it into each language's DOMAIN.po;
+# `make catalogs` compiles the .po files that changed into the .mo files the app reads (neither
+# the .pot nor the .mo files are kept in git).
+DOMAINS := messages visitor
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/*.po))
+POT_DIR ?= translations
 
-translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po | $(VENV)/.run-deps
+translations/%.mo: translations/%.po | $(VENV)/.run-deps
 	$(BIN)/pybabel -q compile -i $< -o $@
 
 catalogs: $(CATALOGS)
 
-POT ?= translations/messages.pot
-
 pot: $(VENV)/.run-deps
 	$(BIN)/pybabel -q extract -F babel.cfg --no-location --sort-output --project Plaudit -c TRANSLATORS: \
-	  -k _l -k lazy_gettext -k lazy_ngettext:1,2 -o $(POT) $(BABEL_SOURCES)
+	  -k _l -k lazy_gettext -k lazy_ngettext:1,2 -o $(POT_DIR)/messages.pot .
+	$(BIN)/pybabel -q extract -F babel-visitor.cfg --no-location --sort-output --project Plaudit -c TRANSLATORS: \
+	  -k _l -k lazy_gettext -k lazy_ngettext:1,2 -o $(POT_DIR)/visitor.pot .
 
 messages: pot
-	$(BIN)/pybabel -q update --no-fuzzy-matching --ignore-obsolete -w 100 -i $(POT) -d translations
+	for domain in $(DOMAINS); do \
+	  ls translations/*/LC_MESSAGES/$$domain.po >/dev/null 2>&1 || continue; \
+	  $(BIN)/pybabel -q update -D $$domain --no-fuzzy-matching --ignore-obsolete -w 100 \
+	    -i translations/$$domain.pot -d translations; done
 
 
 $(BIN)/python:

@@ -18,6 +18,7 @@ from flask_login import current_user
 from core.enums import BACK_OFFICE_LANGUAGES
 from extensions import babel
 
+DOMAINS = ("messages", "visitor")
 TRANSLATIONS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "translations")
 
 
@@ -50,4 +51,12 @@ def init_app(app: Flask) -> None:
     # Templates get `_`, `ngettext` and the `numberformat`/`dateformat` filters from Flask-Babel.
     # Counts are written `ngettext("%(count)s answer", "%(count)s answers", n, count=n|numberformat)`:
     # `count` rather than gettext's `num`, which Flask-Babel's Python ngettext fills unformatted.
-    babel.init_app(app, locale_selector=back_office_locale, default_translation_directories=TRANSLATIONS)
+    # Two domains, merged into one set of translations per language: "messages" for the back office
+    # (BACK_OFFICE_LANGUAGES), "visitor" for what visitors read (every Language). A language
+    # without a back-office catalog leaves the back office in English, never half translated.
+    babel.init_app(
+        app,
+        locale_selector=back_office_locale,
+        default_translation_directories=";".join([TRANSLATIONS] * len(DOMAINS)),
+        default_domain=";".join(DOMAINS),
+    )

@@ -1,5 +1,6 @@
 """The gettext catalogs are complete and faithful: every text marked in the code has a
-translation in every language, with the same placeholders and all of its language's plural forms
+translation in every language of its domain (the back office's in BACK_OFFICE_LANGUAGES, the
+visitors' in every Language), with the same placeholders and all of its language's plural forms
 (CLDR's), and every compiled catalog is the one its .po file gives."""
 
 from __future__ import annotations
@@ -13,14 +14,25 @@ import pytest
 from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 
+from core.enums import BACK_OFFICE_LANGUAGES, Language, values
+from core.i18n import DOMAINS
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CATALOGS = sorted(glob.glob(os.path.join(ROOT, "translations", "*", "LC_MESSAGES", "messages.po")))
+CATALOGS = sorted(glob.glob(os.path.join(ROOT, "translations", "*", "LC_MESSAGES", "*.po")))
 # %(name)s for gettext's own formatting, {name} for what the widget or the code fills in later.
 PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sd]|\{[a-z_]+\}")
 
 
 def _language(path: str) -> str:
     return path.split(os.sep)[-3]
+
+
+def _domain(path: str) -> str:
+    return os.path.basename(path)[: -len(".po")]
+
+
+def _name(path: str) -> str:
+    return f"{_language(path)}-{_domain(path)}"
 
 
 def _read(path: str):
@@ -39,24 +51,38 @@ def _strings(message) -> tuple[str, ...]:
 @pytest.fixture(scope="module")
 def extracted(tmp_path_factory):
     """What the code and templates mark for translation today, extracted as `make messages` does."""
-    pot = tmp_path_factory.mktemp("pot") / "messages.pot"
-    subprocess.run(["make", "-s", "--no-print-directory", "pot", f"POT={pot}"], cwd=ROOT, check=True)
-    with open(pot, "rb") as f:
-        return {message.id for message in read_po(f) if message.id}
+    folder = tmp_path_factory.mktemp("pot")
+    subprocess.run(["make", "-s", "--no-print-directory", "pot", f"POT_DIR={folder}"], cwd=ROOT, check=True)
+    extracted = {}
+    for domain in DOMAINS:
+        with open(folder / f"{domain}.pot", "rb") as f:
+            extracted[domain] = {message.id for message in read_po(f) if message.id}
+    return extracted
 
 
-def test_there_are_catalogs():
-    assert "fr" in [_language(path) for path in CATALOGS]
+def test_every_language_has_its_catalogs():
+    """English is the source; every other language of a domain has that domain's catalog, and no
+    catalog exists for a language its domain does not offer."""
+    have = {(_language(path), _domain(path)) for path in CATALOGS}
+    wanted = {(lang, "messages") for lang in BACK_OFFICE_LANGUAGES if lang != "en"}
+    wanted |= {(lang, "visitor") for lang in values(Language) if lang != "en"}
+    assert have == wanted
 
 
-@pytest.mark.parametrize("path", CATALOGS, ids=_language)
+def test_the_two_domains_share_no_text(extracted):
+    """Each text is in one domain, so the merged translations cannot disagree on it."""
+    assert not extracted["messages"] & extracted["visitor"]
+
+
+@pytest.mark.parametrize("path", CATALOGS, ids=_name)
 def test_catalog_has_every_marked_text_and_no_other(path, extracted):
     catalog = {message.id for message in _read(path) if message.id}
-    assert not extracted - catalog, f"missing from {_language(path)} (run `make messages`, then translate)"
-    assert not catalog - extracted, f"no longer in the code: {catalog - extracted} (run `make messages`)"
+    marked = extracted[_domain(path)]
+    assert not marked - catalog, f"missing from {_name(path)} (run `make messages`, then translate)"
+    assert not catalog - marked, f"no longer in the code: {catalog - marked} (run `make messages`)"
 
 
-@pytest.mark.parametrize("path", CATALOGS, ids=_language)
+@pytest.mark.parametrize("path", CATALOGS, ids=_name)
 def test_every_message_is_translated_with_its_placeholders(path):
     catalog = _read(path)
     plurals = get_plural(_language(path)).num_plurals
@@ -78,7 +104,7 @@ def test_every_message_is_translated_with_its_placeholders(path):
             )
 
 
-@pytest.mark.parametrize("path", CATALOGS, ids=_language)
+@pytest.mark.parametrize("path", CATALOGS, ids=_name)
 def test_compiled_catalog_is_current(path):
     compiled = path[: -len(".po")] + ".mo"
     assert os.path.exists(compiled) and os.path.getmtime(compiled) >= os.path.getmtime(path), "run `make catalogs`"
