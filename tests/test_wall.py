@@ -241,7 +241,7 @@ def test_wall_page_is_honest_and_featured_first(client, make_site, make_testimon
     assert "NPS +63 ±48 · 8 responses" in page
     assert "<script" not in page  # works without JavaScript; no JSON-LD unless the owner opts in
     fr = client.get(f"/wall/{site.key}?lang=fr").get_data(as_text=True)
-    assert '<html lang="fr">' in fr and "2 témoignages, choisis parmi 8 réponses" in fr
+    assert '<html lang="fr" dir="ltr">' in fr and "2 témoignages, choisis parmi 8 réponses" in fr
 
 
 def test_walls_below_minimum_sample_show_no_nps_and_no_owner_words(client, site, make_testimonial):
@@ -270,7 +270,7 @@ def test_every_surface_counts_in_the_singular_where_the_language_does(client, ma
     assert fr == {"chosen_from": "1 témoignage, choisi parmi 1 réponse", "nps": "NPS +100 ±0 · 1 réponse"}
 
 
-def test_honest_numbers_word_each_count_and_round_the_margin_half_up():
+def test_honest_numbers_word_each_count_and_round_the_margin_half_up(app):
     from core.nps import Summary
     from core.strings import honest_numbers
 
@@ -286,18 +286,34 @@ def test_honest_numbers_word_each_count_and_round_the_margin_half_up():
             min_sample=30,
         )
 
-    en, fr = "My blog", "Mon blog"
-    assert honest_numbers("en", en, 0, summary(40, 12.5)).nps_line == "NPS -7 ±13 · 40 responses"
-    assert honest_numbers("en", en, 0, summary(40, 12.4)).chosen_from == "0 testimonials, chosen from 40 responses"
-    # French takes the singular for zero, and the participle agrees with the testimonials.
-    assert honest_numbers("fr", fr, 0, summary(40, 1.0)).chosen_from == "0 témoignage, choisi parmi 40 réponses"
-    assert honest_numbers("fr", fr, 2, summary(0, None, False)).chosen_from == "2 témoignages, choisis parmi 0 réponse"
-    collecting = honest_numbers("en", en, 0, summary(12, 30.0, False))
-    assert (collecting.nps, collecting.nps_line, collecting.badge_title) == (
-        "Collecting responses",
-        "",
-        "NPS: Collecting responses (12 of 30 needed)",
-    )
+    with app.test_request_context():
+        en, fr = "My blog", "Mon blog"
+        assert honest_numbers("en", en, 0, summary(40, 12.5)).nps_line == "NPS -7 ±13 · 40 responses"
+        assert honest_numbers("en", en, 0, summary(40, 12.4)).chosen_from == "0 testimonials, chosen from 40 responses"
+        # French takes the singular for zero, and the participle agrees with the testimonials.
+        assert honest_numbers("fr", fr, 0, summary(40, 1.0)).chosen_from == "0 témoignage, choisi parmi 40 réponses"
+        assert (
+            honest_numbers("fr", fr, 2, summary(0, None, False)).chosen_from == "2 témoignages, choisis parmi 0 réponse"
+        )
+        collecting = honest_numbers("en", en, 0, summary(12, 30.0, False))
+        assert (collecting.nps, collecting.nps_line, collecting.badge_title) == (
+            "Collecting responses",
+            "",
+            "NPS: Collecting responses (12 of 30 needed)",
+        )
+        # CLDR's plural forms and digits: "1 234 réponses" (a narrow no-break space), "0 réponse".
+        many = honest_numbers("fr", fr, 1, summary(1234, 2.4))
+        assert many.nps_line == "NPS -7 ±2 · 1\u202f234 réponses"
+        assert many.chosen_from == "1 témoignage, choisi parmi 1\u202f234 réponses"
+        assert honest_numbers("de", "Blog", 2, summary(1234, 2.4)).chosen_from == (
+            "2 Erfahrungsberichte, ausgewählt aus 1.234 Antworten"
+        )
+        # Arabic: six forms (two is a dual), and the figure isolated left to right in its sentence.
+        arabic = honest_numbers("ar", "Blog", 2, Summary(42, 61, 0, 0, 0, 9.2, True, 30))
+        assert arabic.chosen_from == "شهادتان، اختيرتا من بين 61 إجابة"
+        assert arabic.nps == "\u2066\u200e+42 ±9\u2069 · 61 إجابة"
+        assert honest_numbers("ar", "Blog", 0, summary(3, 1.0)).chosen_from.startswith("0 شهادة")
+        assert honest_numbers("ar", "Blog", 5, summary(3, 1.0)).chosen_from == "5 شهادات، اختيرت من بين 3 إجابات"
 
 
 def test_every_page_names_an_icon_that_is_served(client, site, make_testimonial):
@@ -451,7 +467,7 @@ def test_the_share_card_of_a_nameless_testimonial_credits_no_one(client, site, m
     monkeypatch.setattr(core.photos, "share_card_png", lambda *args: drawn.append(args) or real(*args))
     testimonial = make_testimonial(site, quote="Anonymous words", status="approved", display_name=None)
     assert client.get(f"/t/{testimonial.id}.png").status_code == 200
-    [(quote, name, detail, color)] = drawn
+    [(quote, name, detail, color, lang)] = drawn
     assert name == "Anonymous" and name != site.name
 
 
@@ -460,7 +476,7 @@ def test_public_pages_answer_their_errors_as_pages_in_the_visitors_language(clie
     below_minimum = client.get(f"/wall/{site.key}")
     assert below_minimum.status_code == 404 and below_minimum.mimetype == "text/html"
     page = below_minimum.get_data(as_text=True)
-    assert '<html lang="fr">' in page and "Il n&#39;y a rien à afficher à cette adresse." in page
+    assert '<html lang="fr" dir="ltr">' in page and "Il n&#39;y a rien à afficher à cette adresse." in page
     english = client.get(f"/wall/{site.key}?lang=en", headers={"Accept": "application/json"})
     assert english.mimetype == "text/html" and "There is nothing to show at this address." in english.get_data(
         as_text=True
