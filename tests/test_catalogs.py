@@ -108,3 +108,19 @@ def test_every_message_is_translated_with_its_placeholders(path):
 def test_compiled_catalog_is_current(path):
     compiled = path[: -len(".po")] + ".mo"
     assert os.path.exists(compiled) and os.path.getmtime(compiled) >= os.path.getmtime(path), "run `make catalogs`"
+
+
+def test_a_changed_translation_changes_every_etag(tmp_path):
+    """Public answers are cached by ETag: new words in a catalog must reach visitors at the deploy."""
+    from flask import Flask
+
+    from core.http_cache import build_id
+
+    for folder in ("templates", "static", "translations/de/LC_MESSAGES"):
+        (tmp_path / folder).mkdir(parents=True)
+    app = Flask("probe", root_path=str(tmp_path), static_folder=str(tmp_path / "static"))
+    compiled = tmp_path / "translations/de/LC_MESSAGES/visitor.mo"
+    compiled.write_bytes(b"Senden")
+    before = build_id(app)
+    compiled.write_bytes(b"Absenden")
+    assert build_id(app) != before

@@ -498,3 +498,46 @@ def test_testimonials_from_repeat_answers_are_counted_in_what_they_were_chosen_f
     assert data["honest"]["chosen_from"] == "3 testimonials, chosen from 3 responses"
     assert client.get(f"/api/v1/sites/{site.key}/testimonials").json["chosen_from"] == 3
     assert "3 testimonials, chosen from 3 responses" in client.get(f"/wall/{site.key}?lang=en").get_data(as_text=True)
+
+
+def test_every_public_surface_takes_a_bcp47_language_and_falls_back_to_the_sites(
+    app, client, make_site, make_testimonial
+):
+    from core.links import private_link_token
+
+    site = make_site(min_sample=1, default_lang="de")
+    shared = make_testimonial(site, quote="خدمة ممتازة", status="approved", lang="ar")
+    add_answers(client, site, [10])
+
+    def badge(query=""):
+        return ET.fromstring(client.get(f"/badge/{site.key}.svg{query}").data).get("aria-label")
+
+    assert badge() == badge("?lang=zh-Hant") == "NPS +100 ±0 · 2 Antworten"  # the site's default
+    assert badge("?lang=pt-BR") == "NPS +100 ±0 · 2 respostas"
+    assert badge("?lang=fr-CA") == "NPS +100 ±0 · 2 réponses"
+    data = client.get(f"/api/v1/sites/{site.key}/wall?lang=ar-EG").json
+    assert (data["lang"], data["dir"], data["texts"]["title"]) == ("ar", "rtl", "ماذا يقول الناس عن Test blog")
+    assert client.get(f"/api/v1/sites/{site.key}/wall?lang=es-MX").json["texts"]["more"] == "Leer más"
+    page = client.get(f"/wall/{site.key}?lang=es-MX").get_data(as_text=True)
+    assert '<html lang="es" dir="ltr">' in page and "Lo que se dice de Test blog" in page
+    assert '<html lang="de" dir="ltr">' in client.get(f"/wall/{site.key}?lang=xx").get_data(as_text=True)
+    # The share page speaks its answer's language unless asked for another.
+    share = client.get(f"/t/{shared.id}").get_data(as_text=True)
+    assert (
+        '<html lang="ar" dir="rtl">' in share and '<blockquote lang="ar" dir="auto">خدمة ممتازة</blockquote>' in share
+    )
+    assert '<html lang="nl" dir="ltr">' in client.get(f"/t/{shared.id}?lang=nl-BE").get_data(as_text=True)
+    # The respondent's own page, and a public error, in the respondent's or the asked language.
+    with app.app_context():
+        token = private_link_token(app.config["SECRET_KEY"], db_testimonial(shared.id))
+    private = client.get(f"/withdraw/{token}").get_data(as_text=True)
+    assert '<html lang="ar" dir="rtl">' in private and "اسحب شهادتك" in private
+    missing = client.get("/wall/no-such-site?lang=ar")
+    assert missing.status_code == 404 and '<html lang="ar" dir="rtl">' in missing.get_data(as_text=True)
+
+
+def db_testimonial(testimonial_id):
+    from extensions import db
+    from models import Testimonial
+
+    return db.session.get(Testimonial, testimonial_id)
