@@ -142,7 +142,8 @@ _COMPLEX_LAYOUT = features.check("raqm")
 
 
 # Directional marks and isolates, which the layout engine reads and never draws (CLDR writes
-# Arabic's plus sign "\u200e+"). Visitors' own words have none (core.text removes them).
+# Arabic's plus sign "\u200e+"; core.strings isolates figures and counts in right-to-left
+# sentences). Visitors' own words have none (core.text removes them).
 _BIDI_MARKS = frozenset("\u200e\u200f\u061c\u2066\u2067\u2068\u2069")
 
 

@@ -16,14 +16,20 @@ from dataclasses import dataclass
 
 from babel import Locale
 from babel.numbers import get_plus_sign_symbol
-from flask_babel import force_locale, format_decimal, get_locale, gettext, ngettext
-from flask_babel import lazy_gettext as _l
+from flask_babel import force_locale, format_decimal, get_locale, get_translations, gettext, ngettext
 
 from core.enums import Language, values
 from core.i18n import negotiate
 from core.nps import Summary
 
 LANGUAGES = values(Language)
+
+
+def _l(message: str) -> str:
+    """Marks a text for the catalogs (`make pot` extracts `_l(…)`); `_in` translates it into the
+    language asked for, all of a table under one look-up of that language's catalog."""
+    return message
+
 
 # The widget's texts. `{n}` is filled by the widget (the radio's number), `{field}` by the widget
 # (the label of the field the server refused).
@@ -69,10 +75,11 @@ _WIDGET_TEXTS = {
 TEXT_KEYS = frozenset(_WIDGET_TEXTS)
 
 
-def _in(lang: str, messages: Mapping[str, object]) -> dict[str, str]:
+def _in(lang: str, messages: Mapping[str, str]) -> dict[str, str]:
     """Every message of `messages` in `lang` (an app context gives the catalogs; without one, English)."""
     with force_locale(lang):
-        return {key: str(message) for key, message in messages.items()}
+        translations = get_translations()
+        return {key: translations.gettext(message) for key, message in messages.items()}
 
 
 class _Defaults(Mapping):
@@ -96,8 +103,7 @@ DEFAULTS: Mapping[str, dict[str, str]] = _Defaults()
 
 def default_text(key: str, lang: str) -> str:
     """The default text of one key in one language, `{name}` still in place."""
-    with force_locale(lang):
-        return str(_WIDGET_TEXTS[key])
+    return _in(lang, {key: _WIDGET_TEXTS[key]})[key]
 
 
 def direction(lang: str) -> str:
@@ -163,16 +169,25 @@ class HonestNumbers:
     badge_title: str  # the badge's accessible name, which must say NPS either way
 
 
-def _responses(n: int) -> str:
-    return ngettext("%(count)s response", "%(count)s responses", n, count=format_decimal(n))
+def _isolated(text: str, lang: str, ltr: bool = False) -> str:
+    """`text` as one block inside a sentence of a right-to-left language (FSI…PDI, or LRI…PDI for
+    a figure that reads left to right, "+42 ±9"), so that a Latin word or a number beside it
+    ("NPS", "61") does not pull it apart; as it is in a left-to-right language."""
+    if direction(lang) != "rtl":
+        return text
+    return ("\u2066" if ltr else "\u2068") + text + "\u2069"
+
+
+def _responses(n: int, lang: str) -> str:
+    return _isolated(ngettext("%(count)s response", "%(count)s responses", n, count=format_decimal(n)), lang)
 
 
 def honest_numbers(lang: str, name: str, published: int, summary: Summary, pool: int | None = None) -> HonestNumbers:
     """The walls' and badges' sentences; `pool` is how many responses the testimonials were
     chosen from (core.wall.chosen_from), the NPS's own count when not given."""
     with force_locale(lang if lang in LANGUAGES else "en"):
-        responses = _responses(summary.total)
-        pooled = responses if pool is None else _responses(pool)
+        responses = _responses(summary.total, lang)
+        pooled = responses if pool is None else _responses(pool, lang)
         chosen_from = ngettext(
             "%(count)s testimonial, chosen from %(responses)s",
             "%(count)s testimonials, chosen from %(responses)s",
@@ -194,11 +209,9 @@ def honest_numbers(lang: str, name: str, published: int, summary: Summary, pool:
         # Half away from zero, like the NPS itself (Python's round() would take 12.5 to 12).
         moe = math.floor(summary.margin_of_error + 0.5)
         # The language's own signs and digits; the figure "+42 ±9" reads left to right whatever
-        # the language, so in a right-to-left one it is isolated (LRI…PDI) from the words around.
+        # the language.
         sign = get_plus_sign_symbol(get_locale()) if summary.nps > 0 else ""
-        figure = f"{sign}{format_decimal(summary.nps)} ±{format_decimal(moe)}"
-        if direction(lang) == "rtl":
-            figure = f"\u2066{figure}\u2069"
+        figure = _isolated(f"{sign}{format_decimal(summary.nps)} ±{format_decimal(moe)}", lang, ltr=True)
         # TRANSLATORS: the badge's value, e.g. "+42 ±9 · 61 responses"; the first part is the NPS and its margin.
         value = gettext("%(score)s · %(responses)s", score=figure, responses=responses)
         line = gettext("NPS %(value)s", value=value)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import time
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from fontTools.ttLib import TTFont
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
 from core import images, photos
+from core.enums import Language, values
 from core.images import FONT_FILES, badge_png, drawable, font, share_card_png, wrap
 
 FRENCH = "Pain délicieux, œufs, 5 € : ça, c’est très bien ! À bientôt, Éloïse « Œuvre »"
@@ -319,7 +321,7 @@ def test_an_arabic_badge_is_shaped_and_mirrored(client, make_site):
     add_answers(client, site, [10, 9])
     badge = client.get(f"/badge/{site.key}.png?lang=ar")
     assert badge.status_code == 200
-    value = "\u2066\u200e+100 ±0\u2069 · إجابتان"
+    value = "\u2066\u200e+100 ±0\u2069 · \u2068إجابتان\u2069"
     assert client.get(f"/badge/{site.key}.svg?lang=ar").data.decode().count(value) == 3  # name, title, text
     picture = Image.open(io.BytesIO(badge.data)).convert("RGB")
     assert picture.tobytes() == Image.open(io.BytesIO(badge_png("NPS", value, site.theme_color, "ar"))).tobytes()
@@ -327,4 +329,32 @@ def test_an_arabic_badge_is_shaped_and_mirrored(client, make_site):
     assert picture.getpixel((2, 2)) == images.hex_rgb(site.theme_color)
     assert picture.getpixel((picture.width - 3, 2)) == (85, 85, 85)
     assert drawable(value) == value  # the marks stay for the layout engine, which draws none of them
-    box_free("".join(char for char in value if char not in "\u2066\u2069\u200e"), 22)
+    box_free("".join(char for char in value if char not in "\u2066\u2068\u2069\u200e"), 22)
+
+
+@pytest.mark.parametrize("lang", values(Language))
+def test_every_visitor_text_of_every_language_can_be_drawn(app, lang):
+    """A picture may show any of them (the badge's value, "Anonymous" on a card): each has a glyph
+    for every character, in both weights, so a new language without its script's glyphs fails here."""
+    from core.nps import Summary
+    from core.strings import honest_numbers, page_texts, texts_for, wall_texts
+
+    with app.test_request_context():
+        honest = honest_numbers(lang, "Blog", 3, Summary(42, 1234, 0, 0, 0, 9.2, True, 30))
+        collecting = honest_numbers(lang, "Blog", 3, Summary(0, 12, 0, 0, 0, 30.0, False, 30))
+        words = [
+            *texts_for(lang, "Blog", None).values(),
+            *wall_texts(lang, "Blog").values(),
+            *page_texts(lang, "Blog").values(),
+            honest.nps,
+            collecting.nps,
+        ]
+    for weight in ("regular", "bold"):
+        for text in words:
+            # Nothing cut; only the spaces become plain ones (French writes "1 234" with a narrow one).
+            assert drawable(text, weight) == re.sub(r"[^\S\n]", " ", text), text
+        box_free(
+            "".join(words).replace("\u2066", "").replace("\u2068", "").replace("\u2069", "").replace("\u200e", ""),
+            26,
+            weight,
+        )
