@@ -331,7 +331,7 @@ def quoted(quote: str) -> str:
     return f"«{quote}»" if base_direction(quote) == "rtl" else f"“{quote}”"
 
 
-def card_lines(quote: str, lang: str | None = None) -> list[str]:
+def card_lines(quote: str) -> list[str]:
     """The lines of the quote as a card draws them."""
     quote = drawable(quote)
     return wrap(quoted(quote), font(42), CARD_TEXT_WIDTH, max_lines=6) if quote else []
@@ -357,7 +357,7 @@ def share_card_png(quote: str, name: str, detail: str, color: str, lang: str | N
     y = margin
     # One paragraph: every line takes the direction of its start, as dir="auto" does.
     paragraph = base_direction(drawable(quote))
-    for line in card_lines(quote, lang):
+    for line in card_lines(quote):
         _text(draw, box, y, line, font(42), (31, 35, 40), lang, direction=paragraph)
         y += 56
     for text, size, weight, top, fill in (

@@ -283,7 +283,7 @@ def test_a_card_with_mixed_quotes_is_drawn_whole_and_each_line_fits(client, site
     card = client.get(f"/t/{testimonial.id}.png")
     assert card.status_code == 200
     [(quote, name, detail, color, lang)] = calls
-    lines = images.card_lines(quote, lang)
+    lines = images.card_lines(quote)
     # Every word is on the card, in the order written, and no line is wider than the card once shaped.
     assert " ".join(lines) == f"“{MIXED}”"
     for line in lines:
@@ -305,7 +305,7 @@ def test_an_arabic_card_reads_from_the_right(client, site, make_testimonial):
     # ink just inside the right margin and its second line ends before reaching the left one.
     assert card.getpixel((1190, 300)) == images.hex_rgb(site.theme_color) and card.getpixel((5, 300)) == (255,) * 3
     assert ink(card, (1080, 80, 1120, 130)) > 0
-    lines = images.card_lines(ARABIC, "ar")
+    lines = images.card_lines(ARABIC)
     assert lines[0].startswith("«") and lines[-1].endswith("»") and len(lines) == 2
     assert " ".join(lines) == f"«{ARABIC}»"
     last = images.text_width(lines[-1], font(42), "ar", "rtl")
@@ -358,3 +358,15 @@ def test_every_visitor_text_of_every_language_can_be_drawn(app, lang):
             26,
             weight,
         )
+
+
+def test_without_a_layout_engine_arabic_is_left_out_never_drawn_unjoined(monkeypatch):
+    """A Pillow without libraqm: the badge keeps the figure and stops at the Arabic word, the card
+    keeps nothing of an Arabic quote, and nothing is mirrored (README, "Share cards")."""
+    monkeypatch.setattr(images, "_COMPLEX_LAYOUT", False)
+    assert drawable("\u2066\u200e+42 ±9\u2069 · \u2068إجابة\u2069") == "+42 ±9 ·…"
+    assert images.card_lines(ARABIC) == []
+    assert images._direction("ar") is None
+    # Drawn as its drawable part, left to right, "NPS" on the left.
+    arabic = badge_png("NPS", "\u2066\u200e+42 ±9\u2069 · \u2068إجابة\u2069", "#4f46e5", "ar")
+    assert arabic == badge_png("NPS", "+42 ±9 ·…", "#4f46e5")

@@ -103,6 +103,10 @@ def test_arabic_is_laid_out_right_to_left(page, live_app, host_pages, live_site,
     assert (
         box(page.get_by_text(t["scale_low"], exact=True))["x"] > box(page.get_by_text(t["scale_high"], exact=True))["x"]
     )
+    # The arrow keys follow what is seen: from 0, ArrowLeft goes to 1.
+    zero.focus()
+    page.keyboard.press("ArrowLeft")
+    expect(page.get_by_role("radio", name="1 من 10", exact=True)).to_be_checked()
     zero.click()
     expect(page.get_by_label(t["prompt_detractor"])).to_be_visible()
     # The buttons mirror too: Send, first, is on the right of No thanks.
