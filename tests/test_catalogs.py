@@ -124,3 +124,25 @@ def test_a_changed_translation_changes_every_etag(tmp_path):
     before = build_id(app)
     compiled.write_bytes(b"Absenden")
     assert build_id(app) != before
+
+
+def test_the_default_texts_come_from_the_catalogs(app):
+    """core.strings.DEFAULTS[lang][key] and default_text(key, lang): every key in every language,
+    with `{name}` still in place, translated (a language showing the English question is not)."""
+    from core.strings import DEFAULTS, TEXT_KEYS, default_text
+
+    with app.test_request_context():
+        assert list(DEFAULTS) == list(values(Language))
+        english = DEFAULTS["en"]
+        assert english["question"] == "How likely are you to recommend {name} to a friend or colleague?"
+        assert (
+            DEFAULTS["fr"]["consent"] == "J'accepte que {name} publie ma réponse, avec le nom ci-dessous, sur son site."
+        )
+        assert default_text("send", "de") == "Senden" and default_text("radio_label", "ar") == "{n} من 10"
+        for lang in values(Language):
+            texts = DEFAULTS[lang]
+            assert set(texts) == TEXT_KEYS and "{name}" in texts["question"]
+            if lang != "en":
+                assert texts["question"] != english["question"] and texts["send"] != english["send"], lang
+        with pytest.raises(KeyError):
+            DEFAULTS["zh"]
