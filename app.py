@@ -16,7 +16,7 @@ import config
 from core import generation, i18n, rollups
 from core.http_cache import Revalidations, build_id, is_public
 from core.photos import allow_photo_body
-from core.strings import page_texts, public_lang
+from core.strings import direction, page_texts, public_lang
 from core.webhooks import Dispatcher
 from extensions import csrf, db, limiter, login_manager, migrate
 from models import MAX_ROW_ID
@@ -87,6 +87,7 @@ def create_app(test_config: dict | type | None = None) -> Flask:
     app.before_request(refuse_nul)
     app.jinja_env.globals["page_texts"] = page_texts
     app.jinja_env.globals["public_lang"] = public_lang
+    app.jinja_env.globals["direction"] = direction
     app.config.setdefault("PLAUDIT_BUILD", build_id(app))
     if app.config.get("PLAUDIT_WEBHOOKS_WORKER", True):
         dispatcher = Dispatcher()
