@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from marshmallow import ValidationError
 from wtforms.fields.choices import SelectChoice
@@ -154,7 +155,7 @@ def hosted_survey_link(site: Site) -> dict:
     try:
         touchpoint = hosted_query_args.load({"touchpoint": touchpoint} if touchpoint else {}).get("touchpoint")
     except ValidationError:
-        flash("A touchpoint has letters, digits, spaces and _ . : / - only (64 at most).", "error")
+        flash(_("A touchpoint has letters, digits, spaces and _ . : / - only (64 at most)."), "error")
         touchpoint = None
     query = {"touchpoint": touchpoint} if touchpoint else {}
     return {"link": hosted_link(site.key, touchpoint), "query": query, "touchpoint": touchpoint or ""}

@@ -218,10 +218,6 @@ PAGE_TEXTS: dict[str, dict[str, str]] = {
         "error_title": "Nothing to show",
         "error_404": "There is nothing to show at this address.",
         "error_other": "This page cannot be shown right now.",
-        "hosted_title": "{name}: your opinion",
-        "hosted_answered": "You have already answered this survey recently. Thank you!",
-        "hosted_noscript": "This survey needs JavaScript: please turn it on and reload the page.",
-        "hosted_footer": "No cookies. Your answer goes to {name}.",
     },
     "fr": {
         "private_title": "Votre témoignage pour {name}",
@@ -245,10 +241,6 @@ PAGE_TEXTS: dict[str, dict[str, str]] = {
         "error_title": "Rien à afficher",
         "error_404": "Il n'y a rien à afficher à cette adresse.",
         "error_other": "Cette page ne peut pas être affichée pour le moment.",
-        "hosted_title": "{name} : votre avis",
-        "hosted_answered": "Vous avez déjà répondu à ce questionnaire récemment. Merci !",
-        "hosted_noscript": "Ce questionnaire a besoin de JavaScript : activez-le puis rechargez la page.",
-        "hosted_footer": "Aucun cookie. Votre réponse est transmise à {name}.",
     },
 }
 

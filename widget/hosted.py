@@ -14,7 +14,6 @@ from core.hosted import hosted_link, qr_png, qr_svg
 from core.http_cache import cached
 from core.query_args import hosted_query_args
 from core.sites import site_or_404
-from core.strings import page_texts
 from models import Site
 from widget import bp
 
@@ -45,19 +44,20 @@ def hosted_page(key: str):
     site = site_or_404(key)
     g.page_lang = site.default_lang  # the error page's language, should the query be refused
     survey = hosted_query_args.load(request.args.to_dict())
-    lang = g.page_lang = survey["lang"] or site.default_lang
+    # The page's language, for its texts (core.i18n: a public surface's choice wins) and its
+    # error page.
+    lang = g.page_lang = g.locale = survey["lang"] or site.default_lang
     color = accent(site)
     inline_css = f":root{{--accent:{color}}}"
     response = cached(
         (site.name, color, site.default_lang),
         lambda: render_template(
-            "hosted.html",
+            "public/hosted.html",
             site=site,
             lang=lang,
             survey=survey,
             color=color,
             inline_css=inline_css,
-            t=page_texts(lang, site.name),
         ),
         valid_while=valid_while,
     )

@@ -6,7 +6,7 @@
       var field = document.getElementById(button.getAttribute("data-copy"));
       var said = button.parentNode.querySelector('[role="status"]');
       field.select();
-      var done = function () { if (said) said.textContent = "Copied."; };
+      var done = function () { if (said) said.textContent = button.getAttribute("data-copied"); };
       // The Clipboard API needs a secure context (https, or this machine); else the old way.
       var old = function () { if (document.execCommand("copy")) done(); };
       if (navigator.clipboard) navigator.clipboard.writeText(field.value).then(done, old);
