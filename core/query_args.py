@@ -135,20 +135,22 @@ class HostedQuery(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    touchpoint = fields.String(validate=[validate.Length(min=1, max=64), LABEL])
+    touchpoint = fields.String(validate=[validate.Length(max=64), LABEL])
     lang = fields.String(load_default=None)
     score = fields.String(load_default=None)
     attributes = fields.Dict(
         keys=fields.String(validate=ATTRIBUTE_NAME),
-        values=fields.String(validate=validate.Length(min=1, max=128)),
+        values=fields.String(validate=validate.Length(max=128)),
         validate=validate.Length(max=20),
         load_default=dict,
     )
 
     @pre_load
     def _attributes(self, args, **kwargs):
-        attributes = {k[len(ATTRIBUTE_PREFIX) :]: v for k, v in args.items() if k.startswith(ATTRIBUTE_PREFIX)}
-        return {**{k: v for k, v in args.items() if not k.startswith(ATTRIBUTE_PREFIX)}, "attributes": attributes}
+        # An empty value (`?touchpoint=`, from a link template left blank) is no value.
+        given = {k: v for k, v in args.items() if v != ""}
+        attributes = {k[len(ATTRIBUTE_PREFIX) :]: v for k, v in given.items() if k.startswith(ATTRIBUTE_PREFIX)}
+        return {**{k: v for k, v in given.items() if not k.startswith(ATTRIBUTE_PREFIX)}, "attributes": attributes}
 
     @post_load
     def _lenient(self, data, **kwargs):

@@ -118,7 +118,6 @@ def test_an_unknown_key_is_the_public_error_page_not_json(client):
         {"attr.Plan": "trial"},
         {"attr.": "trial"},
         {"attr.plan": "x" * 129},
-        {"attr.plan": ""},
         {f"attr.a{n}": "v" for n in range(21)},
     ],
 )
@@ -128,6 +127,12 @@ def test_a_link_the_api_would_refuse_is_refused_at_once(client, db, site, query)
         page = client.get(url, query_string=query)
         assert page.status_code == 400 and page.mimetype == "text/html"
     assert count(db, Response) == 0
+
+
+def test_an_empty_value_is_no_value(client, site):
+    html = client.get(f"/s/{site.key}?touchpoint=&attr.plan=&lang=&score=").get_data(as_text=True)
+    host = re.search(r'<div id="survey"[^>]*>', html).group(0)
+    assert host == f'<div id="survey" data-site="{site.key}" data-lang="en">'
 
 
 def test_a_language_falls_back_as_everywhere(client, make_site):
