@@ -182,7 +182,7 @@ def test_0012_gives_every_existing_answer_the_web_channel_and_keeps_the_rollup(m
     with app.app_context():
         empty_database()
         runner = app.test_cli_runner()
-        assert runner.invoke(args=["db", "upgrade", "0008_widget"]).exit_code == 0
+        assert runner.invoke(args=["db", "upgrade", "0009_user_language"]).exit_code == 0
         answer = (
             "INSERT INTO response (id, site_id, score, category, lang, attributes, visitor_hash, is_duplicate,"
             " token_hash, followup_status, respondent_proven, created_at, updated_at)"
@@ -220,7 +220,7 @@ def test_0012_gives_every_existing_answer_the_web_channel_and_keeps_the_rollup(m
                 "link",
             ]
             assert connection.execute(text("SELECT sum(count) FROM daily_count")).scalar() == 4  # triggers kept
-        assert runner.invoke(args=["db", "downgrade", "0008_widget"]).exit_code == 0
+        assert runner.invoke(args=["db", "downgrade", "0009_user_language"]).exit_code == 0
         with db.engine.begin() as connection:
             assert connection.execute(text("SELECT count(*) FROM response")).scalar() == 4
             connection.execute(text("DELETE FROM response WHERE id = 4"))
