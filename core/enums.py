@@ -79,6 +79,16 @@ class WebhookFormat(StrEnum):
     SLACK = "slack"
 
 
+class Channel(StrEnum):
+    """How an answer reached Plaudit, decided by the server (api/cors.py), never taken from the
+    body: the widget on one of the site's pages, the hosted page (a link or its QR code), or an
+    e-mail invitation."""
+
+    WEB = "web"
+    LINK = "link"
+    EMAIL = "email"
+
+
 class Role(StrEnum):
     """What a back-office user may do: owners everything on their sites, moderators moderate."""
 
