@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import re
+
+from babel import Locale
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     EmailField,
+    FieldList,
+    FormField,
     HiddenField,
     IntegerField,
     PasswordField,
@@ -17,11 +24,14 @@ from wtforms import (
     TextAreaField,
     URLField,
 )
+from wtforms import Form as SubForm
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import URL, DataRequired, EqualTo, Length, NumberRange, Optional, Regexp
+from wtforms.validators import URL, DataRequired, EqualTo, Length, NumberRange, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from core.enums import ConsentScope, Event, FollowUpStatus, Language, Role, WebhookFormat
+from core import owner_texts
+from core.enums import Category, ConsentScope, Event, FollowUpStatus, Language, Role, WebhookFormat
+from core.nps import CATEGORIES
 from models import MAX_ROW_ID
 
 # Free text in any script: the browser lays out what is typed right to left when it starts so.
@@ -72,6 +82,24 @@ http_url = [
 
 
 LANGUAGE_NAMES = {Language.EN: "English", Language.FR: "Français"}
+
+
+def language_name(lang: str) -> str:
+    """A language by its own name ("Deutsch", "العربية"), as its readers look for it."""
+    if lang in LANGUAGE_NAMES:
+        return LANGUAGE_NAMES[lang]
+    return _capital(Locale.parse(lang).get_display_name(lang) or lang)
+
+
+def language_in_back_office(lang: str) -> str:
+    """A language by its name in the back office's language ("French", "anglais")."""
+    return _capital(Locale.parse(lang).get_display_name(get_locale()) or lang)
+
+
+def _capital(name: str) -> str:
+    return name[:1].upper() + name[1:]
+
+
 CONSENT_SCOPE_LABELS = {ConsentScope.PROMOTERS: "promoters only (9–10)", ConsentScope.EVERYONE: "everyone"}
 WEBHOOK_FORMAT_LABELS = {WebhookFormat.JSON: "JSON (signed)", WebhookFormat.SLACK: "Slack message"}
 
@@ -103,16 +131,7 @@ class SettingsForm(NewSiteForm):
         "Ask to publish the words of",
         choices=[SelectChoice(scope.value, CONSENT_SCOPE_LABELS[scope]) for scope in ConsentScope],
     )
-    cta_promoter = URLField("Link for promoters (review or referral page)", validators=http_url)
-    cta_passive = URLField("Link for passives", validators=http_url)
-    cta_detractor = URLField("Link for detractors (e.g. support)", validators=http_url)
     wall_jsonld = BooleanField("Add schema.org review markup to the public wall page")
-    consent_en = TextAreaField(
-        "Consent text (English; empty for the default)", validators=[Length(max=500)], render_kw=TYPED
-    )
-    consent_fr = TextAreaField(
-        "Consent text (French; empty for the default)", validators=[Length(max=500)], render_kw=TYPED
-    )
 
 
 class EraseForm(FlaskForm):
@@ -145,3 +164,76 @@ class NewUserForm(FlaskForm):
     # The least power first, so that it is what an inattentive owner grants.
     role = SelectField("Role", choices=[SelectChoice(role.value, role.value) for role in reversed(Role)])
     site = SelectField("Site", choices=[])
+
+
+class OwnText:
+    """An owner's text: its braces hold only the placeholders it may use ({name})."""
+
+    def __init__(self, key: str):
+        self.key = key
+
+    def __call__(self, form, field) -> None:
+        wrong = owner_texts.placeholder_problem(self.key, field.data or "")
+        if wrong is not None:
+            allowed = ", ".join(sorted(owner_texts.allowed_placeholders(self.key)))
+            raise ValidationError(
+                _l("“%(wrong)s” is not a placeholder: braces may only hold %(allowed)s.", wrong=wrong, allowed=allowed)
+            )
+
+
+def own_text(label, key: str, *, textarea: bool = False):
+    field = TextAreaField if textarea else StringField
+    limit = owner_texts.MAX_LENGTH.get(key, owner_texts.DEFAULT_MAX_LENGTH)
+    return field(label, validators=[Length(max=limit), OwnText(key)], render_kw=TYPED)
+
+
+class TouchpointQuestionForm(SubForm):
+    touchpoint = StringField(_l("Touchpoint (its data-touchpoint)"), validators=[Length(max=64)])
+    question = own_text(_l("Question at this touchpoint"), "question")
+
+    def validate_touchpoint(self, field) -> None:
+        label = (field.data or "").strip()
+        if not label and (self.question.data or "").strip():
+            raise ValidationError(_l("Name the touchpoint this question is asked at."))
+        if label and not re.match(owner_texts.TOUCHPOINT_LABEL, label):
+            raise ValidationError(_l("Letters, digits, space and _ . : / - only."))
+
+
+# Labels of the texts per category, then of the link shown with its thank-you.
+CATEGORY_TEXT_LABELS = {
+    Category.PROMOTER: (
+        _l("Follow-up question for promoters (9–10)"),
+        _l("Thank-you for promoters"),
+        _l("Link label for promoters"),
+        _l("Link for promoters (review or referral page)"),
+    ),
+    Category.PASSIVE: (
+        _l("Follow-up question for passives (7–8)"),
+        _l("Thank-you for passives"),
+        _l("Link label for passives"),
+        _l("Link for passives"),
+    ),
+    Category.DETRACTOR: (
+        _l("Follow-up question for detractors (0–6)"),
+        _l("Thank-you for detractors"),
+        _l("Link label for detractors"),
+        _l("Link for detractors (e.g. support)"),
+    ),
+}
+
+
+class TextsForm(FlaskForm):
+    """The texts visitors read in one language (core/owner_texts.py); the links are the same in
+    every language. Empty: the default of that language, shown as the placeholder."""
+
+    question = own_text(_l("Question"), "question")
+    touchpoints = FieldList(FormField(TouchpointQuestionForm), min_entries=0)
+    consent = own_text(_l("Consent text"), "consent", textarea=True)
+
+
+for _category in CATEGORIES:
+    _prompt, _thanks, _cta, _link = CATEGORY_TEXT_LABELS[_category]
+    setattr(TextsForm, f"prompt_{_category}", own_text(_prompt, f"prompt_{_category}"))
+    setattr(TextsForm, f"thanks_{_category}", own_text(_thanks, f"thanks_{_category}", textarea=True))
+    setattr(TextsForm, f"cta_{_category}", own_text(_cta, f"cta_{_category}"))
+    setattr(TextsForm, f"link_{_category}", URLField(_link, validators=http_url))

@@ -6,11 +6,12 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from core.origins import page_without_query
+from core.owner_texts import TOUCHPOINT_LABEL
 from core.strings import LANGUAGES
 from core.text import clean_text
 
 WHY_MAX = 2000
-LABEL = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9 _.:/-]*$", error="Letters, digits, space and _ . : / - only.")
+LABEL = validate.Regexp(TOUCHPOINT_LABEL, error="Letters, digits, space and _ . : / - only.")
 
 
 class StrictInteger(fields.Integer):
