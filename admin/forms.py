@@ -92,8 +92,9 @@ def language_name(lang: str) -> str:
 
 
 def language_in_back_office(lang: str) -> str:
-    """A language by its name in the back office's language ("French", "anglais")."""
-    return _capital(Locale.parse(lang).get_display_name(get_locale()) or lang)
+    """A language by its name in the back office's language, as a sentence says it ("French",
+    "anglais")."""
+    return Locale.parse(lang).get_display_name(get_locale()) or lang
 
 
 def _capital(name: str) -> str:

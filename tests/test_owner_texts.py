@@ -224,3 +224,21 @@ def test_only_owners_of_the_site_save_texts_and_only_in_its_languages(client, db
     assert client.post(f"/admin/sites/{site.key}/texts/en", data={"csrf_token": token}).status_code == 403
     db.session.refresh(site)
     assert site.texts == {"en": {"question": "Mine?"}} and other.texts in ({}, None)
+
+
+def test_the_editor_speaks_the_back_offices_language(client, db, site, make_user):
+    make_user("owner@example.org", "owner", sites=[site])
+    login(client, "owner@example.org")
+    headers = {"Accept-Language": "fr-FR,fr;q=0.9"}
+    page = html.unescape(
+        client.get(f"/admin/sites/{site.key}/settings?lang=en", headers=headers).get_data(as_text=True)
+    )
+    assert "Textes lus par les visiteurs" in page and "Textes en anglais" in page and "Aperçu" in page
+    assert "Question de suivi pour les promoteurs (9–10)" in page
+    # The placeholders are the visitors' defaults in the language edited, not the back office's.
+    assert f'placeholder="{DEFAULTS["en"]["prompt_promoter"]}"' in page
+    values = {**texts_form(client, site, "en"), "question": "Recommend {nom}?"}
+    refused = client.post(f"/admin/sites/{site.key}/texts/en", data=values, headers=headers)
+    assert "« {nom} » n'est pas un emplacement autorisé : les accolades ne peuvent contenir que {name}." in (
+        html.unescape(refused.get_data(as_text=True))
+    )
