@@ -183,9 +183,11 @@ class OwnText:
 
 
 def own_text(label, key: str, *, textarea: bool = False):
+    """A box for one of the owner's texts; a text area (rows: 2) shows a long default whole."""
     field = TextAreaField if textarea else StringField
     limit = owner_texts.MAX_LENGTH.get(key, owner_texts.DEFAULT_MAX_LENGTH)
-    return field(label, validators=[Length(max=limit), OwnText(key)], render_kw=TYPED)
+    render_kw = {**TYPED, "rows": 2} if textarea else TYPED
+    return field(label, validators=[Length(max=limit), OwnText(key)], render_kw=render_kw)
 
 
 class TouchpointQuestionForm(SubForm):
@@ -227,14 +229,14 @@ class TextsForm(FlaskForm):
     """The texts visitors read in one language (core/owner_texts.py); the links are the same in
     every language. Empty: the default of that language, shown as the placeholder."""
 
-    question = own_text(_l("Question"), "question")
+    question = own_text(_l("Question"), "question", textarea=True)
     touchpoints = FieldList(FormField(TouchpointQuestionForm), min_entries=0)
     consent = own_text(_l("Consent text"), "consent", textarea=True)
 
 
 for _category in CATEGORIES:
     _prompt, _thanks, _cta, _link = CATEGORY_TEXT_LABELS[_category]
-    setattr(TextsForm, f"prompt_{_category}", own_text(_prompt, f"prompt_{_category}"))
+    setattr(TextsForm, f"prompt_{_category}", own_text(_prompt, f"prompt_{_category}", textarea=True))
     setattr(TextsForm, f"thanks_{_category}", own_text(_thanks, f"thanks_{_category}", textarea=True))
     setattr(TextsForm, f"cta_{_category}", own_text(_cta, f"cta_{_category}"))
     setattr(TextsForm, f"link_{_category}", URLField(_link, validators=http_url))
