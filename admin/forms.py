@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from babel import Locale
-from flask_babel import get_locale
+from flask_babel import format_number, get_locale, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -232,6 +232,20 @@ class TextsForm(FlaskForm):
     question = own_text(_l("Question"), "question", textarea=True)
     touchpoints = FieldList(FormField(TouchpointQuestionForm), min_entries=0)
     consent = own_text(_l("Consent text"), "consent", textarea=True)
+
+    def validate_touchpoints(self, field) -> None:
+        named = [row for row in field if (row.touchpoint.data or "").strip()]
+        if len(named) > owner_texts.MAX_TOUCHPOINTS:
+            # A plain string (gettext, not lazy): the list's own errors sit beside its rows' lists.
+            most = owner_texts.MAX_TOUCHPOINTS
+            raise ValidationError(
+                ngettext(
+                    "At most %(count)s touchpoint has a question of its own.",
+                    "At most %(count)s touchpoints have a question of their own.",
+                    most,
+                    count=format_number(most),
+                )
+            )
 
 
 for _category in CATEGORIES:

@@ -28,6 +28,8 @@ MULTILINE = frozenset({"consent"})
 MAX_LENGTH = {"consent": 500, **{key: 120 for key in EDITABLE if key.startswith("cta_")}}
 DEFAULT_MAX_LENGTH = 300
 
+# The editor lists every one in every language; a site asks at a handful, never at hundreds.
+MAX_TOUCHPOINTS = 50
 # What a touchpoint label may be (the API refuses answers with any other).
 TOUCHPOINT_LABEL = r"^[A-Za-z0-9][A-Za-z0-9 _.:/-]*$"
 

@@ -175,6 +175,12 @@ def test_a_touchpoint_question_needs_a_valid_touchpoint(client, db, site, owner)
     ):
         response = save_texts(client, site, "en", **row)
         assert response.status_code == 200 and error in html.unescape(response.get_data(as_text=True))
+    many = {}
+    for n in range(51):
+        many |= {f"touchpoints-{n}-touchpoint": f"stage-{n}", f"touchpoints-{n}-question": f"Question {n}?"}
+    response = save_texts(client, site, "en", **many)
+    assert response.status_code == 200
+    assert "At most 50 touchpoints have a question of their own." in response.get_data(as_text=True)
     db.session.refresh(site)
     assert site.touchpoint_questions == {}
 
