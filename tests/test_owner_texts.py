@@ -8,8 +8,7 @@ import re
 import pytest
 
 from core.enums import Category, Language
-from core.owner_texts import EDITABLE
-from core.strings import DEFAULTS
+from core.owner_texts import EDITABLE, default_text
 from models import AuditEvent, ConsentText
 from tests.conftest import csrf_from, login
 from tests.test_api import HEADERS
@@ -57,7 +56,7 @@ def test_every_language_has_its_editor_and_each_empty_box_shows_its_default(clie
         page = html.unescape(client.get(f"/admin/sites/{site.key}/settings?lang={lang.value}").get_data(as_text=True))
         assert f'action="/admin/sites/{site.key}/texts/{lang.value}"' in page
         for key in EDITABLE:
-            default = DEFAULTS[lang.value][key].replace("{name}", "Test blog")
+            default = default_text(lang.value, key).replace("{name}", "Test blog")
             assert re.search(rf'name="{key}" placeholder="{re.escape(default)}"', page), (lang, key)
     values = texts_form(client, site, "fr")
     assert all(values[key] == "" for key in EDITABLE)  # nothing written: every text is the default
@@ -77,7 +76,7 @@ def test_texts_are_stored_as_typed_and_escaped_where_shown(client, db, site, own
     texts = config(client, site, "lang=fr").json["texts"]
     assert texts["thanks_promoter"] == "<b>Merci</b> &amp; à bientôt, Test blog !"
     assert texts["question"] == "Notez Test blog <i>vraiment</i>"
-    assert config(client, site, "lang=en").json["texts"]["question"] == DEFAULTS["en"]["question"].replace(
+    assert config(client, site, "lang=en").json["texts"]["question"] == default_text("en", "question").replace(
         "{name}", "Test blog"
     )
     [event] = db.session.execute(db.select(AuditEvent).filter_by(action="texts")).scalars()
@@ -88,10 +87,10 @@ def test_an_empty_box_or_the_default_itself_is_the_default(client, db, site, own
     owner_saves_texts(client, site, "en", prompt_passive="What would make it a 10?")
     db.session.refresh(site)
     assert site.texts == {"en": {"prompt_passive": "What would make it a 10?"}}
-    owner_saves_texts(client, site, "en", prompt_passive="", prompt_detractor=DEFAULTS["en"]["prompt_detractor"])
+    owner_saves_texts(client, site, "en", prompt_passive="", prompt_detractor=default_text("en", "prompt_detractor"))
     db.session.refresh(site)
     assert site.texts == {}
-    assert config(client, site).json["texts"]["prompt_passive"] == DEFAULTS["en"]["prompt_passive"]
+    assert config(client, site).json["texts"]["prompt_passive"] == default_text("en", "prompt_passive")
 
 
 @pytest.mark.parametrize(
@@ -144,7 +143,7 @@ def test_each_touchpoint_asks_its_own_question_in_each_language(client, db, site
     assert site.touchpoint_questions == {"en": {"after-delivery": "How was the delivery by {name}?"}}
     question = config(client, site, "lang=en&touchpoint=after-delivery").json["texts"]["question"]
     assert question == "How was the delivery by Test blog?"
-    site_question = DEFAULTS["en"]["question"].replace("{name}", "Test blog")
+    site_question = default_text("en", "question").replace("{name}", "Test blog")
     for query in (
         "lang=en",
         "lang=en&touchpoint=",
@@ -155,7 +154,7 @@ def test_each_touchpoint_asks_its_own_question_in_each_language(client, db, site
     # French has no question of its own there yet: it asks the French question, and its editor
     # lists the touchpoint with the French question as what an empty box means.
     french = config(client, site, "lang=fr&touchpoint=after-delivery").json["texts"]["question"]
-    assert french == DEFAULTS["fr"]["question"].replace("{name}", "Test blog")
+    assert french == default_text("fr", "question").replace("{name}", "Test blog")
     values = texts_form(client, site, "fr")
     assert values["touchpoints-0-touchpoint"] == "after-delivery" and values["touchpoints-0-question"] == ""
     owner_saves_texts(client, site, "fr", **{"touchpoints-0-question": "Et la livraison ?"})
@@ -242,7 +241,7 @@ def test_the_editor_speaks_the_back_offices_language(client, db, site, make_user
     assert "Textes lus par les visiteurs" in page and "Textes en anglais" in page and "Aperçu" in page
     assert "Question de suivi pour les promoteurs (9–10)" in page
     # The placeholders are the visitors' defaults in the language edited, not the back office's.
-    assert f'placeholder="{DEFAULTS["en"]["prompt_promoter"]}"' in page
+    assert f'placeholder="{default_text("en", "prompt_promoter")}"' in page
     values = {**texts_form(client, site, "en"), "question": "Recommend {nom}?"}
     refused = client.post(f"/admin/sites/{site.key}/texts/en", data=values, headers=headers)
     assert "« {nom} » n'est pas un emplacement autorisé : les accolades ne peuvent contenir que {name}." in (
