@@ -21,7 +21,8 @@
 
   function config(lang, tp) {
     var url = panel.dataset.config + "?lang=" + encodeURIComponent(lang) + "&touchpoint=" + encodeURIComponent(tp);
-    return configs[url] || (configs[url] = fetch(url, { credentials: "omit" }).then(function (r) {
+    // "no-cache": revalidated (its ETag), so texts saved a moment ago never show their old words.
+    return configs[url] || (configs[url] = fetch(url, { credentials: "omit", cache: "no-cache" }).then(function (r) {
       if (!r.ok) throw new Error("HTTP " + r.status);
       return r.json();
     }));
