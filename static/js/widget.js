@@ -292,6 +292,8 @@
     mounted.add(host);
     var lang = opts.lang || (doc.documentElement.lang || "").slice(0, 2).toLowerCase();
     var get = function (url) { return fetch(url, { mode: "cors", credentials: "omit" }); };
+    // A preview brings its own config. The touchpoint picks its question; it goes unencoded (bytes):
+    // a valid label (letters, digits, space, _ . : / -) is safe in a query as it is.
     Promise.all([
       opts.config || get(opts.base + "/api/v1/sites/" + encodeURIComponent(opts.site) + "/config?lang=" + lang + "&touchpoint=" + (opts.touchpoint || "")).then(answer),
       get(opts.base + "/widget.css").then(function (r) { return r.text(); })
