@@ -76,6 +76,9 @@ class Site(db.Model):
     # Per-language overrides of core.strings.DEFAULTS: {"fr": {"question": "…"}, …}. The
     # question, the three follow-up prompts, the consent text and the thank-yous live here.
     texts: Mapped[dict] = mapped_column(JSON, default=dict)
+    # The question asked at one touchpoint (`data-touchpoint`), per language, over the site's
+    # question: {"fr": {"after-delivery": "…"}}. Same rules as `texts` (core/owner_texts.py).
+    touchpoint_questions: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
     # The current version of the consent texts (core/consent.py): bumped whenever the text shown
     # in any language changes, by the owner's words or by the site's name in them.
     consent_version: Mapped[int] = mapped_column(Integer, default=1)

@@ -199,7 +199,12 @@ def spec() -> dict:
                 "get": _op(
                     "The widget's texts and settings",
                     _json({"type": "object"}),
-                    params=[KEY, ORIGIN, _query("lang", {"type": "string"})],
+                    params=[
+                        KEY,
+                        ORIGIN,
+                        _query("lang", {"type": "string"}),
+                        _query("touchpoint", {"type": "string", "description": "the question written for it, if any"}),
+                    ],
                 )
             },
             "/sites/{key}/responses": {

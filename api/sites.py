@@ -12,8 +12,9 @@ from api.cors import require_origin
 from core.consent import current_texts
 from core.generation import snapshot
 from core.http_cache import cached
+from core.owner_texts import visitor_texts
 from core.sites import NO_SUCH_SITE, site_by_key
-from core.strings import direction, texts_for, visitor_lang
+from core.strings import direction, visitor_lang
 from models import Site
 
 
@@ -24,11 +25,11 @@ def site_or_404(key: str) -> Site:
     return site or abort(404, description=NO_SUCH_SITE)
 
 
-def widget_config(site: Site, lang: str) -> dict:
+def widget_config(site: Site, lang: str, touchpoint: str | None = None) -> dict:
     # The consent text is the stored one of the current version: the version sent with it names
     # exactly these words, and the visitor's consent will be recorded against them.
     consent = current_texts(site)[lang]
-    texts = {**texts_for(lang, site.name, site.texts), "consent": consent.text}
+    texts = {**visitor_texts(site, lang, touchpoint), "consent": consent.text}
     return {
         "site": {"key": site.key, "name": site.name},
         "lang": lang,
@@ -50,10 +51,13 @@ def site_config(key: str):
     valid_while = snapshot(("settings",))  # before the site is read: what the config shows
     site = site_or_404(key)
     require_origin(site, required=False, hosted=True)
-    # The texts of one language, the one `data-lang` or the page's `lang` asks for (BCP 47).
-    config = widget_config(site, visitor_lang(request.args.get("lang"), site.default_lang))
+    # The texts of one language, the one `data-lang` or the page's `lang` asks for (BCP 47), and
+    # with `touchpoint` the question the owner wrote for it (else the site's): the widget sends
+    # its data-touchpoint, so each touchpoint's config is its own URL, cached on its own.
+    lang = visitor_lang(request.args.get("lang"), site.default_lang)
+    config = widget_config(site, lang, request.args.get("touchpoint"))
     # What every page view fetches, the same for every visitor: cached by browsers and CDNs, its
-    # strong ETag the digest of the config itself (settings, consent text and version, language),
+    # strong ETag the digest of the config itself (settings, texts, consent text and version),
     # so any change to them is served at once to the next revalidation.
     digest = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()
     return cached((digest,), lambda: config, valid_while=valid_while)

@@ -16,7 +16,9 @@ from core.strings import LANGUAGES
 from models import MAX_ROW_ID
 
 # A journey-stage label and a segment attribute's name, as answers carry them (api/schemas.py).
-LABEL = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9 _.:/-]*$", error="Letters, digits, space and _ . : / - only.")
+# A touchpoint or tag: what labels a segment in URLs, stats and the owner's texts.
+LABEL_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 _.:/-]*$"
+LABEL = validate.Regexp(LABEL_PATTERN, error="Letters, digits, space and _ . : / - only.")
 ATTRIBUTE_NAME = validate.Regexp(r"^[a-z0-9][a-z0-9_-]{0,31}$", error="a-z, 0-9, _ and - only, 32 at most.")
 ATTRIBUTE_PREFIX = "attr."
 

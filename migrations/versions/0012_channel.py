@@ -1,7 +1,7 @@
 """the channel of each answer: web (the widget), link (the hosted page), email (invitations)
 
 Revision ID: 0012_channel
-Revises: 0009_user_language
+Revises: 0010_owner_texts
 Create Date: 2026-12-01 22:00:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0012_channel"
-down_revision = "0009_user_language"
+down_revision = "0010_owner_texts"
 branch_labels = None
 depends_on = None
 

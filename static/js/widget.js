@@ -118,10 +118,11 @@
         call("POST", siteApi + "/views", { touchpoint: opts.touchpoint || undefined }, 0, true).catch(Object);
       }
     });
-    seen.observe(root);
 
     // The answer: its score, the score the server has (sent), its id and token. Kept as a draft.
-    var state = { score: null }, busy, retry, timer, debounce, done, pendingFinal;
+    // The back office's preview (static/js/preview.js) is busy for ever: it sends nothing.
+    var state = { score: null }, busy = opts.preview, retry, timer, debounce, done, pendingFinal;
+    busy || seen.observe(root);
     var fields = form.elements;
 
     // The unfinished answer, kept for this tab only: what was typed, and the answer it completes.
@@ -293,8 +294,10 @@
     // A BCP 47 tag (fr-CA, pt-BR): the server answers in the nearest language it has.
     var lang = encodeURIComponent(opts.lang || doc.documentElement.lang);
     var get = function (url) { return fetch(url, { mode: "cors", credentials: "omit" }); };
+    // A preview brings its own config. The touchpoint picks its question; it goes unencoded (bytes):
+    // a valid label (letters, digits, space, _ . : / -) is safe in a query as it is.
     Promise.all([
-      get(opts.base + "/api/v1/sites/" + encodeURIComponent(opts.site) + "/config?lang=" + lang).then(answer),
+      opts.config || get(opts.base + "/api/v1/sites/" + encodeURIComponent(opts.site) + "/config?lang=" + lang + "&touchpoint=" + (opts.touchpoint || "")).then(answer),
       get(opts.base + "/widget.css").then(function (r) { return r.text(); })
     ]).then(function (loaded) { render(host, opts, loaded[0], loaded[1]); }, function (err) {
       mounted.delete(host);
