@@ -1,7 +1,9 @@
 """The back office: login, the moderation queue, and the owners' pages."""
 
 from flask import Blueprint
+from flask_babel import get_locale
 
+from core import formats, labels
 from core.followups import LIST_STATUSES
 from core.followups import STATUSES as FOLLOWUP_STATUSES
 from core.nps import CATEGORIES
@@ -33,6 +35,23 @@ def closed_sets() -> dict:
         "followup_statuses": FOLLOWUP_STATUSES,
         "followup_list_statuses": LIST_STATUSES,
     }
+
+
+# What people read for closed-set values (core.labels), and numbers and dates in their language.
+for _name, _filter in {
+    **formats.FILTERS,
+    "label": labels.label,
+    "group_label": labels.group_label,
+    "audit_label": labels.audit_label,
+}.items():
+    bp.add_app_template_filter(_filter, _name)
+
+
+@bp.app_template_global()
+def page_locale() -> str:
+    """The page's language, for <html lang>: the one its texts were chosen in (error pages of
+    an address that matched no view too)."""
+    return str(get_locale() or "en")
 
 
 from admin import auth, insights, owner, queue, users  # noqa: E402,F401

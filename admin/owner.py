@@ -5,6 +5,8 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_number, ngettext
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
@@ -64,7 +66,7 @@ def add_site():
         except ValueError as exc:
             flash(str(exc), "error")
         else:
-            flash("Site created: paste the survey's snippet below into your pages.", "info")
+            flash(_("Site created: paste the survey's snippet below into your pages."), "info")
             return redirect(url_for("admin.settings", key=site.key))
     return render_template("admin/site_new.html", form=form)
 
@@ -128,11 +130,11 @@ def settings(key: str):
         try:
             save_settings(form, site)
             db.session.commit()
-            flash("Settings saved.", "info")
+            flash(_("Settings saved."), "info")
             return redirect(url_for("admin.settings", key=site.key))
         except moderation.ModerationError as exc:
             db.session.rollback()
-            flash(exc.message, "error")
+            flash(str(exc.message), "error")
     elif request.method == "GET":
         fill_settings_form(form, site)
     return render_template(
@@ -150,7 +152,7 @@ def rotate_identity_secret(key: str):
         site.identity_secret = new_identity_secret()
         moderation.log(actor(), "identity_secret.rotated", site_id=site.id)
         db.session.commit()
-        flash("New identity secret: sign respondent references with it from now on.", "info")
+        flash(_("New identity secret: sign respondent references with it from now on."), "info")
     return redirect(url_for("admin.settings", key=site.key) + "#identity")
 
 
@@ -182,12 +184,20 @@ def erase():
             db.session.commit()
         except moderation.ModerationError as exc:
             db.session.rollback()
-            flash(exc.message, "error")
+            flash(str(exc.message), "error")
         else:
             for name in photos:
                 delete_stored(name, media_dir())
             for testimonial_id in testimonial_ids:
                 delete_cards(testimonial_id)
-            flash(f"Erased {count} answer(s) and everything attached to them.", "info")
+            flash(
+                ngettext(
+                    "Erased %(count)s answer and everything attached to it.",
+                    "Erased %(count)s answers and everything attached to them.",
+                    count,
+                    count=format_number(count),
+                ),
+                "info",
+            )
             return redirect(url_for("admin.erase"))
     return render_template("admin/erase.html", form=form)
