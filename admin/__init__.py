@@ -2,6 +2,7 @@
 
 from flask import Blueprint
 from flask_babel import get_locale
+from jinja2 import pass_context
 
 from core import formats, labels
 from core.followups import LIST_STATUSES
@@ -37,6 +38,17 @@ def closed_sets() -> dict:
     }
 
 
+def _per_render(function):
+    """The filter, run at each rendering: Jinja computes a filter of a constant (`"all"|label`)
+    once, when it compiles the template, and would keep the first reader's language for all."""
+
+    @pass_context
+    def filtered(context, value, *args, **kwargs):
+        return function(value, *args, **kwargs)
+
+    return filtered
+
+
 # What people read for closed-set values (core.labels), and numbers and dates in their language.
 for _name, _filter in {
     **formats.FILTERS,
@@ -44,7 +56,7 @@ for _name, _filter in {
     "group_label": labels.group_label,
     "audit_label": labels.audit_label,
 }.items():
-    bp.add_app_template_filter(_filter, _name)
+    bp.add_app_template_filter(_per_render(_filter), _name)
 
 
 @bp.app_template_global()

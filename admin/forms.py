@@ -32,11 +32,16 @@ from models import MAX_ROW_ID
 TYPED = {"dir": "auto"}
 
 
+# WTForms' own message, translated by WTForms' catalogs (Flask-WTF picks the reader's language),
+# so not one of ours to extract.
+WTFORMS_INVALID_EMAIL = "Invalid email address."
+
+
 def email_address(form, field) -> None:
     """One @ between a local part and a domain, as the CLI asks and nothing more (an intranet's
     `alice@corp.local` is an address), said with WTForms' own message in the reader's language."""
     if field.data and not re.fullmatch(r"[^@\s]+@[^@\s]+", field.data.strip()):
-        raise ValidationError(field.gettext("Invalid email address."))
+        raise ValidationError(field.gettext(WTFORMS_INVALID_EMAIL))
 
 
 class LoginForm(FlaskForm):

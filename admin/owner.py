@@ -156,15 +156,18 @@ def rotate_identity_secret(key: str):
     return redirect(url_for("admin.settings", key=site.key) + "#identity")
 
 
+AUDIT_LIMIT = 500  # the most recent events the audit page lists
+
+
 @bp.get("/audit")
 @owner_required
 def audit():
     ids = [s.id for s in owned_sites()]
     events = db.session.execute(
-        db.select(AuditEvent).where(AuditEvent.site_id.in_(ids)).order_by(AuditEvent.id.desc()).limit(500)
+        db.select(AuditEvent).where(AuditEvent.site_id.in_(ids)).order_by(AuditEvent.id.desc()).limit(AUDIT_LIMIT)
     ).scalars()
     names = {s.id: s.name for s in owned_sites()}
-    return render_template("admin/audit.html", events=events, names=names)
+    return render_template("admin/audit.html", events=events, names=names, limit=AUDIT_LIMIT)
 
 
 @bp.route("/erase", methods=["GET", "POST"])

@@ -140,7 +140,7 @@ def test_the_settings_in_french(client, owner):
 
 def test_users_webhooks_audit_and_erase_in_french(client, db, owner):
     users = french(client, "/admin/users")
-    assert "<h1>Utilisateurs</h1>" in users and "<td>propriétaire</td>" in users
+    assert "<h1>Utilisateurs</h1>" in users and 'data-label="Rôle">propriétaire</td>' in users
     assert '<option value="moderator">modérateur</option>' in users
     invalid = client.post(
         "/admin/users",
@@ -243,3 +243,10 @@ def test_every_value_shown_has_one_french_label(app, closed_set):
         assert french_labels[member] and french_labels[member] != member.value or closed_set is WebhookFormat
         assert not re.search(r"[a-z]\.[a-z]", english_labels[member])  # a word, not the machine's name
     assert len(set(french_labels.values())) == len(closed_set)
+
+
+def test_a_label_of_a_constant_follows_each_reader(client, owner):
+    """Jinja would compute `"all"|label` once, at the first rendering, in its reader's language."""
+    url = f"/admin/sites/{owner.key}/followups"
+    assert '<option value="">tous</option>' in french(client, url)
+    assert '<option value="">all</option>' in client.get(url).get_data(as_text=True)
