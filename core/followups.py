@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Float, Select, and_, case, or_
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
@@ -29,12 +30,18 @@ DUE_WITHIN = {
 URGENCY = {Category.DETRACTOR: 0, Category.PASSIVE: 1, Category.PROMOTER: 2}
 
 NEXT_STEP = {
-    Category.DETRACTOR: "Contact them now (a week at most), through the same channel as the survey: thank, "
-    "apologise, ask what happened, fix it, say what changed, and ask again later.",
-    Category.PASSIVE: "Within a week: ask what would earn one more point, show what they may not know "
-    "about the product, and tell them when an improvement ships.",
-    Category.PROMOTER: "Within two weeks: thank them, ask for a testimonial (written, video, case study), "
-    "remind them of a referral offer, invite a public review where it matters.",
+    Category.DETRACTOR: _l(
+        "Contact them now (a week at most), through the same channel as the survey: thank, "
+        "apologise, ask what happened, fix it, say what changed, and ask again later."
+    ),
+    Category.PASSIVE: _l(
+        "Within a week: ask what would earn one more point, show what they may not know "
+        "about the product, and tell them when an improvement ships."
+    ),
+    Category.PROMOTER: _l(
+        "Within two weeks: thank them, ask for a testimonial (written, video, case study), "
+        "remind them of a referral offer, invite a public review where it matters."
+    ),
 }
 
 
