@@ -1,7 +1,9 @@
 """Extensions, created unattached: the factory in app.py binds them to an app."""
 
+from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_login import LoginManager
+from flask_mailman import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -33,3 +35,7 @@ login_manager = LoginManager()
 login_manager.login_view = "admin.login"
 login_manager.session_protection = "strong"
 csrf = CSRFProtect()
+mail = Mail()
+# Minimal until the catalogs' foundation lands: e-mails are rendered under the recipient's locale
+# (flask_babel.force_locale) from translations/.
+babel = Babel()

@@ -21,7 +21,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, EqualTo, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from core.enums import ConsentScope, Event, FollowUpStatus, Language, Role, WebhookFormat
+from core.enums import ConsentScope, DigestFrequency, Event, FollowUpStatus, Language, Role, WebhookFormat
 from models import MAX_ROW_ID
 
 # Free text in any script: the browser lays out what is typed right to left when it starts so.
@@ -107,6 +107,9 @@ class SettingsForm(NewSiteForm):
     cta_passive = URLField("Link for passives", validators=http_url)
     cta_detractor = URLField("Link for detractors (e.g. support)", validators=http_url)
     wall_jsonld = BooleanField("Add schema.org review markup to the public wall page")
+    thank_promoters = BooleanField(
+        "E-mail a thank-you to promoters who left an address, once their testimonial is approved"
+    )
     consent_en = TextAreaField(
         "Consent text (English; empty for the default)", validators=[Length(max=500)], render_kw=TYPED
     )
@@ -145,3 +148,22 @@ class NewUserForm(FlaskForm):
     # The least power first, so that it is what an inattentive owner grants.
     role = SelectField("Role", choices=[SelectChoice(role.value, role.value) for role in reversed(Role)])
     site = SelectField("Site", choices=[])
+
+
+class NotificationForm(FlaskForm):
+    """One person's e-mails about one site (core.notifications)."""
+
+    detractor_alert = BooleanField("An alert for each detractor (owners)")
+    moderation_alert = BooleanField("An alert when a testimonial waits for moderation")
+    digest = RadioField(
+        "A digest of the answers (owners)",
+        choices=[(f.value, f.value) for f in DigestFrequency],
+        default=DigestFrequency.OFF.value,
+    )
+
+
+class ReplyForm(FlaskForm):
+    """The owner's e-mail to a respondent, prefilled from the playbook's draft."""
+
+    subject = StringField("Subject", validators=[DataRequired(), Length(max=200)], render_kw=TYPED)
+    body = TextAreaField("Message", validators=[DataRequired(), Length(max=10000)], render_kw={**TYPED, "rows": 10})
