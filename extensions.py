@@ -36,6 +36,4 @@ login_manager.login_view = "admin.login"
 login_manager.session_protection = "strong"
 csrf = CSRFProtect()
 mail = Mail()
-# Minimal until the catalogs' foundation lands: e-mails are rendered under the recipient's locale
-# (flask_babel.force_locale) from translations/.
 babel = Babel()

@@ -473,6 +473,9 @@ class User(db.Model):
     # session cookie issued before worthless, even a copied one.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # The back office's language for this user (core.enums.BACK_OFFICE_LANGUAGES); none means the
+    # browser's. E-mails to the user are written in it too.
+    language: Mapped[str | None] = mapped_column(String(8), nullable=True)
 
     sites: Mapped[list[Site]] = relationship(secondary=user_site)
 

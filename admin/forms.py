@@ -157,7 +157,7 @@ class NotificationForm(FlaskForm):
     moderation_alert = BooleanField("An alert when a testimonial waits for moderation")
     digest = RadioField(
         "A digest of the answers (owners)",
-        choices=[(f.value, f.value) for f in DigestFrequency],
+        choices=[SelectChoice(f.value, f.value) for f in DigestFrequency],
         default=DigestFrequency.OFF.value,
     )
 

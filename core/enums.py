@@ -17,6 +17,10 @@ class Language(StrEnum):
     FR = "fr"
 
 
+# The back office is translated into these; visitors' surfaces may offer more (Language).
+BACK_OFFICE_LANGUAGES = ("en", "fr")
+
+
 class Category(StrEnum):
     """Where a score puts an answer: promoters 9–10, passives 7–8, detractors 0–6 (core.nps)."""
 

@@ -118,10 +118,11 @@ def queue(
 
 
 def render(template: str, lang: str, **context) -> tuple[str, str]:
-    """The text and HTML parts of one message, in the recipient's language."""
+    """The text and HTML parts of one message (`mail/KIND` for the team, `public/mail/KIND` for
+    respondents), in the recipient's language."""
     with force_locale(lang):
-        text = render_template(f"mail/{template}.txt", lang=lang, **context)
-        return text, render_template(f"mail/{template}.html", lang=lang, **context)
+        text = render_template(f"{template}.txt", lang=lang, **context)
+        return text, render_template(f"{template}.html", lang=lang, **context)
 
 
 # Unsubscribe links: signed, without expiry (an unsubscribe link must work however old the

@@ -16,7 +16,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from core import mail
-from core.enums import Category, DigestFrequency, MailKind, TestimonialStatus
+from core.enums import BACK_OFFICE_LANGUAGES, Category, DigestFrequency, MailKind, TestimonialStatus
 from core.followups import overdue_count
 from core.nps import Change, Summary, change
 from core.stats import Filters, totals
@@ -68,6 +68,14 @@ def _wants(user: User, site: Site, kind: str) -> bool:
     return user.is_owner and setting.digest != DigestFrequency.OFF
 
 
+def team_lang(user: User, site: Site) -> str:
+    """A team member's e-mails speak their back-office language, else the site's, else English."""
+    for lang in (user.language, site.default_lang):
+        if lang in BACK_OFFICE_LANGUAGES:
+            return lang
+    return "en"
+
+
 def _grace() -> int:
     # The webhooks' grace period: a visitor still moving along the scale, or writing their
     # "why", is reported once, as they left it.
@@ -80,7 +88,7 @@ def alert_detractor(site: Site, response_id: int) -> None:
     for user in team(site):
         if _wants(user, site, MailKind.DETRACTOR_ALERT):
             mail.queue(
-                site, MailKind.DETRACTOR_ALERT, user.email, site.default_lang, user=user, response_id=response_id,
+                site, MailKind.DETRACTOR_ALERT, user.email, team_lang(user, site), user=user, response_id=response_id,
                 delay=_grace(),
             )  # fmt: skip
 
@@ -91,7 +99,7 @@ def alert_moderation(testimonial: Testimonial) -> None:
     for user in team(site):
         if _wants(user, site, MailKind.MODERATION_ALERT):
             mail.queue(
-                site, MailKind.MODERATION_ALERT, user.email, site.default_lang, user=user,
+                site, MailKind.MODERATION_ALERT, user.email, team_lang(user, site), user=user,
                 response_id=testimonial.response_id, testimonial_id=testimonial.id, delay=_grace(),
             )  # fmt: skip
 
@@ -110,7 +118,7 @@ def write_detractor_alert(message: MailMessage, unsubscribe_url: str) -> mail.Wr
     site = message.site
     answer_url = url_for("admin.answer", response_id=response.id, _external=True)
     text, html = mail.render(
-        "detractor_alert", message.lang, site=site, response=response, answer_url=answer_url,
+        "mail/detractor_alert", message.lang, site=site, response=response, answer_url=answer_url,
         unsubscribe_url=unsubscribe_url,
     )  # fmt: skip
     with force_locale(message.lang):
@@ -130,7 +138,7 @@ def write_moderation_alert(message: MailMessage, unsubscribe_url: str) -> mail.W
         "admin.queue", site=site.key, cursor=testimonial.id + 1, _anchor=f"t-{testimonial.id}", _external=True
     )
     text, html = mail.render(
-        "moderation_alert", message.lang, site=site, testimonial=testimonial, queue_url=queue_url,
+        "mail/moderation_alert", message.lang, site=site, testimonial=testimonial, queue_url=queue_url,
         unsubscribe_url=unsubscribe_url,
     )  # fmt: skip
     with force_locale(message.lang):
@@ -175,7 +183,7 @@ def queue_due_digests(today: date | None = None) -> int:
         )
         if taken.rowcount == 1:
             params = {"start": start.isoformat(), "end": end.isoformat(), "frequency": setting.digest}
-            mail.queue(site, MailKind.DIGEST, user.email, site.default_lang, user=user, params=params)
+            mail.queue(site, MailKind.DIGEST, user.email, team_lang(user, site), user=user, params=params)
             written += 1
         db.session.commit()
     return written
@@ -240,7 +248,7 @@ def write_digest(message: MailMessage, unsubscribe_url: str) -> mail.Written | N
         "answer": lambda r: url_for("admin.answer", response_id=r.id, _external=True),
     }
     text, html = mail.render(
-        "digest", message.lang, site=site, d=figures, links=links, frequency=message.params["frequency"],
+        "mail/digest", message.lang, site=site, d=figures, links=links, frequency=message.params["frequency"],
         unsubscribe_url=unsubscribe_url,
     )  # fmt: skip
     with force_locale(message.lang):

@@ -80,7 +80,7 @@ def write_reply(message: MailMessage, unsubscribe_url: str) -> mail.Written | No
         return None
     paragraphs = [p.strip() for p in message.params["body"].replace("\r\n", "\n").split("\n\n") if p.strip()]
     text, html = mail.render(
-        "reply", message.lang, site=message.site, body=message.params["body"], paragraphs=paragraphs,
+        "public/mail/reply", message.lang, site=message.site, body=message.params["body"], paragraphs=paragraphs,
         response=response, unsubscribe_url=unsubscribe_url,
     )  # fmt: skip
     return mail.Written(message.params["subject"], text, html)
@@ -113,7 +113,7 @@ def write_thank_you(message: MailMessage, unsubscribe_url: str) -> mail.Written 
         "referral": site.cta_urls.get(Category.PROMOTER),
     }
     text, html = mail.render(
-        "thank_you", message.lang, site=site, testimonial=testimonial, links=links,
+        "public/mail/thank_you", message.lang, site=site, testimonial=testimonial, links=links,
         first_name=first_name(testimonial.response), unsubscribe_url=unsubscribe_url,
     )  # fmt: skip
     with force_locale(message.lang):

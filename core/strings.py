@@ -194,11 +194,6 @@ def honest_numbers(lang: str, name: str, published: int, summary: Summary, pool:
     return HonestNumbers(chosen_from, value, f"NPS {value}", f"NPS {value}")
 
 
-def counted(n: int, noun: str) -> str:
-    """ "1 answer", "2 answers": counts in the back office, which speaks English."""
-    return f"{n} {noun if _SINGULAR['en'](n) else noun + 's'}"
-
-
 # Texts of the respondent's pages served by Plaudit itself (not by the widget).
 PAGE_TEXTS: dict[str, dict[str, str]] = {
     "en": {

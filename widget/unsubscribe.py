@@ -20,5 +20,7 @@ def unsubscribe(token: str):
         mail.unsubscribe(what)
         db.session.commit()
     with force_locale(what.get("l", "en")):
-        page = render_template("unsubscribe.html", token=token, lang=what.get("l"), done=request.method == "POST")
+        page = render_template(
+            "public/unsubscribe.html", token=token, lang=what.get("l"), done=request.method == "POST"
+        )
     return page, 200, {"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer"}

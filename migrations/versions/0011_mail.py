@@ -2,7 +2,7 @@
 per-site thank-you to promoters
 
 Revision ID: 0011_mail
-Revises: 0008_widget
+Revises: 0009_user_language
 Create Date: 2026-12-01 22:10:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0011_mail"
-down_revision = "0008_widget"
+down_revision = "0009_user_language"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,110 @@
+"""The gettext catalogs are complete and faithful: every text marked in the code has a
+translation in every language of its domain (the back office's in BACK_OFFICE_LANGUAGES, the
+visitors' in every Language), with the same placeholders and all of its language's plural forms
+(CLDR's), and every compiled catalog is the one its .po file gives."""
+
+from __future__ import annotations
+
+import glob
+import os
+import re
+import subprocess
+
+import pytest
+from babel.messages.plurals import get_plural
+from babel.messages.pofile import read_po
+
+from core.enums import BACK_OFFICE_LANGUAGES, Language, values
+from core.i18n import DOMAINS
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CATALOGS = sorted(glob.glob(os.path.join(ROOT, "translations", "*", "LC_MESSAGES", "*.po")))
+# %(name)s for gettext's own formatting, {name} for what the widget or the code fills in later.
+PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sd]|\{[a-z_]+\}")
+
+
+def _language(path: str) -> str:
+    return path.split(os.sep)[-3]
+
+
+def _domain(path: str) -> str:
+    return os.path.basename(path)[: -len(".po")]
+
+
+def _name(path: str) -> str:
+    return f"{_language(path)}-{_domain(path)}"
+
+
+def _read(path: str):
+    with open(path, "rb") as f:
+        return read_po(f, locale=_language(path))
+
+
+def _ids(message) -> tuple[str, ...]:
+    return message.id if isinstance(message.id, tuple) else (message.id,)
+
+
+def _strings(message) -> tuple[str, ...]:
+    return message.string if isinstance(message.string, tuple) else (message.string,)
+
+
+@pytest.fixture(scope="module")
+def extracted(tmp_path_factory):
+    """What the code and templates mark for translation today, extracted as `make messages` does."""
+    folder = tmp_path_factory.mktemp("pot")
+    subprocess.run(["make", "-s", "--no-print-directory", "pot", f"POT_DIR={folder}"], cwd=ROOT, check=True)
+    extracted = {}
+    for domain in DOMAINS:
+        with open(folder / f"{domain}.pot", "rb") as f:
+            extracted[domain] = {message.id for message in read_po(f) if message.id}
+    return extracted
+
+
+def test_every_language_has_its_catalogs():
+    """English is the source; every other language of a domain has that domain's catalog, and no
+    catalog exists for a language its domain does not offer."""
+    have = {(_language(path), _domain(path)) for path in CATALOGS}
+    wanted = {(lang, "messages") for lang in BACK_OFFICE_LANGUAGES if lang != "en"}
+    wanted |= {(lang, "visitor") for lang in values(Language) if lang != "en"}
+    assert have == wanted
+
+
+def test_the_two_domains_share_no_text(extracted):
+    """Each text is in one domain, so the merged translations cannot disagree on it."""
+    assert not extracted["messages"] & extracted["visitor"]
+
+
+@pytest.mark.parametrize("path", CATALOGS, ids=_name)
+def test_catalog_has_every_marked_text_and_no_other(path, extracted):
+    catalog = {message.id for message in _read(path) if message.id}
+    marked = extracted[_domain(path)]
+    assert not marked - catalog, f"missing from {_name(path)} (run `make messages`, then translate)"
+    assert not catalog - marked, f"no longer in the code: {catalog - marked} (run `make messages`)"
+
+
+@pytest.mark.parametrize("path", CATALOGS, ids=_name)
+def test_every_message_is_translated_with_its_placeholders(path):
+    catalog = _read(path)
+    plurals = get_plural(_language(path)).num_plurals
+    assert catalog.num_plurals == plurals, "the Plural-Forms header must be CLDR's for the language"
+    for message in catalog:
+        if not message.id:
+            continue
+        ids, strings = _ids(message), _strings(message)
+        assert "fuzzy" not in message.flags, f"{message.id!r} is marked fuzzy: review it"
+        assert all(s.strip() for s in strings), f"{message.id!r} has no translation"
+        if len(ids) > 1:
+            assert len(strings) == plurals, f"{message.id!r} needs {plurals} plural forms"
+        wanted = {frozenset(PLACEHOLDER.findall(source)) for source in ids}
+        for string in strings:
+            # A plural form may leave the number out ("un avis"), never invent or lose a name.
+            found = set(PLACEHOLDER.findall(string))
+            assert any(found <= w and w - found <= {"%(count)s", "%(num)s", "%(num)d"} for w in wanted), (
+                f"{message.id!r}: placeholders {sorted(found)} differ from the source's"
+            )
+
+
+@pytest.mark.parametrize("path", CATALOGS, ids=_name)
+def test_compiled_catalog_is_current(path):
+    compiled = path[: -len(".po")] + ".mo"
+    assert os.path.exists(compiled) and os.path.getmtime(compiled) >= os.path.getmtime(path), "run `make catalogs`"
