@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from core.mail import MailWorker
 from extensions import db, mail
-from models import User
+from models import MailMessage, User, utcnow
 from tests.browser.test_widget import host_page, wait_for
 from tests.smtp_server import SMTPServer
 
@@ -27,7 +27,8 @@ def sending(live_app):
     smtp = SMTPServer()
     smtp.start()
     saved = {k: live_app.config.get(k) for k in ("MAIL_SERVER", "MAIL_PORT", "PLAUDIT_WEBHOOK_GRACE_SECONDS")}
-    live_app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port, PLAUDIT_WEBHOOK_GRACE_SECONDS=0)
+    # The grace period as deployed (30 s); the test moves the clock past it (`grace_is_over`).
+    live_app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port, PLAUDIT_WEBHOOK_GRACE_SECONDS=30)
     mail.init_app(live_app)  # Flask-Mailman reads its settings when initialised
     worker = MailWorker()
     worker.start(live_app, 0.2)
@@ -43,6 +44,15 @@ def make_owner(live_app, site, email: str) -> None:
         user = User(email=email, role="owner", sites=[db.session.merge(site)])
         user.set_password(PASSWORD)
         db.session.add(user)
+        db.session.commit()
+
+
+def grace_is_over(live_app) -> None:
+    """What 30 s later would bring: the alerts waiting for the visitor to finish are due now."""
+    with live_app.app_context():
+        db.session.execute(
+            db.update(MailMessage).where(MailMessage.delivered_at.is_(None)).values(next_attempt_at=utcnow())
+        )
         db.session.commit()
 
 
@@ -63,6 +73,8 @@ def test_a_detractor_on_a_host_page_alerts_the_owner_whose_link_opens_the_answer
     page.get_by_label("Your e-mail address").fill("ana@example.org")
     page.get_by_role("button", name="Send").click()
     expect(page.get_by_text("Thank you for telling us.")).to_be_visible()
+    assert sending.messages() == []  # the visitor may still be writing: nothing leaves yet
+    grace_is_over(live_app)
 
     alert = wait_for(lambda: sending.messages("owner@corner.example"), page, "the alert in the owner's inbox")[0]
     assert alert["Subject"] == "Detractor 2/10 on Corner shop: contact them within a week"
