@@ -76,9 +76,13 @@ def answer(response_id: int):
 def reply(response_id: int):
     response = answer_or_404(response_id)
     form = ReplyForm()
-    if not response.contact_email or not form.validate_on_submit():
-        abort(422, description="A reply needs a subject, words, and an answer that left an e-mail address.")
-    sent = replies.reply(response, current_user, form.subject.data, form.body.data)
-    db.session.commit()
-    flash("Reply queued; the answer is marked contacted." if sent else "They unsubscribed: nothing was sent.", "info")
+    if not response.contact_email:
+        abort(404, description="This answer left no e-mail address to reply to.")
+    if not form.validate_on_submit():
+        flash("A reply needs a subject (200 characters at most) and words: nothing was sent.", "error")
+    elif replies.reply(response, current_user, form.subject.data, form.body.data) is None:
+        flash("They unsubscribed: nothing was sent.", "error")
+    else:
+        db.session.commit()
+        flash("Reply queued; the answer is marked contacted.", "info")
     return redirect(url_for("admin.answer", response_id=response.id))

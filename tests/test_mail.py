@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from core import mail, notifications
+from core.followups import overdue_count
 from core.nps import change, summarise
 from core.stats import Filters, totals
 from models import MailAttempt, MailMessage, MailSuppression, NotificationSetting, Response, Testimonial, utcnow
@@ -402,6 +403,7 @@ def test_the_weekly_digest_has_the_dashboards_numbers_and_the_change(client, db,
     assert "NPS -33" in text and "a statistically meaningful change" in text
     assert "5 new detractors" in text and "Too <i>slow</i>" in text and "Too &lt;i&gt;slow&lt;/i&gt;" in html
     assert "1 testimonial waiting for moderation" in text
+    assert f"{overdue_count(site)} follow-ups overdue" in text and overdue_count(site) >= 45
     dashboard = next(line for line in text.splitlines() if "/dashboard" in line).split(": ", 1)[1]
     login(client, OWNER)
     board = client.get(path_of(dashboard)).get_data(as_text=True)
@@ -440,7 +442,7 @@ def test_an_approved_promoter_is_thanked_with_their_links(client, db, site, owne
     site.thank_promoters = True
     site.cta_urls = {"promoter": "https://shop.example/refer"}
     db.session.commit()
-    answer(client, site, 10, why="Wonderful", email="sam@example.org", consent=True, name="Sam K.")
+    answer(client, site, 10, why="Wonderful", email="sam@example.org", consent=True, name="Sam K.", lang="fr")
     testimonial = db.session.execute(db.select(Testimonial)).scalar_one()
     login(client, OWNER)
     queue = client.get("/admin/").get_data(as_text=True)
@@ -450,7 +452,8 @@ def test_an_approved_promoter_is_thanked_with_their_links(client, db, site, owne
     [message] = smtp.messages("sam@example.org")
     assert_real_email(message)
     text, html = parts(message)
-    assert "Hello Sam," in text and "Wonderful" in text and "https://shop.example/refer" in html
+    assert message["Subject"].strip() == f"Merci : vos mots sont sur {site.name}"
+    assert "Bonjour Sam," in text and "Wonderful" in text and "https://shop.example/refer" in html
     for path in (f"/t/{testimonial.id}", f"/t/{testimonial.id}.png"):
         assert f"http://plaudit.test{path}" in text
         assert client.get(path).status_code == 200
@@ -478,3 +481,47 @@ def test_erasure_removes_the_respondents_messages(client, db, site, owner, smtp)
     moderation.erase(site, response_id=response_id, actor="test")
     db.session.commit()
     assert db.session.execute(db.select(db.func.count()).select_from(MailMessage)).scalar() == 0
+
+
+def test_a_reply_without_words_sends_nothing_and_says_so(client, db, site, owner, smtp):
+    response_id = answer(client, site, 6, why="Hmm", email="ana@example.org")
+    login(client, OWNER)
+    page = client.get(f"/admin/responses/{response_id}").get_data(as_text=True)
+    refused = client.post(
+        f"/admin/responses/{response_id}/reply", data={"csrf_token": csrf_from(page), "subject": "Hi", "body": ""}
+    )
+    assert refused.status_code == 302
+    assert "nothing was sent" in client.get(f"/admin/responses/{response_id}").get_data(as_text=True)
+    assert db.session.get(Response, response_id).followup_status == "new"
+    assert db.session.execute(db.select(MailMessage).filter_by(kind="reply")).first() is None
+    silent = answer(client, site, 6, ip=2)
+    assert client.post(f"/admin/responses/{silent}/reply", data={"csrf_token": csrf_from(page)}).status_code == 404
+
+
+def test_team_e_mails_speak_the_members_language(client, db, site, owner, smtp):
+    owner.language = "fr"
+    db.session.commit()
+    answer(client, site, 1, why="Rien ne marche")
+    mail.deliver_due()
+    [message] = smtp.messages(OWNER)
+    assert message["Subject"].strip() == f"Détracteur 1/10 sur {site.name} : à contacter dans la semaine"
+    text, html = parts(message)
+    assert "Ouvrir la réponse" in text and '<html lang="fr">' in html
+    link = message["List-Unsubscribe"].strip().strip("<>")
+    assert "Se désabonner" in client.get(path_of(link)).get_data(as_text=True)
+
+
+def test_settings_come_from_the_environment_under_the_librarys_names(monkeypatch, make_app):
+    monkeypatch.setenv("MAIL_SERVER", "smtp.shop.example")
+    monkeypatch.setenv("MAIL_USE_TLS", "true")
+    monkeypatch.setenv("MAIL_USE_SSL", "false")
+    monkeypatch.setenv("MAIL_DEFAULT_SENDER", "Shop <hello@shop.example>")
+    monkeypatch.setenv("FLASK_MAIL_PORT", "2525")
+    from app import create_app
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.config["MAIL_SERVER"] == "smtp.shop.example" and app.config["MAIL_PORT"] == 2525
+    assert app.config["MAIL_USE_TLS"] is True and app.config["MAIL_USE_SSL"] is False
+    state = app.extensions["mailman"]
+    assert (state.server, state.port, state.use_tls, state.backend) == ("smtp.shop.example", 2525, True, "smtp")
+    assert state.default_sender == "Shop <hello@shop.example>" and state.timeout == 20
