@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -108,7 +109,7 @@ class SettingsForm(NewSiteForm):
     cta_detractor = URLField("Link for detractors (e.g. support)", validators=http_url)
     wall_jsonld = BooleanField("Add schema.org review markup to the public wall page")
     thank_promoters = BooleanField(
-        "E-mail a thank-you to promoters who left an address, once their testimonial is approved"
+        _l("E-mail a thank-you to promoters who left an address, once their testimonial is approved")
     )
     consent_en = TextAreaField(
         "Consent text (English; empty for the default)", validators=[Length(max=500)], render_kw=TYPED
@@ -150,14 +151,21 @@ class NewUserForm(FlaskForm):
     site = SelectField("Site", choices=[])
 
 
+DIGEST_LABELS = {
+    DigestFrequency.OFF: _l("No digest"),
+    DigestFrequency.DAILY: _l("Every day, for the day before"),
+    DigestFrequency.WEEKLY: _l("Every Monday, for the week before"),
+}
+
+
 class NotificationForm(FlaskForm):
     """One person's e-mails about one site (core.notifications)."""
 
-    detractor_alert = BooleanField("An alert for each detractor (owners)")
-    moderation_alert = BooleanField("An alert when a testimonial waits for moderation")
+    detractor_alert = BooleanField(_l("An alert for each detractor"))
+    moderation_alert = BooleanField(_l("An alert when a testimonial waits for moderation"))
     digest = RadioField(
-        "A digest of the answers (owners)",
-        choices=[SelectChoice(f.value, f.value) for f in DigestFrequency],
+        _l("A digest of the answers"),
+        choices=[SelectChoice(f.value, DIGEST_LABELS[f]) for f in DigestFrequency],
         default=DigestFrequency.OFF.value,
     )
 
@@ -165,5 +173,5 @@ class NotificationForm(FlaskForm):
 class ReplyForm(FlaskForm):
     """The owner's e-mail to a respondent, prefilled from the playbook's draft."""
 
-    subject = StringField("Subject", validators=[DataRequired(), Length(max=200)], render_kw=TYPED)
-    body = TextAreaField("Message", validators=[DataRequired(), Length(max=10000)], render_kw={**TYPED, "rows": 10})
+    subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=200)], render_kw=TYPED)
+    body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=10000)], render_kw={**TYPED, "rows": 10})

@@ -4,6 +4,7 @@ person's notification choices, and the reply to a respondent from the follow-up 
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from admin import bp
@@ -48,7 +49,7 @@ def save_notifications(key: str):
             current_user, site, form.detractor_alert.data, form.moderation_alert.data, form.digest.data
         )
         db.session.commit()
-        flash(f"Notifications for {site.name} saved.", "info")
+        flash(_("Notifications for %(name)s saved.", name=site.name), "info")
     return redirect(url_for("admin.notifications_page"))
 
 
@@ -77,12 +78,12 @@ def reply(response_id: int):
     response = answer_or_404(response_id)
     form = ReplyForm()
     if not response.contact_email:
-        abort(404, description="This answer left no e-mail address to reply to.")
+        abort(404, description=_("This answer left no e-mail address to reply to."))
     if not form.validate_on_submit():
-        flash("A reply needs a subject (200 characters at most) and words: nothing was sent.", "error")
+        flash(_("A reply needs a subject (200 characters at most) and words: nothing was sent."), "error")
     elif replies.reply(response, current_user, form.subject.data, form.body.data) is None:
-        flash("They unsubscribed: nothing was sent.", "error")
+        flash(_("They unsubscribed: nothing was sent."), "error")
     else:
         db.session.commit()
-        flash("Reply queued; the answer is marked contacted.", "info")
+        flash(_("Reply queued; the answer is marked contacted."), "info")
     return redirect(url_for("admin.answer", response_id=response.id))

@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, current_app, render_template, url_for
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_mailman import EmailMultiAlternatives, make_msgid
 from itsdangerous import BadSignature, URLSafeSerializer
 
@@ -305,16 +306,24 @@ def deliver_due(limit: int = 20) -> int:
 
 
 def state(message: MailMessage) -> str:
-    """How the E-mails page says where a message stands."""
+    """How the E-mails page says where a message stands, in the reader's language."""
     if message.delivered_at is not None:
-        return f"sent {message.delivered_at:%Y-%m-%d %H:%M} UTC"
+        return _("sent %(when)s UTC", when=f"{message.delivered_at:%Y-%m-%d %H:%M}")
+    reasons = {
+        NO_SERVER: _("not sent: no mail server configured"),
+        UNSUBSCRIBED: _("not sent: the recipient unsubscribed"),
+        NOTHING_TO_SAY: _("not sent: nothing to send any more"),
+    }
     if message.failed_at is not None:
-        if message.last_error and message.last_error.startswith("not sent"):
-            return message.last_error
-        return f"not sent: gave up after {message.attempts} attempts ({message.last_error})"
+        return reasons.get(message.last_error) or _(
+            "not sent: gave up after %(count)s attempts (%(error)s)", count=message.attempts, error=message.last_error
+        )
     if message.attempts:
-        return f"waiting: attempt {message.attempts} failed ({message.last_error}); next at {message.next_attempt_at:%H:%M} UTC"
-    return f"waiting: due at {message.next_attempt_at:%Y-%m-%d %H:%M} UTC"
+        return _(
+            "waiting: attempt %(count)s failed (%(error)s); next at %(when)s UTC",
+            count=message.attempts, error=message.last_error, when=f"{message.next_attempt_at:%H:%M}",
+        )  # fmt: skip
+    return _("waiting: due at %(when)s UTC", when=f"{message.next_attempt_at:%Y-%m-%d %H:%M}")
 
 
 class MailWorker(StartedOnce):
