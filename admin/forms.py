@@ -23,6 +23,7 @@ from wtforms.validators import URL, DataRequired, EqualTo, Length, NumberRange, 
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from core.enums import ConsentScope, DigestFrequency, Event, FollowUpStatus, Language, Role, WebhookFormat
+from core.text import clean_text
 from models import MAX_ROW_ID
 
 # Free text in any script: the browser lays out what is typed right to left when it starts so.
@@ -173,5 +174,17 @@ class NotificationForm(FlaskForm):
 class ReplyForm(FlaskForm):
     """The owner's e-mail to a respondent, prefilled from the playbook's draft."""
 
-    subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=200)], render_kw=TYPED)
-    body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=10000)], render_kw={**TYPED, "rows": 10})
+    # Normalised as every typed text is (core.text) before it is checked: a NUL, or words that are
+    # only invisible characters, never reach the outbox.
+    subject = StringField(
+        _l("Subject"),
+        validators=[DataRequired(), Length(max=200)],
+        filters=[lambda value: clean_text(value or "")],
+        render_kw=TYPED,
+    )
+    body = TextAreaField(
+        _l("Message"),
+        validators=[DataRequired(), Length(max=10000)],
+        filters=[lambda value: clean_text(value or "", multiline=True)],
+        render_kw={**TYPED, "rows": 10},
+    )

@@ -497,6 +497,19 @@ def test_a_reply_without_words_sends_nothing_and_says_so(client, db, site, owner
     assert "nothing was sent" in client.get(f"/admin/responses/{response_id}").get_data(as_text=True)
     assert db.session.get(Response, response_id).followup_status == "new"
     assert db.session.execute(db.select(MailMessage).filter_by(kind="reply")).first() is None
+    invisible = client.post(
+        f"/admin/responses/{response_id}/reply",
+        data={"csrf_token": csrf_from(page), "subject": "\x00\u202e", "body": "Hi\x00"},
+    )
+    assert invisible.status_code == 302
+    assert db.session.execute(db.select(MailMessage).filter_by(kind="reply")).first() is None
+    kept = client.post(
+        f"/admin/responses/{response_id}/reply",
+        data={"csrf_token": csrf_from(page), "subject": "Hi", "body": "Line one\r\n\x00Line two"},
+    )
+    assert kept.status_code == 302
+    reply = db.session.execute(db.select(MailMessage).filter_by(kind="reply")).scalar_one()
+    assert reply.params["body"] == "Line one\nLine two"
     silent = answer(client, site, 6, ip=2)
     assert client.post(f"/admin/responses/{silent}/reply", data={"csrf_token": csrf_from(page)}).status_code == 404
 
