@@ -123,3 +123,28 @@ def test_a_detractor_on_a_host_page_alerts_the_owner_whose_link_opens_the_answer
                 blank.set_content(message.get_body(("html",)).get_content())
                 shoot(blank, f"mail-{name}-{scheme}")
     owner.close()
+    if SHOTS:
+        french_screenshots(browser, live_app, site)
+
+
+def french_screenshots(browser, live_app, site) -> None:
+    """The same pages for a reader whose browser asks for French, at phone width."""
+    base = live_app.config["LIVE_URL"]
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="fr-FR")
+    tab = context.new_page()
+    tab.goto(base + "/admin/login")
+    tab.locator("input[name=email]").fill("owner@corner.example")
+    tab.locator("input[name=password]").fill(PASSWORD)
+    tab.locator("form button[type=submit]").click()
+    with live_app.app_context():
+        answer_id = db.session.execute(db.select(MailMessage.response_id).where(MailMessage.kind == "reply")).scalar()
+    for scheme in ("light", "dark"):
+        tab.emulate_media(color_scheme=scheme)
+        for name, path in (
+            ("emails", f"/admin/sites/{site.key}/emails"),
+            ("notifications", "/admin/notifications"),
+            ("reply-form", f"/admin/responses/{answer_id}"),
+        ):
+            tab.goto(base + path)
+            shoot(tab, f"{name}-fr-{scheme}")
+    context.close()
