@@ -541,3 +541,21 @@ def test_settings_come_from_the_environment_under_the_librarys_names(monkeypatch
     state = app.extensions["mailman"]
     assert (state.server, state.port, state.use_tls, state.backend) == ("smtp.shop.example", 2525, True, "smtp")
     assert state.default_sender == "Shop <hello@shop.example>" and state.timeout == 20
+
+
+def test_a_message_that_cannot_be_written_is_retried_not_lost(client, db, site, owner, smtp, monkeypatch):
+    answer(client, site, 2, why="Late")
+
+    def broken(message, unsubscribe_url):
+        raise KeyError("a template's bug")
+
+    monkeypatch.setattr(notifications, "write_detractor_alert", broken)
+    assert mail.deliver_due() == 1
+    db.session.expire_all()  # the worker ran in this very session
+    message = db.session.execute(db.select(MailMessage)).scalar_one()
+    assert message.attempts == 1 and message.subject is None and message.locked_until is None
+    assert message.last_error == "could not be written (see the log)" and message.next_attempt_at > utcnow()
+    monkeypatch.undo()
+    move_clock(db, message)
+    assert mail.deliver_due() == 1
+    assert "Late" in parts(smtp.messages(OWNER)[0])[0]
