@@ -26,7 +26,8 @@ def sending(live_app):
     """The live app with a mail server and its mail thread, as with MAIL_SERVER set."""
     smtp = SMTPServer()
     smtp.start()
-    saved = {k: live_app.config.get(k) for k in ("MAIL_SERVER", "MAIL_PORT", "PLAUDIT_WEBHOOK_GRACE_SECONDS")}
+    keys = ("MAIL_SERVER", "MAIL_PORT", "PLAUDIT_WEBHOOK_GRACE_SECONDS")
+    saved = {k: live_app.config[k] for k in keys if k in live_app.config}
     # The grace period as deployed (30 s); the test moves the clock past it (`grace_is_over`).
     live_app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port, PLAUDIT_WEBHOOK_GRACE_SECONDS=30)
     mail.init_app(live_app)  # Flask-Mailman reads its settings when initialised
@@ -34,6 +35,8 @@ def sending(live_app):
     worker.start(live_app, 0.2)
     yield smtp
     worker.stop()
+    for key in keys:  # as it was: a setting it did not have is not left behind as None
+        live_app.config.pop(key, None)
     live_app.config.update(saved)
     mail.init_app(live_app)
     smtp.stop()
