@@ -424,10 +424,13 @@ def test_the_daily_digest_covers_yesterday(client, db, site, owner, smtp):
     )
     db.session.commit()
     seed(db, site, date(2026, 11, 30), [9, 9, 7])
+    seed(db, site, date(2026, 11, 29), [10])
     assert notifications.queue_due_digests(date(2026, 12, 1)) == 1
     mail.deliver_due()
     text, _ = parts(smtp.messages(OWNER)[0])
-    assert "NPS +67" in text and "from 3 answers" in text and "No change to show" in text
+    assert "NPS +67" in text and "from 3 answers" in text
+    assert "Previous period: NPS +100 (± 0.0 points), from 1 answer" in text.splitlines()
+    assert "not a meaningful change" in text
 
 
 def test_a_change_within_the_margin_is_not_called_meaningful():

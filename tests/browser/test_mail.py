@@ -6,11 +6,13 @@ Also the screenshots of the new pages and of the e-mails as Chromium renders the
 from __future__ import annotations
 
 import os
+from datetime import date, timedelta
 from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
 
+from core import notifications
 from core.mail import MailWorker
 from extensions import db, mail
 from models import MailMessage, User, utcnow
@@ -48,6 +50,17 @@ def make_owner(live_app, site, email: str) -> None:
         user.set_password(PASSWORD)
         db.session.add(user)
         db.session.commit()
+
+
+def digest_of(live_app, site, smtp, page):
+    """This week's digest, as next Monday's round of the mail thread writes it."""
+    if not smtp.messages("owner@corner.example", subject_has="answers"):
+        with live_app.app_context():
+            owner = db.session.execute(db.select(User).filter_by(email="owner@corner.example")).scalar_one()
+            notifications.save_preferences(owner, db.session.merge(site), True, False, "weekly")
+            db.session.commit()
+            assert notifications.queue_due_digests(date.today() + timedelta(days=7)) == 1
+    return wait_for(lambda: smtp.messages("owner@corner.example", subject_has="answers"), page, "the digest")[0]
 
 
 def grace_is_over(live_app) -> None:
@@ -122,7 +135,11 @@ def test_a_detractor_on_a_host_page_alerts_the_owner_whose_link_opens_the_answer
             shoot(tab, f"notifications-{scheme}")
             blank = owner.new_page()  # off the back office, whose CSP would refuse the e-mail's styles
             blank.emulate_media(color_scheme=scheme)
-            for name, message in (("alert", alert), ("reply", reply)):
+            for name, message in (
+                ("alert", alert),
+                ("reply", reply),
+                ("digest", digest_of(live_app, site, sending, blank)),
+            ):
                 blank.set_content(message.get_body(("html",)).get_content())
                 shoot(blank, f"mail-{name}-{scheme}")
     owner.close()
