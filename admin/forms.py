@@ -34,6 +34,7 @@ from core.enums import (
     BACK_OFFICE_LANGUAGES,
     Category,
     ConsentScope,
+    DigestFrequency,
     Event,
     FollowUpStatus,
     Language,
@@ -42,6 +43,7 @@ from core.enums import (
 )
 from core.labels import CONSENT_SCOPE, EVENT, FOLLOWUP, LANGUAGE, ROLE, WEBHOOK_FORMAT
 from core.nps import CATEGORIES
+from core.text import clean_text
 from models import MAX_ROW_ID
 
 # Free text in any script: the browser lays out what is typed right to left when it starts so.
@@ -154,6 +156,9 @@ class SettingsForm(NewSiteForm):
     consent_scope = RadioField(
         _l("Ask to publish the words of"),
         choices=[SelectChoice(scope.value, CONSENT_SCOPE[scope]) for scope in ConsentScope],
+    )
+    thank_promoters = BooleanField(
+        _l("E-mail a thank-you to promoters who left an address, once their testimonial is approved")
     )
     wall_jsonld = BooleanField(_l("Add schema.org review markup to the public wall page"))
 
@@ -278,3 +283,41 @@ for _category in CATEGORIES:
     setattr(TextsForm, f"thanks_{_category}", own_text(_thanks, f"thanks_{_category}", textarea=True))
     setattr(TextsForm, f"cta_{_category}", own_text(_cta, f"cta_{_category}"))
     setattr(TextsForm, f"link_{_category}", URLField(_link, validators=http_url))
+
+
+DIGEST_LABELS = {
+    DigestFrequency.OFF: _l("No digest"),
+    DigestFrequency.DAILY: _l("Every day, for the day before"),
+    DigestFrequency.WEEKLY: _l("Every Monday, for the week before"),
+}
+
+
+class NotificationForm(FlaskForm):
+    """One person's e-mails about one site (core.notifications)."""
+
+    detractor_alert = BooleanField(_l("An alert for each detractor"))
+    moderation_alert = BooleanField(_l("An alert when a testimonial waits for moderation"))
+    digest = RadioField(
+        _l("A digest of the answers"),
+        choices=[SelectChoice(f.value, DIGEST_LABELS[f]) for f in DigestFrequency],
+        default=DigestFrequency.OFF.value,
+    )
+
+
+class ReplyForm(FlaskForm):
+    """The owner's e-mail to a respondent, prefilled from the playbook's draft."""
+
+    # Normalised as every typed text is (core.text) before it is checked: a NUL, or words that are
+    # only invisible characters, never reach the outbox.
+    subject = StringField(
+        _l("Subject"),
+        validators=[DataRequired(), Length(max=200)],
+        filters=[lambda value: clean_text(value or "")],
+        render_kw=TYPED,
+    )
+    body = TextAreaField(
+        _l("Message"),
+        validators=[DataRequired(), Length(max=10000)],
+        filters=[lambda value: clean_text(value or "", multiline=True)],
+        render_kw={**TYPED, "rows": 10},
+    )

@@ -105,6 +105,7 @@ def fill_settings_form(form: SettingsForm, site: Site) -> None:
     form.min_sample.data, form.consent_scope.data = site.min_sample, site.consent_scope
     form.wall_minimum.data = site.wall_minimum
     form.wall_jsonld.data = site.wall_jsonld
+    form.thank_promoters.data = site.thank_promoters
 
 
 def save_settings(form: SettingsForm, site: Site) -> None:
@@ -120,6 +121,7 @@ def save_settings(form: SettingsForm, site: Site) -> None:
     site.resurvey_days, site.min_sample = form.resurvey_days.data, form.min_sample.data
     site.wall_minimum = form.wall_minimum.data
     site.consent_scope, site.wall_jsonld = form.consent_scope.data, form.wall_jsonld.data
+    site.thank_promoters = form.thank_promoters.data
     # The site's name is in the texts too: renaming it is a new version as much as new words.
     consent.new_version_if_changed(site, shown)
     moderation.log(actor(), "settings", site_id=site.id, consent_version=site.consent_version)

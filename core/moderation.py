@@ -10,13 +10,13 @@ import re
 
 from flask_babel import lazy_gettext as _l
 
-from core import webhooks
+from core import replies, webhooks
 from core.enums import Event, TestimonialStatus
 from core.generation import changes_site
 from core.labels import STATUS
 from core.text import clean_text
 from extensions import db
-from models import AuditEvent, OutboxEvent, Response, Site, Testimonial, TestimonialTag, utcnow
+from models import AuditEvent, MailMessage, OutboxEvent, Response, Site, Testimonial, TestimonialTag, utcnow
 
 TAG_RE = re.compile(r"^[\w][\w -]{0,39}$", re.UNICODE)
 
@@ -94,6 +94,7 @@ def set_status(testimonial: Testimonial, status: str, actor: str, reason: str | 
     if status == APPROVED:
         testimonial.approved_at = utcnow()
         webhooks.testimonial_event(Event.TESTIMONIAL_APPROVED, testimonial)
+        replies.thank_promoter(testimonial)
     if status == WITHDRAWN:
         from core.photos import forget_after_commit  # core.photos uses `log` from here
 
@@ -210,5 +211,7 @@ def erase(
     if responses:
         ids = [r.id for r in responses]
         db.session.execute(db.delete(OutboxEvent).where(OutboxEvent.response_id.in_(ids)))
+        # Sent or not, every e-mail about these answers (replies, thanks, alerts quoting them).
+        db.session.execute(db.delete(MailMessage).where(MailMessage.response_id.in_(ids)))
     log(actor, "erase", site_id=site.id, responses=len(responses), testimonials=len(testimonial_ids))
     return len(responses), photos, testimonial_ids
