@@ -69,7 +69,7 @@ def worklist(site: Site, filters: Filters, category: str | None, status: str, wo
     resolved, "all" everything; `words` are looked for in the "why"."""
     # Repeat answers too: left out of the NPS, but each is someone who may have asked to be
     # contacted (a shop's counter tablet sends every customer's answer from one visitor).
-    query = raw_answers(site, filters, Response, duplicates=True)
+    query = raw_answers(site.id, filters, Response, duplicates=True)
     if category in NEXT_STEP:
         query = query.where(Response.category == category)
     if status == "open":
