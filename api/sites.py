@@ -12,8 +12,10 @@ from api.cors import require_origin
 from core.consent import current_texts
 from core.generation import snapshot
 from core.http_cache import cached
+from core.nps import CATEGORIES, category
 from core.sites import NO_SUCH_SITE, site_by_key
 from core.strings import LANGUAGES, texts_for
+from core.survey import follow_up
 from models import Site
 
 
@@ -24,6 +26,9 @@ def site_or_404(key: str) -> Site:
     return site or abort(404, description=NO_SUCH_SITE)
 
 
+FOLLOW_UP_TEXTS = ("prompt_", "thanks_", "cta_")
+
+
 def widget_config(site: Site, lang: str) -> dict:
     # The consent text is the stored one of the current version: the version sent with it names
     # exactly these words, and the visitor's consent will be recorded against them.
@@ -32,15 +37,17 @@ def widget_config(site: Site, lang: str) -> dict:
     return {
         "site": {"key": site.key, "name": site.name},
         "lang": lang,
-        # Call-to-action labels travel with their links below; the rest is what the widget shows.
-        "texts": {key: value for key, value in texts.items() if not key.startswith("cta_")},
-        "consent_scope": site.consent_scope,
+        # Each category's prompt, thanks and call to action travel with its follow-up below; the
+        # rest is what the widget shows.
+        "texts": {key: value for key, value in texts.items() if not key.startswith(FOLLOW_UP_TEXTS)},
         "consent_version": consent.version,
         "resurvey_days": site.resurvey_days,
         "theme": {"color": site.theme_color},
-        "cta": {
-            category: {"url": url, "label": texts[f"cta_{category}"]} for category, url in (site.cta_urls or {}).items()
-        },
+        # The server's rules, as data: what each score 0-10 counts as, and what follows in each
+        # category (the follow-up an answer gets back). The widget computes neither, and still
+        # shows the follow-up at once, offline too, before its answer is saved.
+        "categories": [category(score) for score in range(11)],
+        "follow_up": {cat: follow_up(site, cat, lang) for cat in CATEGORIES},
     }
 
 
