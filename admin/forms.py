@@ -128,7 +128,8 @@ class FollowUpForm(FlaskForm):
 
 
 class WebhookForm(FlaskForm):
-    url = URLField("Address (http or https)", validators=[DataRequired(), *http_url[1:]])
+    # What makes an address acceptable is core.webhooks.new_webhook's to say, for every path.
+    url = URLField("Address (http or https)", validators=[DataRequired()])
     format = SelectField(
         "Format", choices=[SelectChoice(fmt.value, WEBHOOK_FORMAT_LABELS[fmt]) for fmt in WebhookFormat]
     )
@@ -141,7 +142,8 @@ class WebhookForm(FlaskForm):
 
 
 class NewUserForm(FlaskForm):
-    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
+    # What makes an address acceptable is core.users.new_user's to say, for every path.
+    email = EmailField("E-mail", validators=[DataRequired()])
     # The least power first, so that it is what an inattentive owner grants.
     role = SelectField("Role", choices=[SelectChoice(role.value, role.value) for role in reversed(Role)])
     site = SelectField("Site", choices=[])

@@ -22,13 +22,16 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app
 
 from core.background import StartedOnce
-from core.enums import Category, Event
+from core.enums import Category, Event, WebhookFormat, values
+from core.invalid import Invalid
 from core.sites import active_webhooks
 from extensions import db
 from models import DeliveryAttempt, OutboxEvent, Response, Site, Testimonial, Webhook, utcnow
@@ -49,6 +52,25 @@ DELIVERY_THREADS = 4
 
 def new_secret() -> str:
     return "whsec_" + secrets.token_urlsafe(24)
+
+
+def new_webhook(site: Site, url: str, fmt: str = WebhookFormat.JSON, events: Iterable[str] = ()) -> Webhook:
+    """A new webhook of the site, added to the session, for these events (none given: all):
+    one set of rules, whether from the CLI (`webhook add`) or the back office (Webhooks).
+    Raises Invalid, saying what to fix, and adds nothing. The caller shows its secret once."""
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 500:
+        raise Invalid("url", "An http(s) address of 500 characters at most, such as https://hooks.example/plaudit.")
+    if fmt not in values(WebhookFormat):
+        raise Invalid("format", f"The format is one of {', '.join(values(WebhookFormat))}.")
+    chosen = list(dict.fromkeys(events)) or list(values(Event))
+    unknown = [event for event in chosen if event not in values(Event)]
+    if unknown:
+        raise Invalid("events", f"No such event: {', '.join(unknown)}.")
+    webhook = Webhook(site_id=site.id, url=url, format=fmt, secret=new_secret(), events=chosen)
+    db.session.add(webhook)
+    return webhook
 
 
 def backoff(attempts: int) -> timedelta:
