@@ -10,7 +10,6 @@ from flask import abort, g, request
 from api import bp
 from api.cors import require_origin
 from core.consent import current_texts
-from core.generation import snapshot
 from core.http_cache import cached
 from core.nps import CATEGORIES, category
 from core.sites import NO_SUCH_SITE, site_by_key
@@ -53,7 +52,6 @@ def widget_config(site: Site, lang: str) -> dict:
 
 @bp.get("/sites/<key>/config")
 def site_config(key: str):
-    valid_while = snapshot(("settings",))  # before the site is read: what the config shows
     site = site_or_404(key)
     require_origin(site, required=False)
     lang = request.args.get("lang")
@@ -62,4 +60,4 @@ def site_config(key: str):
     # strong ETag the digest of the config itself (settings, consent text and version, language),
     # so any change to them is served at once to the next revalidation.
     digest = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()
-    return cached((digest,), lambda: config, valid_while=valid_while)
+    return cached((digest,), lambda: config)

@@ -66,9 +66,6 @@ class PublicState:
     site_id: int
     public_version: int
     summary: Summary
-    # The generations it was read at (core.generation.site_channels), read before it; None when
-    # there are none, or this process had not yet learnt the site's id.
-    valid_while: dict | None = None
 
     @property
     def etag_parts(self) -> tuple:
@@ -100,7 +97,7 @@ def public_state(key: str) -> PublicState | None:
         return None
     site_id, version, min_sample = row
     summary, _ = site_nps(site_id, min_sample)
-    state = PublicState(site_id, version, summary, seen)
+    state = PublicState(site_id, version, summary)
     _site_ids.put(key, _FOREVER, site_id)
     if seen is not None:
         _states.put(key, seen, state)

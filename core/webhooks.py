@@ -93,7 +93,7 @@ def enqueue(site_id: int, event: str, payload: dict, response_id: int | None = N
 def response_events(site: Site, response_id: int, category: str) -> None:
     """A new answer. Sent after a short grace period and described as it is then, so a visitor
     still moving along the scale, or writing their "why", is reported once, as they left it."""
-    grace = current_app.config.get("PLAUDIT_WEBHOOK_GRACE_SECONDS", 30)
+    grace = current_app.config["PLAUDIT_WEBHOOK_GRACE_SECONDS"]
     enqueue(site.id, Event.RESPONSE_CREATED, {"response_id": response_id}, response_id, grace)
     if category == Category.DETRACTOR:
         enqueue(site.id, Event.RESPONSE_DETRACTOR, {"response_id": response_id}, response_id, grace)

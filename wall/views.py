@@ -41,7 +41,7 @@ def wall_page(key: str):
         t = wall_texts(lang, site.name)
         return render_template("wall.html", wall=wall, lang=lang, t=t, honest=honest, public_url=public_url)
 
-    return cached(state.etag_parts, build, links=True, valid_while=state.valid_while)
+    return cached(state.etag_parts, build, links=True)
 
 
 def badge(key: str, draw, *version):
@@ -54,7 +54,7 @@ def badge(key: str, draw, *version):
         honest = honest_numbers(wall_lang(site), site.name, 0, state.summary)
         return draw(site, honest.nps, honest.badge_title)
 
-    return cached((*state.etag_parts, *version), build, valid_while=state.valid_while)
+    return cached((*state.etag_parts, *version), build)
 
 
 @bp.get("/badge/<key>.svg")
