@@ -3,9 +3,11 @@
 The ETag is computed from cheap state — the build, the URL, the site's public version (moved by
 every moderation or settings change) and its answer counts — before anything is rendered, so a
 revalidation answered 304 costs two small queries and no template. Browsers and CDNs keep the
-copies (`Cache-Control: public`, a short max-age, stale-while-revalidate); the server keeps none.
+copies (`Cache-Control: public`, a short max-age, stale-while-revalidate); the server keeps no
+rendered copy.
 
-PLACEHOLDER_CACHES
+What the server itself keeps in memory, and what each thing kept measurably earns, is told in
+one place: README.md, Performance, "What the server keeps, and why".
 """
 
 from __future__ import annotations
