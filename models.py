@@ -27,7 +27,17 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from core.enums import ConsentScope, Event, FollowUpStatus, Language, Role, TestimonialStatus, WebhookFormat, values
+from core.enums import (
+    Channel,
+    ConsentScope,
+    Event,
+    FollowUpStatus,
+    Language,
+    Role,
+    TestimonialStatus,
+    WebhookFormat,
+    values,
+)
 from core.nps import Category
 from core.nps import category as nps_category
 from extensions import db
@@ -122,6 +132,9 @@ class Response(db.Model):
     # is only the page's claim, and never makes a proven answer a duplicate.
     respondent_proven: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     attributes: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Where the answer came from (core.enums.Channel): set by the server from the request's
+    # Origin, never from what the body says.
+    channel: Mapped[str] = mapped_column(String(10), default=Channel.WEB.value, server_default=Channel.WEB.value)
     # Keyed hash of (day, site, address, user agent) under a salt that rotates daily: it tells
     # a repeat on the same day apart without ever storing an address.
     visitor_hash: Mapped[str] = mapped_column(String(64))
@@ -374,6 +387,9 @@ class User(db.Model):
     # session cookie issued before worthless, even a copied one.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # The back office's language for this user (core.enums.BACK_OFFICE_LANGUAGES); none means the
+    # browser's. E-mails to the user are written in it too.
+    language: Mapped[str | None] = mapped_column(String(8), nullable=True)
 
     sites: Mapped[list[Site]] = relationship(secondary=user_site)
 

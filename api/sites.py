@@ -13,7 +13,7 @@ from core.consent import current_texts
 from core.http_cache import cached
 from core.nps import CATEGORIES, category
 from core.sites import NO_SUCH_SITE, site_by_key
-from core.strings import LANGUAGES, texts_for
+from core.strings import direction, texts_for, visitor_lang
 from core.survey import follow_up
 from models import Site
 
@@ -36,6 +36,7 @@ def widget_config(site: Site, lang: str) -> dict:
     return {
         "site": {"key": site.key, "name": site.name},
         "lang": lang,
+        "dir": direction(lang),  # the widget's root is laid out in it: Arabic right to left
         # Each category's prompt, thanks and call to action travel with its follow-up below; the
         # rest is what the widget shows.
         "texts": {key: value for key, value in texts.items() if not key.startswith(FOLLOW_UP_TEXTS)},
@@ -53,9 +54,9 @@ def widget_config(site: Site, lang: str) -> dict:
 @bp.get("/sites/<key>/config")
 def site_config(key: str):
     site = site_or_404(key)
-    require_origin(site, required=False)
-    lang = request.args.get("lang")
-    config = widget_config(site, lang if lang in LANGUAGES else site.default_lang)
+    require_origin(site, required=False, hosted=True)
+    # The texts of one language, the one `data-lang` or the page's `lang` asks for (BCP 47).
+    config = widget_config(site, visitor_lang(request.args.get("lang"), site.default_lang))
     # What every page view fetches, the same for every visitor: cached by browsers and CDNs, its
     # strong ETag the digest of the config itself (settings, consent text and version, language),
     # so any change to them is served at once to the next revalidation.
