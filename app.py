@@ -14,7 +14,7 @@ from werkzeug.routing import IntegerConverter
 
 import config
 from core import generation, i18n, rollups
-from core.http_cache import Revalidations, build_id, is_public
+from core.http_cache import build_id, is_public
 from core.mail import MailWorker
 from core.photos import allow_photo_body
 from core.strings import direction, page_texts, public_lang
@@ -38,17 +38,14 @@ def create_app(test_config: dict | type | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
     limiter.init_app(app)
-    _skip_idle_limit_check(app)
     login_manager.init_app(app)
     mail.init_app(app)
     i18n.init_app(app)
     app.session_interface = BackOfficeSessions()
     generation.init_app(app)
     rollups.init_app(app)
-    if app.config.get("PLAUDIT_RENDER_CACHE", True):
-        app.wsgi_app = Revalidations(app.wsgi_app, app.extensions["plaudit_generation"])
-    proxies = int(app.config.get("PLAUDIT_PROXY_COUNT") or 0)
-    if proxies and not app.config.get("PLAUDIT_PUBLIC_URL"):
+    proxies = int(app.config["PLAUDIT_PROXY_COUNT"])
+    if proxies and not app.config["PLAUDIT_PUBLIC_URL"]:
         app.logger.warning(
             "PLAUDIT_PROXY_COUNT is set but PLAUDIT_PUBLIC_URL is not: links follow X-Forwarded-Host, so "
             "walls, wall data and share pages are served private and no CDN can cache them."
@@ -91,7 +88,7 @@ def create_app(test_config: dict | type | None = None) -> Flask:
     app.jinja_env.globals["public_lang"] = public_lang
     app.jinja_env.globals["direction"] = direction
     app.config.setdefault("PLAUDIT_BUILD", build_id(app))
-    if app.config.get("PLAUDIT_WEBHOOKS_WORKER", True):
+    if app.config["PLAUDIT_WEBHOOKS_WORKER"]:
         dispatcher = Dispatcher()
         app.before_request(lambda: dispatcher.start(app))
     if app.config.get("PLAUDIT_MAIL_WORKER", True):
@@ -103,29 +100,13 @@ def create_app(test_config: dict | type | None = None) -> Flask:
     return app
 
 
-def _skip_idle_limit_check(app: Flask) -> None:
-    """Flask-Limiter checks default and application limits in a hook before every request,
-    exempt or not, and that hook cost a fifth of a cached read. Plaudit declares each of its
-    limits on its view, where the decorator checks it; so unless an operator configures default,
-    application or meta limits (FLASK_RATELIMIT_DEFAULT…), the hook has nothing to check."""
-    if any(app.config.get(f"RATELIMIT_{kind}") for kind in ("DEFAULT", "APPLICATION", "META")):
-        return
-    hooks = app.before_request_funcs.get(None, [])
-    app.before_request_funcs[None] = [hook for hook in hooks if hook != limiter._check_request_limit]
-
-
 class BackOfficeSessions(SecureCookieSessionInterface):
-    """Signed-cookie sessions, which only the back office uses. A request without the cookie gets
-    an empty session without building a signer. A public, cacheable response never saves the
-    session, even a changed one (Flask-Login changes it when it restores a login from the
-    remember cookie), and never carries any cookie: no `Set-Cookie` a CDN could store and hand
-    to others, and no `Vary: Cookie` (added because Flask-Login looks at the session on every
-    response) to split its cache by cookie. The back office restores the login again itself."""
-
-    def open_session(self, app: Flask, request):
-        if self.get_cookie_name(app) not in request.cookies:
-            return self.session_class()
-        return super().open_session(app, request)
+    """Signed-cookie sessions, which only the back office uses, with one rule for public answers:
+    a public, cacheable response never saves the session, even a changed one (Flask-Login changes
+    it when it restores a login from the remember cookie), and never carries any cookie: no
+    `Set-Cookie` a CDN could store and hand to others, and no `Vary: Cookie` (added because
+    Flask-Login looks at the session on every response) to split its cache by cookie. The back
+    office restores the login again itself. Not a cache: what makes public answers shareable."""
 
     def save_session(self, app: Flask, session, response) -> None:
         if is_public(response):

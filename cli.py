@@ -6,7 +6,6 @@ import hashlib
 import hmac
 import json
 import os
-import secrets
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -19,11 +18,14 @@ from sqlalchemy import or_
 
 from core import backup, rollups, webhooks
 from core.enums import Language, Role, WebhookFormat
+from core.invalid import Invalid
 from core.labels import label
 from core.origins import normalise_origin
 from core.sites import new_site
 from core.snippets import embed_snippets, public_base_url
 from core.strings import LANGUAGES
+from core.tokens import new_token
+from core.users import new_user
 from extensions import db
 from models import ApiToken, Site, User, Webhook, utcnow
 
@@ -34,6 +36,11 @@ token_cli = AppGroup("token", help="Manage API tokens.")
 DEMO_SITE_NAME = "Plaudit demo blog"
 DEMO_OWNER = "owner@demo.plaudit.local"
 DEMO_MODERATOR = "moderator@demo.plaudit.local"
+
+
+def refused(exc: Invalid, options: dict[str, str]) -> click.UsageError:
+    """The core's refusal, in the CLI's kind: a usage error naming the option to fix."""
+    return click.BadParameter(exc.message, param_hint=options.get(exc.field))
 
 
 def _sites(keys: tuple[str, ...]) -> list[Site]:
@@ -108,8 +115,8 @@ def site_create(name: str, origins: tuple[str, ...], lang: str, as_json: bool) -
     """Create a site and print its key and embed snippets."""
     try:
         site = new_site(name, origins, lang)
-    except ValueError as exc:
-        raise click.UsageError(str(exc)) from exc
+    except Invalid as exc:
+        raise refused(exc, {"name": "--name", "origins": "--origin", "lang": "--lang"}) from None
     db.session.commit()
     if as_json:
         click.echo(
@@ -135,22 +142,15 @@ def site_create(name: str, origins: tuple[str, ...], lang: str, as_json: bool) -
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of generating one.")
 def user_create(email: str, role: str, site_keys: tuple[str, ...], password_stdin: bool) -> None:
     """Create a back-office user. An owner with no --site administers every site."""
-    email = email.strip().lower()
-    if "@" not in email or len(email) > 254:
-        raise click.BadParameter(_("not an e-mail address"), param_hint="--email")
-    if db.session.execute(db.select(User).filter_by(email=email)).scalar():
-        raise click.ClickException(_("a user with the e-mail %(email)s exists already", email=email))
-    if role == Role.MODERATOR and not site_keys:
-        raise click.BadParameter(_("a moderator needs at least one --site"), param_hint="--site")
-    password = sys.stdin.readline().rstrip("\n") if password_stdin else secrets.token_urlsafe(12)
-    if len(password) < 8:
-        raise click.BadParameter(_("a password has at least 8 characters"), param_hint="--password-stdin")
-    user = User(email=email, role=role, sites=_sites(site_keys), all_sites=role == Role.OWNER and not site_keys)
-    user.set_password(password)
-    db.session.add(user)
+    given = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    try:
+        user, password = new_user(email, role, _sites(site_keys), given)
+    except Invalid as exc:
+        options = {"email": "--email", "role": "--role", "site": "--site", "password": "--password-stdin"}
+        raise refused(exc, options) from None
     db.session.commit()
     scope = _("every site") if user.all_sites else ", ".join(s.key for s in user.sites)
-    click.echo(_("User %(email)s (%(role)s) created for %(scope)s.", email=email, role=label(role), scope=scope))
+    click.echo(_("User %(email)s (%(role)s) created for %(scope)s.", email=user.email, role=label(role), scope=scope))
     if not password_stdin:
         click.echo(_("Password (shown once): %(password)s", password=password))
 
@@ -176,16 +176,17 @@ def user_grant(email: str, site_keys: tuple[str, ...]) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def token_create(email: str, as_json: bool) -> None:
     """Create an API token. It is shown once and only its hash is kept."""
-    user = db.session.execute(db.select(User).filter_by(email=email.strip().lower())).scalar()
-    if user is None:
-        raise click.ClickException(_("no user has the e-mail %(email)s", email=email))
-    token, plain = ApiToken.issue(user)
-    db.session.add(token)
+    try:
+        token, plain = new_token(email)
+    except Invalid as exc:
+        raise refused(exc, {"email": "--email"}) from None
     db.session.commit()
     if as_json:
         click.echo(json.dumps({"token": plain, "id": token.id}))
     else:
-        click.echo(_("API token %(id)s for %(email)s (shown once):", id=token.id, email=user.email) + "\n" + plain)
+        click.echo(
+            _("API token %(id)s for %(email)s (shown once):", id=token.id, email=token.user.email) + "\n" + plain
+        )
 
 
 @token_cli.command("revoke")
@@ -220,13 +221,9 @@ def demo_password(email: str) -> str:
     return digest.hexdigest()[:16]
 
 
-def _demo_user(email: str, role: str, site: Site) -> User:
-    user = db.session.execute(db.select(User).filter_by(email=email)).scalar()
-    if user is None:
-        user = User(email=email, role=role, sites=[site])
-        user.set_password(demo_password(email))
-        db.session.add(user)
-    return user
+def _demo_user(email: str, role: str, site: Site) -> None:
+    if db.session.execute(db.select(User.id).filter_by(email=email)).first() is None:
+        new_user(email, role, [site], demo_password(email))
 
 
 @click.command("demo")
@@ -239,8 +236,8 @@ def demo() -> None:
         origins |= {f"http://127.0.0.1:{port}", f"http://localhost:{port}"}
     site = db.session.execute(db.select(Site).filter_by(is_demo=True)).scalar()
     if site is None:
-        site = Site(name=DEMO_SITE_NAME, is_demo=True, origins=[], min_sample=5)
-        db.session.add(site)
+        site = new_site(DEMO_SITE_NAME, sorted(origins), Language.EN)
+        site.is_demo, site.min_sample = True, 5
     # Idempotent, but a demo served on another port must keep working: add missing origins.
     site.origins = list(dict.fromkeys([*(site.origins or []), *sorted(origins)]))
     _demo_user(DEMO_OWNER, Role.OWNER, site)
@@ -272,13 +269,10 @@ webhook_cli = AppGroup("webhook", help="Manage webhooks.")
 @click.option("--json", "as_json", is_flag=True)
 def webhook_add(site_key: str, url: str, fmt: str, events: tuple[str, ...], as_json: bool) -> None:
     """Subscribe URL to the site's events; print the signing secret once."""
-    site = _sites((site_key,))[0]
-    if not url.startswith(("http://", "https://")) or len(url) > 500:
-        raise click.BadParameter(_("an http(s) address of 500 characters at most"), param_hint="--url")
-    webhook = Webhook(
-        site_id=site.id, url=url, format=fmt, secret=webhooks.new_secret(), events=list(events or Webhook.EVENTS)
-    )
-    db.session.add(webhook)
+    try:
+        webhook = webhooks.new_webhook(_sites((site_key,))[0], url, fmt, events)
+    except Invalid as exc:
+        raise refused(exc, {"url": "--url", "format": "--format", "events": "--event"}) from None
     db.session.commit()
     if as_json:
         click.echo(json.dumps({"id": webhook.id, "secret": webhook.secret}))
@@ -288,7 +282,7 @@ def webhook_add(site_key: str, url: str, fmt: str, events: tuple[str, ...], as_j
             _(
                 "Webhook %(id)s → %(url)s (%(format)s) for %(events)s.",
                 id=webhook.id,
-                url=url,
+                url=webhook.url,
                 format=fmt,
                 events=events,
             )

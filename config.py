@@ -107,7 +107,13 @@ def settings(instance_path: str) -> dict:
         # thread in each process), not one commit per page view: core/rollups.py.
         "PLAUDIT_VIEW_FLUSHER": True,
         "PLAUDIT_VIEW_FLUSH_SECONDS": 5.0,
-        "JSON_SORT_KEYS": False,
+        # Webhooks are delivered by threads of the running app (core/webhooks.py), answer events
+        # this many seconds after the answer, so that one moving along the scale is sent once.
+        "PLAUDIT_WEBHOOKS_WORKER": True,
+        "PLAUDIT_WEBHOOK_GRACE_SECONDS": 30,
+        # Each process keeps sites and their public state in memory until a write of what they
+        # show moves the generation (core/generation.py); false: read the database every time.
+        "PLAUDIT_STATE_CACHE": True,
         # E-mails leave from a thread of each process (core.mail.MailWorker), from the outbox.
         "PLAUDIT_MAIL_WORKER": True,
         "PLAUDIT_MAIL_INTERVAL_SECONDS": 5.0,

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import force_locale
-from flask_babel import lazy_gettext as _l
 from jinja2 import TemplateNotFound
 from marshmallow import ValidationError
 from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError, ServiceUnavailable
 from werkzeug.http import HTTP_STATUS_CODES
 
+from core.i18n import lazy_gettext as _l
 from core.moderation import ModerationError
 from core.survey import SurveyError
 from extensions import db

@@ -6,7 +6,6 @@ import re
 
 from babel import Locale
 from flask_babel import format_number, get_locale, ngettext
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -41,6 +40,7 @@ from core.enums import (
     Role,
     WebhookFormat,
 )
+from core.i18n import lazy_gettext as _l
 from core.labels import CONSENT_SCOPE, EVENT, FOLLOWUP, LANGUAGE, ROLE, WEBHOOK_FORMAT
 from core.nps import CATEGORIES
 from core.text import clean_text
@@ -48,18 +48,6 @@ from models import MAX_ROW_ID
 
 # Free text in any script: the browser lays out what is typed right to left when it starts so.
 TYPED = {"dir": "auto"}
-
-
-# WTForms' own message, translated by WTForms' catalogs (Flask-WTF picks the reader's language),
-# so not one of ours to extract.
-WTFORMS_INVALID_EMAIL = "Invalid email address."
-
-
-def email_address(form, field) -> None:
-    """One @ between a local part and a domain, as the CLI asks and nothing more (an intranet's
-    `alice@corp.local` is an address), said with WTForms' own message in the reader's language."""
-    if field.data and not re.fullmatch(r"[^@\s]+@[^@\s]+", field.data.strip()):
-        raise ValidationError(field.gettext(WTFORMS_INVALID_EMAIL))
 
 
 class LoginForm(FlaskForm):
@@ -176,7 +164,8 @@ class FollowUpForm(FlaskForm):
 
 
 class WebhookForm(FlaskForm):
-    url = URLField(_l("Address (http or https)"), validators=[DataRequired(), *http_url[1:]])
+    # What makes an address acceptable is core.webhooks.new_webhook's to say, for every path.
+    url = URLField(_l("Address (http or https)"), validators=[DataRequired()])
     format = SelectField(_l("Format"), choices=[SelectChoice(fmt.value, WEBHOOK_FORMAT[fmt]) for fmt in WebhookFormat])
     events = SelectMultipleField(
         _l("Events"),
@@ -190,7 +179,8 @@ class WebhookForm(FlaskForm):
 
 
 class NewUserForm(FlaskForm):
-    email = EmailField(_l("E-mail"), validators=[DataRequired(), email_address, Length(max=254)])
+    # What makes an address acceptable is core.users.new_user's to say, for every path.
+    email = EmailField(_l("E-mail"), validators=[DataRequired()])
     # The least power first, so that it is what an inattentive owner grants.
     role = SelectField(_l("Role"), choices=[SelectChoice(role.value, ROLE[role]) for role in reversed(Role)])
     site = SelectField(_l("Site"), choices=[])

@@ -12,6 +12,7 @@ from admin.forms import FollowUpForm, WebhookForm
 from admin.owner import owned_site_or_404, owner_required
 from core import charts, stats, webhooks
 from core.followups import NEXT_STEP, due_by, is_overdue, worklist
+from core.invalid import Invalid
 from core.query_args import stats_query_args
 from core.text import clean_text
 from core.themes import top_themes
@@ -130,17 +131,14 @@ def site_webhooks(key: str):
     site = owned_site_or_404(key)
     form, secret = WebhookForm(), None
     if form.validate_on_submit():
-        hook = Webhook(
-            site_id=site.id,
-            url=form.url.data,
-            format=form.format.data,
-            secret=webhooks.new_secret(),
-            events=form.events.data or list(Webhook.EVENTS),
-        )
-        db.session.add(hook)
-        db.session.commit()
-        secret = hook.secret
-        flash(_("Webhook added. Copy its signing secret now: it is shown once."), "info")
+        try:
+            hook = webhooks.new_webhook(site, form.url.data, form.format.data, form.events.data)
+        except Invalid as exc:
+            form.url.errors.append(exc.message)  # the core's words, as the CLI says them
+        else:
+            db.session.commit()
+            secret = hook.secret
+            flash(_("Webhook added. Copy its signing secret now: it is shown once."), "info")
     hooks = (
         db.session.execute(db.select(Webhook).where(Webhook.site_id == site.id).order_by(Webhook.id)).scalars().all()
     )

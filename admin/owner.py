@@ -7,7 +7,6 @@ from functools import wraps
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_number, ngettext
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from marshmallow import ValidationError
 from wtforms.fields.choices import SelectChoice
@@ -26,6 +25,7 @@ from core import consent, moderation, owner_texts
 from core.enums import Category
 from core.hosted import hosted_link
 from core.i18n import language_name
+from core.i18n import lazy_gettext as _l
 from core.images import delete_stored
 from core.nps import CATEGORIES
 from core.origins import normalise_origin

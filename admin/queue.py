@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from admin import bp
 from admin.auth import safe_next
 from admin.forms import ActionForm, BulkForm, PhotoForm, QuoteForm, TagsForm
 from core import moderation
+from core.i18n import lazy_gettext as _l
 from core.images import ImageRejected
 from core.photos import accepts_photo, replace_photo
 from core.queries import moderation_page, visible_sites

@@ -7,8 +7,6 @@ within their sites. An owner of every site acts on everyone."""
 
 from __future__ import annotations
 
-import secrets
-
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -17,9 +15,11 @@ from wtforms.fields.choices import SelectChoice
 from admin import bp
 from admin.forms import NewUserForm
 from admin.owner import owned_site_or_404, owned_sites, owner_required
+from core.invalid import Invalid
 from core.labels import label
 from core.moderation import log
 from core.ratelimits import keyed
+from core.users import new_user
 from extensions import db, limiter
 from models import ApiToken, Site, User, normalise_email, utcnow
 
@@ -57,8 +57,12 @@ def users():
     form = NewUserForm()
     form.site.choices = [SelectChoice(s.key, s.name) for s in owned_sites()]
     if form.validate_on_submit():
-        add_to_site(owned_site_or_404(form.site.data), normalise_email(form.email.data), form.role.data)
-        return redirect(url_for("admin.users"))
+        try:
+            add_to_site(owned_site_or_404(form.site.data), normalise_email(form.email.data), form.role.data)
+        except Invalid as exc:
+            form.email.errors.append(exc.message)  # the core's words, as the CLI says them
+        else:
+            return redirect(url_for("admin.users"))
     people = colleagues()
     tokens = db.session.execute(db.select(ApiToken).order_by(ApiToken.id)).scalars().all()
     return render_template(
@@ -73,7 +77,7 @@ def users():
 def add_to_site(site: Site, email: str, role: str) -> None:
     """A new account, or a colleague given one more site. An account that works only on other
     sites is left alone: an owner of some sites does not attach (or learn more about) people
-    of other sites; an owner of every site can add them."""
+    of other sites; an owner of every site can add them. Raises Invalid (core.users.new_user)."""
     user = db.session.execute(db.select(User).filter_by(email=email)).scalar()
     if user is not None and user not in colleagues():
         flash(
@@ -81,10 +85,7 @@ def add_to_site(site: Site, email: str, role: str) -> None:
         )
         return
     if user is None:
-        password = secrets.token_urlsafe(12)
-        user = User(email=email, role=role, sites=[site])
-        user.set_password(password)
-        db.session.add(user)
+        user, password = new_user(email, role, [site])
         flash(
             _(
                 "%(email)s can now log in as %(role)s of %(site)s. Password (shown once): %(password)s",

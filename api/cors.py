@@ -100,7 +100,7 @@ def readable_refusal(response) -> bool:
 
 @bp.after_request
 def add_cors_headers(response):
-    # Even when this request has no Origin: a cache (a CDN, core.http_cache.Revalidations) that
+    # Even when this request has no Origin: a cache (a CDN, a browser) that
     # stored an answer without CORS headers must not hand it to a page's cross-origin fetch.
     response.vary.add("Origin")
     origin = request.headers.get("Origin")

@@ -9,7 +9,7 @@ from api.auth import current_caller
 from api.sites import site_or_404
 from core.exports import csv_lines, json_chunks
 from core.query_args import export_query_args, stats_query_args
-from core.stats import breakdown, totals
+from core.stats import breakdown, site_nps
 from extensions import db
 
 
@@ -29,7 +29,7 @@ def summary_json(summary) -> dict:
 def site_stats(key: str):
     site = owned_site(key)
     by, filters = stats_query_args.load(request.args)
-    total, distribution = totals(site, filters)
+    total, distribution = site_nps(site.id, site.min_sample, filters)
     return {
         "by": by,
         "groups": [{"key": label, **summary_json(s)} for label, s in breakdown(site, by, filters)],

@@ -10,11 +10,12 @@ from flask import abort, g, request
 from api import bp
 from api.cors import require_origin
 from core.consent import current_texts
-from core.generation import snapshot
 from core.http_cache import cached
+from core.nps import CATEGORIES, category
 from core.owner_texts import visitor_texts
 from core.sites import NO_SUCH_SITE, site_by_key
 from core.strings import direction, visitor_lang
+from core.survey import follow_up
 from models import Site
 
 
@@ -23,6 +24,9 @@ def site_or_404(key: str) -> Site:
     site = site_by_key(key)
     g.cors_site = site  # the CORS hook needs the same site; spare it a second query
     return site or abort(404, description=NO_SUCH_SITE)
+
+
+FOLLOW_UP_TEXTS = ("prompt_", "thanks_", "cta_")
 
 
 def widget_config(site: Site, lang: str, touchpoint: str | None = None) -> dict:
@@ -34,21 +38,22 @@ def widget_config(site: Site, lang: str, touchpoint: str | None = None) -> dict:
         "site": {"key": site.key, "name": site.name},
         "lang": lang,
         "dir": direction(lang),  # the widget's root is laid out in it: Arabic right to left
-        # Call-to-action labels travel with their links below; the rest is what the widget shows.
-        "texts": {key: value for key, value in texts.items() if not key.startswith("cta_")},
-        "consent_scope": site.consent_scope,
+        # Each category's prompt, thanks and call to action travel with its follow-up below; the
+        # rest is what the widget shows.
+        "texts": {key: value for key, value in texts.items() if not key.startswith(FOLLOW_UP_TEXTS)},
         "consent_version": consent.version,
         "resurvey_days": site.resurvey_days,
         "theme": {"color": site.theme_color},
-        "cta": {
-            category: {"url": url, "label": texts[f"cta_{category}"]} for category, url in (site.cta_urls or {}).items()
-        },
+        # The server's rules, as data: what each score 0-10 counts as, and what follows in each
+        # category (the follow-up an answer gets back). The widget computes neither, and still
+        # shows the follow-up at once, offline too, before its answer is saved.
+        "categories": [category(score) for score in range(11)],
+        "follow_up": {cat: follow_up(site, cat, lang) for cat in CATEGORIES},
     }
 
 
 @bp.get("/sites/<key>/config")
 def site_config(key: str):
-    valid_while = snapshot(("settings",))  # before the site is read: what the config shows
     site = site_or_404(key)
     require_origin(site, required=False, hosted=True)
     # The texts of one language, the one `data-lang` or the page's `lang` asks for (BCP 47), and
@@ -60,4 +65,4 @@ def site_config(key: str):
     # strong ETag the digest of the config itself (settings, texts, consent text and version),
     # so any change to them is served at once to the next revalidation.
     digest = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()
-    return cached((digest,), lambda: config, valid_while=valid_while)
+    return cached((digest,), lambda: config)

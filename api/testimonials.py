@@ -39,7 +39,7 @@ def site_testimonials(key: str):
             "chosen_from": chosen_from(site, state.summary),
         }
 
-    return cached(state.etag_parts, build, links=True, valid_while=state.valid_while)
+    return cached(state.etag_parts, build, links=True)
 
 
 @bp.get("/sites/<key>/wall")
@@ -69,11 +69,11 @@ def site_wall(key: str):
             "testimonials": [public_testimonial(t) for t in wall.testimonials],
         }
 
-    return cached(state.etag_parts, build, links=True, valid_while=state.valid_while)
+    return cached(state.etag_parts, build, links=True)
 
 
 @bp.get("/sites/<key>/nps")
 @limiter.exempt
 def site_nps(key: str):
     state = public_state_or_404(key)
-    return cached(state.etag_parts, state.summary.public, valid_while=state.valid_while)
+    return cached(state.etag_parts, state.summary.public)

@@ -126,7 +126,7 @@ def gunicorn_process(app_spec: str, env: dict, cwd: Path = ROOT, workers: int = 
         yield f"http://127.0.0.1:{port}", server
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        server.wait(timeout=40)  # gunicorn's graceful stop takes up to 30 s
 
 
 def wrk(url: str, seconds: int, connections: int, lua: str | None = None, tmp: str = "/tmp") -> dict:

@@ -53,7 +53,7 @@ with app.app_context():
         runs = []
         for _ in range(15):
             started = time.perf_counter()
-            stats.totals(site)
+            stats.site_nps(site.id, site.min_sample)
             stats.breakdown(site, "week")
             stats.breakdown(site, "month")
             stats.breakdown(site, "touchpoint")

@@ -7,9 +7,8 @@ is an endpoint's median round (bench/harness.py, interleaved).
 
 Targets: uncached >= 0.5; conditional (304) >= 0.8. Needs wrk.
 
-"uncached" means no If-None-Match: the client holds nothing. The server still keeps what it built
-for the current state of the site (core/http_cache.py), so the run is repeated with that
-render cache off (FLASK_PLAUDIT_RENDER_CACHE=false) to show the cost of building every time.
+"uncached" means no If-None-Match: the client holds nothing, and the server builds the answer
+(it keeps no rendered copy: the page-view bench found that it did not pay, README Performance).
 """
 
 from __future__ import annotations
@@ -60,18 +59,14 @@ def main() -> int:
         env = {**instance_env(tmp), "FLASK_RATELIMIT_ENABLED": "true"}
         key = run_python(env, SEED).strip()
         paths = {"testimonials?limit=20": f"/api/v1/sites/{key}/testimonials?limit=20", "wall page": f"/wall/{key}"}
-        cold_env = {**env, "FLASK_PLAUDIT_RENDER_CACHE": "false"}
         with (
             gunicorn("minimal_app:app", env, cwd=ROOT / "bench") as minimal_url,
             gunicorn("app:create_app()", env) as url,
-            gunicorn("app:create_app()", cold_env) as cold_url,
         ):
             targets = {"minimal Flask JSON endpoint (GET)": (minimal_url + "/minimal", None)}
             for name, path in paths.items():
                 targets[f"{name}, uncached"] = (url + path, None)
                 targets[f"{name}, 304"] = (url + path, f"wrk.headers[\"If-None-Match\"] = '{etag_of(url + path)}'\n")
-            for name, path in paths.items():
-                targets[f"{name}, built every time"] = (cold_url + path, None)
             results = interleaved(targets, args.seconds, args.connections, tmp, args.rounds)
     print_table(results)
     minimal = results.pop("minimal Flask JSON endpoint (GET)")["rps"]

@@ -53,7 +53,7 @@ def _rows(site: Site, filters: Filters, category: str | None) -> Iterator[dict]:
     can still answer in the error shape, before the first byte is streamed."""
     query = (
         raw_answers(
-            site,
+            site.id,
             filters,
             Response.id,
             Response.created_at,

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import Float, Select, and_, case, func, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from core.enums import Category, FollowUpStatus, values
+from core.i18n import lazy_gettext as _l
 from core.stats import Filters, raw_answers
 from extensions import db
 from models import Response, Site, utcnow
@@ -90,7 +90,7 @@ def worklist(site: Site, filters: Filters, category: str | None, status: str, wo
     resolved, "all" everything; `words` are looked for in the "why"."""
     # Repeat answers too: left out of the NPS, but each is someone who may have asked to be
     # contacted (a shop's counter tablet sends every customer's answer from one visitor).
-    query = raw_answers(site, filters, Response, duplicates=True)
+    query = raw_answers(site.id, filters, Response, duplicates=True)
     if category in NEXT_STEP:
         query = query.where(Response.category == category)
     if status == "open":

@@ -44,8 +44,8 @@ class Generation:
         self.redis = None
         self.folder: Path | None = None  # SQLite: one file per channel, made when first needed
         self.paths: dict[str, Path] = {}
-        enabled = app.config.get("PLAUDIT_STATE_CACHE", True)
-        redis_url = app.config.get("REDIS_URL")
+        enabled = app.config["PLAUDIT_STATE_CACHE"]
+        redis_url = app.config["REDIS_URL"]
         if redis_url and enabled:
             import redis
 
@@ -200,8 +200,7 @@ def site_channels(site_id: int) -> tuple[str, ...]:
 
 def snapshot(channels: tuple[str, ...]) -> dict | None:
     """The channels' values as this request reads them, to keep with what is read after: the
-    read stays valid while they all stand still (core.http_cache.Revalidations). None without a
-    generation."""
+    read stays valid while they all stand still. None without a generation."""
     generation = current_app.extensions.get("plaudit_generation")
     return None if generation is None else read_all(generation, _seen(), channels)
 
@@ -221,9 +220,8 @@ def changes_site(site_id: int) -> dict:
 
 
 def _seen() -> dict:
-    """This request's reads, by channel, kept in its WSGI environ: core.http_cache.Revalidations
-    reads the channels before the app runs, and the app uses those same reads. Outside a
-    request, the app context's."""
+    """This request's reads, by channel, kept in its WSGI environ (read once per request).
+    Outside a request, the app context's."""
     if has_request_context():
         return request.environ.setdefault(SEEN, {})
     return g.setdefault("plaudit_generations", {})

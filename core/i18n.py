@@ -14,13 +14,30 @@ import os
 
 from babel import Locale
 from flask import Flask, g, has_request_context, request
+from flask_babel import LazyString, gettext
 from flask_login import current_user
+from markupsafe import escape
 
 from core.enums import BACK_OFFICE_LANGUAGES
 from extensions import babel
 
 DOMAINS = ("messages", "visitor")
 TRANSLATIONS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "translations")
+
+
+class EscapedLazyString(LazyString):
+    """Flask-Babel's lazy string calls itself safe HTML (its __html__ is the text as it is), so a
+    template would print what it holds unescaped, and a message that quotes what someone typed
+    (an origin, a tag, an e-mail address) would be markup. This one is escaped like any text."""
+
+    def __html__(self):
+        return str(escape(str(self)))
+
+
+def lazy_gettext(string: str, **variables) -> EscapedLazyString:
+    """A text translated when it is shown, in the reader's language (module-level labels, and
+    messages raised before the reader is known). Import it as `_l` from here, never Flask-Babel's."""
+    return EscapedLazyString(gettext, string, **variables)
 
 
 def negotiate(tag: str | None, offered: tuple[str, ...]) -> str | None:

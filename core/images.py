@@ -25,9 +25,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from babel import Locale
-from flask_babel import lazy_gettext as _l
 from fontTools.ttLib import TTFont
 from PIL import Image, ImageDraw, ImageFont, ImageOps, JpegImagePlugin, UnidentifiedImageError, features
+
+from core.i18n import lazy_gettext as _l
 
 ACCEPTED_FORMATS = ["JPEG", "PNG", "WEBP"]
 AVATAR_SIZE = (256, 256)

@@ -6,10 +6,9 @@ JSON exports, webhook payloads, query strings); only what is shown goes through 
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-
 from core.enums import Category, ConsentScope, Event, FollowUpStatus, Language, Role, TestimonialStatus, WebhookFormat
 from core.i18n import language_name
+from core.i18n import lazy_gettext as _l
 
 STATUS = {
     TestimonialStatus.PENDING: _l("pending"),

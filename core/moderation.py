@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import re
 
-from flask_babel import lazy_gettext as _l
-
 from core import replies, webhooks
 from core.enums import Event, TestimonialStatus
 from core.generation import changes_site
+from core.i18n import lazy_gettext as _l
 from core.labels import STATUS
 from core.text import clean_text
 from extensions import db

@@ -19,7 +19,7 @@ from core import mail
 from core.enums import BACK_OFFICE_LANGUAGES, Category, DigestFrequency, MailKind, TestimonialStatus
 from core.followups import overdue_count
 from core.nps import Change, Summary, change
-from core.stats import Filters, totals
+from core.stats import Filters, site_nps
 from extensions import db
 from models import MailMessage, NotificationSetting, Response, Site, Testimonial, User, user_site, utcnow
 
@@ -205,8 +205,10 @@ def digest(site: Site, start: date, end: date, now: datetime | None = None) -> D
     """The period's figures, counted as the dashboard counts them (core.stats) for the same dates."""
     days = (end - start).days + 1
     before_end = start - timedelta(days=1)
-    summary, _distribution = totals(site, Filters(start=start, end=end))
-    previous, _distribution = totals(site, Filters(start=before_end - timedelta(days=days - 1), end=before_end))
+    summary, _distribution = site_nps(site.id, site.min_sample, Filters(start=start, end=end))
+    previous, _distribution = site_nps(
+        site.id, site.min_sample, Filters(start=before_end - timedelta(days=days - 1), end=before_end)
+    )
     detractors = db.session.execute(
         db.select(Response)
         .where(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from fractions import Fraction
 
@@ -93,6 +94,15 @@ class Summary:
             data["nps"] = None
             data["margin_of_error"] = None
         return data
+
+
+def summarise_scores(scores: Iterable[tuple[int, int]], min_sample: int = 1) -> Summary:
+    """(score, count) pairs → the summary: the one place answers counted per score are folded
+    into categories."""
+    counts = dict.fromkeys(CATEGORIES, 0)
+    for score, count in scores:
+        counts[category(score)] += int(count or 0)
+    return summarise(counts, min_sample)
 
 
 def summarise(counts: dict[str, int], min_sample: int) -> Summary:

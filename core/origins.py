@@ -7,7 +7,8 @@ import re
 from urllib.parse import urlsplit
 
 import idna
-from flask_babel import lazy_gettext as _l
+
+from core.i18n import lazy_gettext as _l
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _ASCII_LABEL = re.compile(r"(?!-)[a-z0-9_-]{1,63}(?<!-)")

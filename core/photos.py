@@ -12,12 +12,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from flask import current_app, has_app_context, request
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 
 from core import moderation
+from core.i18n import lazy_gettext as _l
 from core.images import ImageRejected, delete_stored, drawing_version, share_card_png, store_avatar
 from core.moderation import log
 from core.strings import wall_texts

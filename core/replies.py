@@ -10,10 +10,10 @@ import re
 from flask import url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from core import mail
 from core.enums import Category, FollowUpStatus, MailKind, TestimonialStatus
+from core.i18n import lazy_gettext as _l
 from extensions import db
 from models import MailMessage, Response, Testimonial, User, utcnow
 

@@ -98,7 +98,7 @@ class ViewCounts:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["plaudit_views"] = ViewCounts(app.config.get("REDIS_URL"))
+    app.extensions["plaudit_views"] = ViewCounts(app.config["REDIS_URL"])
 
 
 def bump_view(site_id: int, day: date, touchpoint: str | None) -> None:

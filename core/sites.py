@@ -4,17 +4,20 @@ process's memory while the "settings" generation has not moved (core/generation.
 The cached Site objects are detached from any session and only ever read: code that changes a
 site loads its own copy (admin.owner.owned_site_or_404).
 
-Creating a site follows one set of rules, whether from the CLI or the back office (`new_site`)."""
+Creating a site follows one set of rules, whether from the CLI (`site create`, `demo`) or the
+back office (`new_site`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from flask import abort
-from flask_babel import lazy_gettext as _l
 
+from core.enums import Language, values
 from core.generation import Memo
 from core.generation import current as current_generation
+from core.i18n import lazy_gettext as _l
+from core.invalid import Invalid
 from core.origins import normalise_origin
 from core.text import clean_text
 from extensions import db
@@ -63,13 +66,19 @@ def active_webhooks(site_id: int) -> list[tuple[int, list[str]]]:
 
 def new_site(name: str, origins: Iterable[str], lang: str) -> Site:
     """A new site, added to the session: its name as plain text of 1 to 200 characters, at least
-    one http(s) origin, each once. Raises ValueError, saying what to fix, and adds nothing."""
+    one http(s) origin, each once, and one of the languages. Raises Invalid, saying what to fix,
+    and adds nothing."""
     clean_name = clean_text(name)
     if not clean_name or len(clean_name) > 200:
-        raise ValueError(_l("Give the site a name of 1 to 200 characters."))
-    allowed = list(dict.fromkeys(normalise_origin(value) for value in origins if value.strip()))
+        raise Invalid("name", _l("Give the site a name of 1 to 200 characters."))
+    try:
+        allowed = list(dict.fromkeys(normalise_origin(value) for value in origins if value.strip()))
+    except ValueError as exc:
+        raise Invalid("origins", str(exc)) from None
     if not allowed:
-        raise ValueError(_l("Give at least one origin, such as https://blog.example."))
+        raise Invalid("origins", _l("Give at least one origin, such as https://blog.example."))
+    if lang not in values(Language):
+        raise Invalid("lang", _l("The language is one of %(languages)s.", languages=", ".join(values(Language))))
     site = Site(name=clean_name, origins=allowed, default_lang=lang)
     db.session.add(site)
     return site

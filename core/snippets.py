@@ -15,7 +15,7 @@ from core.origins import normalise_origin
 def public_base_url() -> str:
     """PLAUDIT_PUBLIC_URL when set; else the address the request came to; else, from the CLI,
     where `make run` serves."""
-    configured = current_app.config.get("PLAUDIT_PUBLIC_URL")
+    configured = current_app.config["PLAUDIT_PUBLIC_URL"]
     if configured:
         return configured
     if has_request_context():

@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func
 
 from core.enums import Category
-from core.nps import Summary, category, summarise
+from core.nps import Summary, summarise_scores
 from core.rollups import flush_views
 from extensions import db
 from models import DailyCount, DailyView, Response, Site
@@ -44,11 +44,8 @@ class Group:
     key: str
     scores: dict[int, int] = field(default_factory=lambda: defaultdict(int))
 
-    def summary(self, min_sample: int = 1) -> Summary:
-        counts: dict[str, int] = defaultdict(int)
-        for score, count in self.scores.items():
-            counts[category(score)] += count
-        return summarise(counts, min_sample)
+    def summary(self) -> Summary:
+        return summarise_scores(self.scores.items())
 
 
 def period_of(day: date, period: str) -> str:
@@ -64,9 +61,9 @@ def _as_date(value) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
-def _per_day(query, table, site: Site, filters: Filters):
+def _per_day(query, table, site_id: int, filters: Filters):
     """Filters on a per-day table (DailyCount, DailyView): site, dates, touchpoint."""
-    query = query.where(table.site_id == site.id)
+    query = query.where(table.site_id == site_id)
     if filters.start:
         query = query.where(table.day >= filters.start)
     if filters.end:
@@ -78,14 +75,14 @@ def _per_day(query, table, site: Site, filters: Filters):
 
 def _rollup_rows(site: Site, by: str, filters: Filters):
     key = DailyCount.touchpoint if by == "touchpoint" else DailyCount.day
-    query = _per_day(db.select(key, DailyCount.score, func.sum(DailyCount.count)), DailyCount, site, filters)
+    query = _per_day(db.select(key, DailyCount.score, func.sum(DailyCount.count)), DailyCount, site.id, filters)
     # An erasure leaves a day's count at 0 rather than deleting the row: such a group has no answer.
     return db.session.execute(query.group_by(key, DailyCount.score).having(func.sum(DailyCount.count) > 0))
 
 
-def raw_answers(site: Site, filters: Filters, *columns, duplicates: bool = False):
+def raw_answers(site_id: int, filters: Filters, *columns, duplicates: bool = False):
     """A query over the site's answers that match the filters; duplicates only when asked."""
-    query = db.select(*columns).where(Response.site_id == site.id)
+    query = db.select(*columns).where(Response.site_id == site_id)
     if not duplicates:
         query = query.where(Response.is_duplicate.is_(False))
     if filters.start:
@@ -124,7 +121,7 @@ def breakdown(site: Site, by: str, filters: Filters = Filters(), daily=None) -> 
     elif by.startswith("attr:") or by in RAW_SEGMENTS or filters.needs_raw:
         key = _raw_key(by)
         rows = db.session.execute(
-            raw_answers(site, filters, key, Response.score, func.count()).group_by(key, Response.score)
+            raw_answers(site.id, filters, key, Response.score, func.count()).group_by(key, Response.score)
         )
     else:
         rows = _rollup_rows(site, by, filters)
@@ -138,28 +135,32 @@ def breakdown(site: Site, by: str, filters: Filters = Filters(), daily=None) -> 
     return sorted(result, key=lambda item: (-item[1].total, item[0]))
 
 
-def totals(site: Site, filters: Filters = Filters(), daily=None) -> tuple[Summary, dict[int, int]]:
-    """The whole filtered set: its NPS, and how many answers gave each score 0–10. `daily`: the
-    per-day rollup rows when the caller has them already."""
-    distribution = dict.fromkeys(range(11), 0)
+def site_nps(site_id: int, min_sample: int, filters: Filters = Filters(), daily=None) -> tuple[Summary, dict[int, int]]:
+    """A site's NPS, and how many answers gave each score 0–10: the one recipe that the wall, the
+    badge, the API and the dashboard read. Every non-duplicate answer counts, published or not
+    (PLAYBOOK.md, honesty rules), summed from the daily rollup (its cost follows the days, not
+    the answers) unless a page or attribute filter needs the raw answers. `daily`: the per-day
+    rollup rows when the caller has them already."""
     if daily is not None:
         pairs = [(score, count) for _, score, count in daily]
     elif filters.needs_raw:
-        rows = db.session.execute(raw_answers(site, filters, Response.score, func.count()).group_by(Response.score))
-        pairs = [(score, count) for score, count in rows]
+        pairs = db.session.execute(
+            raw_answers(site_id, filters, Response.score, func.count()).group_by(Response.score)
+        ).all()
     else:
-        pairs = [(score, count) for _, score, count in _rollup_rows(site, "day", filters)]
+        per_score = db.select(DailyCount.score, func.sum(DailyCount.count)).group_by(DailyCount.score)
+        pairs = db.session.execute(_per_day(per_score, DailyCount, site_id, filters)).all()
+    distribution = dict.fromkeys(range(11), 0)
     for score, count in pairs:
-        distribution[score] += int(count)
-    group = Group("all", defaultdict(int, distribution))
-    return group.summary(site.min_sample), distribution
+        distribution[score] += int(count or 0)
+    return summarise_scores(distribution.items(), min_sample), distribution
 
 
 def views(site: Site, filters: Filters = Filters()) -> int:
     """How many times the widget was shown (views are counted per day and touchpoint only),
     the views still pending in memory or Redis included."""
     flush_views()
-    query = _per_day(db.select(func.coalesce(func.sum(DailyView.count), 0)), DailyView, site, filters)
+    query = _per_day(db.select(func.coalesce(func.sum(DailyView.count), 0)), DailyView, site.id, filters)
     return int(db.session.execute(query).scalar())
 
 
@@ -185,7 +186,7 @@ def recent_whys(site: Site, filters: Filters, per_category: int = 2000) -> dict[
     follow-ups."""
     whys: dict[str, list[str]] = {}
     for cat in reversed(list(Category)):
-        query = raw_answers(site, filters, Response.why).where(Response.category == cat, Response.why.is_not(None))
+        query = raw_answers(site.id, filters, Response.why).where(Response.category == cat, Response.why.is_not(None))
         whys[cat] = list(db.session.execute(query.order_by(Response.id.desc()).limit(per_category)).scalars())
     return whys
 
@@ -212,7 +213,7 @@ def dashboard(site: Site, filters: Filters, period: str, segment: str | None = N
     segment = segment or (attributes or [None])[0]
     # The totals and the timeline both sum the per-day rollup: read it once for both.
     daily = None if filters.needs_raw else list(_rollup_rows(site, "day", filters))
-    total, distribution = totals(site, filters, daily)
+    total, distribution = site_nps(site.id, site.min_sample, filters, daily)
     return Dashboard(
         total=total,
         distribution=distribution,

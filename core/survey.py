@@ -9,17 +9,16 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
-from sqlalchemy import and_, bindparam, func, insert, or_
+from sqlalchemy import and_, bindparam, insert, or_
 
 from core import moderation, notifications, webhooks
 from core.consent import ConsentChanged, Shown, agreed_text
 from core.enums import Category, Channel, Event, TestimonialStatus
 from core.generation import changes_site
-from core.nps import CATEGORIES, Summary, summarise
 from core.nps import category as nps_category
 from core.strings import texts_for
 from extensions import db
-from models import DailyCount, Response, Site, Testimonial, sha256_hex, utcnow
+from models import Response, Site, Testimonial, sha256_hex, utcnow
 
 # Consenting again cannot reopen these: a withdrawal is final, and a refusal was a moderator's.
 CONSENT_CLOSED = {
@@ -251,21 +250,3 @@ def _update_testimonial(testimonial: Testimonial, response: Response, data: dict
     for field in ("display_name", "role"):
         if field in data:
             setattr(testimonial, field, data[field] or None)
-
-
-def site_summary(site: Site) -> Summary:
-    """Every non-duplicate response counts, published or not (PLAYBOOK.md, honesty rules).
-    Read from the daily rollup: the cost follows the number of days, not of answers."""
-    rows = db.session.execute(
-        db.select(DailyCount.score, func.sum(DailyCount.count))
-        .where(DailyCount.site_id == site.id)
-        .group_by(DailyCount.score)
-    )
-    return summarise(counts_by_category(rows), site.min_sample)
-
-
-def counts_by_category(score_counts) -> dict[str, int]:
-    counts = dict.fromkeys(CATEGORIES, 0)
-    for score, count in score_counts:
-        counts[nps_category(score)] += int(count or 0)
-    return counts

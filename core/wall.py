@@ -10,12 +10,12 @@ from sqlalchemy import func
 
 from core.enums import TestimonialStatus
 from core.generation import Memo, site_channels, snapshot
-from core.nps import Summary, summarise
+from core.nps import Summary
 from core.queries import testimonials_query
 from core.sites import NO_SUCH_SITE
-from core.survey import site_summary
+from core.stats import site_nps
 from extensions import db
-from models import DailyCount, Response, Site, Testimonial
+from models import Response, Site, Testimonial
 
 
 @dataclass(frozen=True)
@@ -60,14 +60,12 @@ class Wall:
 @dataclass(frozen=True)
 class PublicState:
     """What every public surface of a site depends on: moderation and settings (the public
-    version) and the answer counts. Read in one statement, so a revalidation stays cheap."""
+    version) and the answer counts (core.stats.site_nps). Two small statements, so a
+    revalidation stays cheap."""
 
     site_id: int
     public_version: int
     summary: Summary
-    # The generations it was read at (core.generation.site_channels), read before it; None when
-    # there are none, or this process had not yet learnt the site's id.
-    valid_while: dict | None = None
 
     @property
     def etag_parts(self) -> tuple:
@@ -75,18 +73,7 @@ class PublicState:
         return (self.site_id, self.public_version, s.min_sample, s.promoters, s.passives, s.detractors)
 
 
-def _counted(low: int, high: int):
-    """Answers with a score in [low, high], summed from the daily rollup."""
-    return (
-        db.select(func.coalesce(func.sum(DailyCount.count), 0))
-        .where(DailyCount.site_id == Site.id, DailyCount.score.between(low, high))
-        .scalar_subquery()
-    )
-
-
-_STATE = db.select(
-    Site.id, Site.public_version, Site.min_sample, _counted(9, 10), _counted(7, 8), _counted(0, 6)
-).where(Site.key == db.bindparam("key"))
+_STATE = db.select(Site.id, Site.public_version, Site.min_sample).where(Site.key == db.bindparam("key"))
 
 
 _states = Memo()
@@ -108,9 +95,9 @@ def public_state(key: str) -> PublicState | None:
     row = db.session.connection().execute(_STATE, {"key": key}).first()
     if row is None:
         return None
-    site_id, version, min_sample, p, a, d = row
-    summary = summarise({"promoter": p, "passive": a, "detractor": d}, min_sample)
-    state = PublicState(site_id, version, summary, seen)
+    site_id, version, min_sample = row
+    summary, _ = site_nps(site_id, min_sample)
+    state = PublicState(site_id, version, summary)
     _site_ids.put(key, _FOREVER, site_id)
     if seen is not None:
         _states.put(key, seen, state)
@@ -133,7 +120,7 @@ def load_wall(site: Site, *, limit: int, tag: str | None = None, summary: Summar
         .all()
     )
     published = db.session.execute(approved.order_by(None).with_only_columns(func.count())).scalar()
-    summary = summary or site_summary(site)
+    summary = summary or site_nps(site.id, site.min_sample)[0]
     return Wall(site, rows, published, summary, chosen_from(site, summary))
 
 

@@ -22,13 +22,17 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app
 
 from core.background import StartedOnce
-from core.enums import Category, Event
+from core.enums import Category, Event, WebhookFormat, values
+from core.i18n import lazy_gettext as _l
+from core.invalid import Invalid
 from core.outbox import Outbox
 from core.sites import active_webhooks
 from extensions import db
@@ -51,6 +55,25 @@ def new_secret() -> str:
     return "whsec_" + secrets.token_urlsafe(24)
 
 
+def new_webhook(site: Site, url: str, fmt: str = WebhookFormat.JSON, events: Iterable[str] = ()) -> Webhook:
+    """A new webhook of the site, added to the session, for these events (none given: all):
+    one set of rules, whether from the CLI (`webhook add`) or the back office (Webhooks).
+    Raises Invalid, saying what to fix, and adds nothing. The caller shows its secret once."""
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 500:
+        raise Invalid("url", _l("An http(s) address of 500 characters at most, such as https://hooks.example/plaudit."))
+    if fmt not in values(WebhookFormat):
+        raise Invalid("format", _l("The format is one of %(formats)s.", formats=", ".join(values(WebhookFormat))))
+    chosen = list(dict.fromkeys(events)) or list(values(Event))
+    unknown = [event for event in chosen if event not in values(Event)]
+    if unknown:
+        raise Invalid("events", _l("No such event: %(events)s.", events=", ".join(unknown)))
+    webhook = Webhook(site_id=site.id, url=url, format=fmt, secret=new_secret(), events=chosen)
+    db.session.add(webhook)
+    return webhook
+
+
 def enqueue(site_id: int, event: str, payload: dict, response_id: int | None = None, delay: int = 0) -> None:
     """Add the event for every webhook of the site that wants it. The caller commits."""
     due = utcnow() + timedelta(seconds=delay)
@@ -66,7 +89,7 @@ def enqueue(site_id: int, event: str, payload: dict, response_id: int | None = N
 def response_events(site: Site, response_id: int, category: str) -> None:
     """A new answer. Sent after a short grace period and described as it is then, so a visitor
     still moving along the scale, or writing their "why", is reported once, as they left it."""
-    grace = current_app.config.get("PLAUDIT_WEBHOOK_GRACE_SECONDS", 30)
+    grace = current_app.config["PLAUDIT_WEBHOOK_GRACE_SECONDS"]
     enqueue(site.id, Event.RESPONSE_CREATED, {"response_id": response_id}, response_id, grace)
     if category == Category.DETRACTOR:
         enqueue(site.id, Event.RESPONSE_DETRACTOR, {"response_id": response_id}, response_id, grace)

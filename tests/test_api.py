@@ -44,7 +44,7 @@ def test_config_gives_the_widget_its_texts_in_the_asked_language(client, site):
     en = client.get(f"/api/v1/sites/{site.key}/config", headers=HEADERS)
     assert en.status_code == 200
     assert en.json["texts"]["question"] == "How likely are you to recommend Test blog to a friend or colleague?"
-    assert en.json["texts"]["prompt_passive"] == "What could we do to earn one more point?"
+    assert en.json["follow_up"]["passive"]["prompt"] == "What could we do to earn one more point?"
     assert en.headers["Access-Control-Allow-Origin"] == ORIGIN
     fr = client.get(f"/api/v1/sites/{site.key}/config?lang=fr", headers=HEADERS)
     assert fr.json["texts"]["radio_label"] == "{n} sur 10"
@@ -63,10 +63,25 @@ def test_site_overrides_and_call_to_action(client, make_site):
         cta_urls={"promoter": "https://g.page/review"},
     )
     config = client.get(f"/api/v1/sites/{site.key}/config").json
-    assert config["texts"]["prompt_promoter"] == "What made you smile?"
-    assert config["cta"]["promoter"] == {"url": "https://g.page/review", "label": "Recommend Test blog"}
+    assert config["follow_up"]["promoter"]["prompt"] == "What made you smile?"
+    assert config["follow_up"]["promoter"]["cta"] == {"url": "https://g.page/review", "label": "Recommend Test blog"}
     created = post_score(client, site, {"score": 10})
     assert created.json["follow_up"]["cta"]["url"] == "https://g.page/review"
+
+
+@pytest.mark.parametrize("consent_scope", ["promoters", "everyone"])
+def test_the_config_gives_each_score_the_category_and_follow_up_its_answer_gets(client, make_site, consent_scope):
+    """The widget computes neither: what it shows before (or without) an answer saved is what the
+    answer's own reply says."""
+    site = make_site(consent_scope=consent_scope, cta_urls={"passive": "https://blog.example/feedback"})
+    for lang in ("en", "fr"):
+        config = client.get(f"/api/v1/sites/{site.key}/config?lang={lang}", headers=HEADERS).json
+        assert config["categories"] == ["detractor"] * 7 + ["passive"] * 2 + ["promoter"] * 2
+        for score in range(11):
+            created = post_score(client, site, {"score": score, "lang": lang})
+            category = config["categories"][score]
+            assert created.json["category"] == category
+            assert created.json["follow_up"] == config["follow_up"][category]
 
 
 @pytest.mark.parametrize(

@@ -147,7 +147,7 @@ def test_users_webhooks_audit_and_erase_in_french(client, db, owner):
         data={"csrf_token": csrf_from(users), "email": "not an address", "role": "moderator", "site": owner.key},
         headers=FR,
     ).get_data(as_text=True)
-    assert "Adresse électronique non valide." in invalid  # WTForms' own message, in French
+    assert "Adresse e-mail non valide : &#39;not an address&#39;." in invalid  # core.users', in French
     intranet = client.post(
         "/admin/users",
         data={"csrf_token": csrf_from(users), "email": " alice@corp.local", "role": "moderator", "site": owner.key},

@@ -189,3 +189,25 @@ def test_json_export_with_filters(client, dataset, owner_token):
     records = export.json
     # Exports hold every answer, duplicates included and flagged: nothing stored is hidden.
     assert [(r["score"], r["is_duplicate"]) for r in records] == [(0, False), (0, True)]
+
+
+def test_the_wall_the_badge_the_api_and_the_dashboard_give_one_nps(client, db, dataset, owner_token, make_testimonial):
+    """One recipe (core.stats.site_nps) for every surface: the same answers counted, the duplicate
+    left out, whatever each surface reads."""
+    import xml.etree.ElementTree as ET
+
+    from core.stats import Filters, dashboard
+
+    make_testimonial(dataset, status="approved", quote="Quick and kind")  # a tenth answer: a 10
+    # Counted: 10 9 3 8 7 0 10 10 and the testimonial's 10 = 5 promoters, 2 passives, 2 detractors.
+    expected = {"nps": 33, "total": 9, "promoters": 5, "passives": 2, "detractors": 2, "margin_of_error": 53.3}
+    public = client.get(f"/api/v1/sites/{dataset.key}/nps").json
+    wall = client.get(f"/api/v1/sites/{dataset.key}/wall").json
+    api_total = stats(client, dataset, owner_token, "by=week")["total"]
+    board = dashboard(dataset, Filters(), "week").total
+    badge = ET.fromstring(client.get(f"/badge/{dataset.key}.svg").data).get("aria-label")
+    for surface in (public, wall["nps"], api_total, board.__dict__):
+        assert {key: surface[key] for key in expected} == expected
+    assert badge == wall["honest"]["nps"] == "NPS +33 ±53 · 9 responses"
+    page = client.get(f"/wall/{dataset.key}").get_data(as_text=True)
+    assert "NPS +33 ±53 · 9 responses" in page

@@ -13,7 +13,7 @@ import pytest
 from core import mail, notifications
 from core.followups import overdue_count
 from core.nps import change, summarise
-from core.stats import Filters, totals
+from core.stats import Filters, site_nps
 from models import MailAttempt, MailMessage, MailSuppression, NotificationSetting, Response, Testimonial, utcnow
 from tests.conftest import ORIGIN, csrf_from, login
 from tests.smtp_server import SMTPServer
@@ -400,7 +400,7 @@ def test_the_weekly_digest_has_the_dashboards_numbers_and_the_change(client, db,
     assert_real_email(message)
     assert message["Subject"] == f"{site.name}, 2026-11-16 to 2026-11-22: the week's answers"
     text, html = parts(message)
-    summary, _ = totals(site, Filters(start=date(2026, 11, 16), end=date(2026, 11, 22)))
+    summary, _ = site_nps(site.id, site.min_sample, Filters(start=date(2026, 11, 16), end=date(2026, 11, 22)))
     assert summary.nps == 50 and summary.total == 40
     assert f"NPS +50 (± {summary.margin_of_error} points), from 40 answers" in text
     assert "NPS -33" in text and "a statistically meaningful change" in text

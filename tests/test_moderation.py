@@ -349,3 +349,33 @@ def test_each_moderation_says_what_it_did(client, db, site, moderator, make_test
     assert "Approved: it is published now." in client.get("/admin/").get_data(as_text=True)
     admin_post(client, f"/admin/testimonials/{testimonial.id}/reject")
     assert "Rejected: it is not shown anywhere." in client.get("/admin/").get_data(as_text=True)
+
+
+def test_messages_that_quote_typed_words_are_escaped(client, db, make_user, site, app):
+    """A refusal quotes what was typed (an origin, an e-mail address): translated lazily, it is
+    still text, never markup. Flask-Babel's own lazy strings say they are safe HTML."""
+    from flask import render_template_string
+
+    from core.i18n import lazy_gettext
+
+    with app.test_request_context():
+        shown = render_template_string("{{ m }}", m=lazy_gettext("Not a tag: %(tag)s", tag="<img src=x>"))
+    assert shown == "Not a tag: &lt;img src=x&gt;"
+    make_user("owner@example.org", "owner", sites=[site])
+    login(client, "owner@example.org")
+    page = client.get(f"/admin/sites/{site.key}/settings").get_data(as_text=True)
+    form = {"csrf_token": csrf_from(page), "name": "Blog", "origins": "https://<img src=x onerror=alert(1)>"}
+    form |= {"default_lang": "en", "theme_color": "#112233", "resurvey_days": "30", "min_sample": "10"}
+    form |= {"wall_minimum": "1", "consent_scope": "promoters"}
+    refused = client.post(f"/admin/sites/{site.key}/settings", data=form).get_data(as_text=True)
+    assert "<img src=x" not in refused and "&lt;img src=x onerror=alert(1)&gt;" in refused
+
+
+def test_no_module_takes_flask_babels_unescaped_lazy_strings():
+    import pathlib
+
+    root = pathlib.Path(__file__).resolve().parents[1]
+    sources = [p for folder in ("admin", "api", "core", "wall", "widget") for p in (root / folder).rglob("*.py")]
+    sources += [root / name for name in ("app.py", "cli.py", "errors.py", "config.py", "models.py")]
+    offenders = [str(p) for p in sources if "flask_babel import lazy_gettext" in p.read_text()]
+    assert offenders == []

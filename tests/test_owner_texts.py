@@ -74,8 +74,9 @@ def test_texts_are_stored_as_typed_and_escaped_where_shown(client, db, site, own
     assert "en" not in site.texts  # the other languages stay the defaults
     page = client.get(f"/admin/sites/{site.key}/settings?lang=fr").get_data(as_text=True)
     assert "&lt;b&gt;Merci&lt;/b&gt; &amp;amp; à bientôt, {name} !" in page and "<b>Merci" not in page
-    texts = config(client, site, "lang=fr").json["texts"]
-    assert texts["thanks_promoter"] == "<b>Merci</b> &amp; à bientôt, Test blog !"
+    shown = config(client, site, "lang=fr").json
+    texts = shown["texts"]
+    assert shown["follow_up"]["promoter"]["thanks"] == "<b>Merci</b> &amp; à bientôt, Test blog !"
     assert texts["question"] == "Notez Test blog <i>vraiment</i>"
     assert config(client, site, "lang=en").json["texts"]["question"] == default_text("question", "en").replace(
         "{name}", "Test blog"
@@ -91,7 +92,7 @@ def test_an_empty_box_or_the_default_itself_is_the_default(client, db, site, own
     owner_saves_texts(client, site, "en", prompt_passive="", prompt_detractor=default_text("prompt_detractor", "en"))
     db.session.refresh(site)
     assert site.texts == {}
-    assert config(client, site).json["texts"]["prompt_passive"] == default_text("prompt_passive", "en")
+    assert config(client, site).json["follow_up"]["passive"]["prompt"] == default_text("prompt_passive", "en")
 
 
 @pytest.mark.parametrize(
@@ -127,7 +128,7 @@ def test_a_saved_text_moves_the_etag_and_the_old_etag_gets_the_new_text(client, 
     owner_saves_texts(client, site, "en", thanks_passive="Thanks, we are on it.")
     after = config(client, site, If_None_Match=etag)
     assert after.status_code == 200 and after.headers["ETag"] != etag
-    assert after.json["texts"]["thanks_passive"] == "Thanks, we are on it."
+    assert after.json["follow_up"]["passive"]["thanks"] == "Thanks, we are on it."
     # The other language's config shows the same as before (same text), under a stable ETag.
     french = config(client, site, "lang=fr")
     assert config(client, site, "lang=fr", If_None_Match=french.headers["ETag"]).status_code == 304
@@ -208,10 +209,15 @@ def test_links_beside_their_labels_are_the_same_in_every_language(client, db, si
         client, site, "fr", link_promoter="https://g.page/r/avis", cta_promoter="Laissez un avis sur {name}"
     )
     french, english = config(client, site, "lang=fr").json, config(client, site, "lang=en").json
-    assert french["cta"] == {
-        Category.PROMOTER: {"url": "https://g.page/r/avis", "label": "Laissez un avis sur Test blog"}
+    assert french["follow_up"][Category.PROMOTER]["cta"] == {
+        "url": "https://g.page/r/avis",
+        "label": "Laissez un avis sur Test blog",
     }
-    assert english["cta"][Category.PROMOTER] == {"url": "https://g.page/r/avis", "label": "Recommend Test blog"}
+    assert french["follow_up"][Category.PASSIVE]["cta"] is None
+    assert english["follow_up"][Category.PROMOTER]["cta"] == {
+        "url": "https://g.page/r/avis",
+        "label": "Recommend Test blog",
+    }
     assert texts_form(client, site, "en")["link_promoter"] == "https://g.page/r/avis"
     response = save_texts(client, site, "en", link_detractor="javascript:alert(1)")
     assert response.status_code == 200 and "Only http(s) addresses." in response.get_data(as_text=True)

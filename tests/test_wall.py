@@ -8,10 +8,9 @@ import os
 import xml.etree.ElementTree as ET
 
 import pytest
-from flask import request
 from PIL import Image
 
-from tests.conftest import ORIGIN, TEST_DATABASE_URL, app_with_site, csrf_from, login
+from tests.conftest import ORIGIN, TEST_DATABASE_URL, csrf_from, login
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -138,57 +137,15 @@ def test_a_remember_cookie_alone_gets_no_cookie_from_public_responses(
 
 
 # On PostgreSQL, Redis carries the generation that lets a process keep what it read (as in
-# production); without one, every request reads the database and no revalidation is replayed.
+# production); without one, every request reads the database.
 REDIS_FOR_POSTGRESQL = (
     {"REDIS_URL": os.environ["TEST_REDIS_URL"]} if TEST_DATABASE_URL and "TEST_REDIS_URL" in os.environ else {}
-)
-needs_a_generation = pytest.mark.skipif(
-    bool(TEST_DATABASE_URL) and not REDIS_FOR_POSTGRESQL, reason="PostgreSQL without Redis has no generation"
 )
 
 
 @pytest.fixture
 def app_config():
     return REDIS_FOR_POSTGRESQL
-
-
-@needs_a_generation
-def test_a_revalidation_already_answered_is_answered_again_without_running_the_app(app, client, site):
-    """core.http_cache.Revalidations: the app's own 304, replayed while nothing was written;
-    another Origin, or any write, goes to the app again."""
-    reached = []
-    app.before_request(lambda: reached.append(request.headers.get("Origin")) if request.method == "GET" else None)
-    url = f"/api/v1/sites/{site.key}/testimonials"
-    etag = client.get(url).headers["ETag"]
-    first = client.get(url, headers={"If-None-Match": etag, "Origin": ORIGIN})
-    again = client.get(url, headers={"If-None-Match": etag, "Origin": ORIGIN})
-    assert first.status_code == again.status_code == 304
-    assert len(reached) == 2  # the page's GET and the first revalidation, not the second
-    assert list(again.headers) == list(first.headers)
-    assert again.headers["Access-Control-Allow-Origin"] == "*" and "Origin" in again.headers["Vary"]
-    elsewhere = client.get(url, headers={"If-None-Match": etag, "Origin": "https://elsewhere.example"})
-    assert elsewhere.status_code == 304 and reached[-1] == "https://elsewhere.example"
-    add_answers(client, site, [10])
-    moved = client.get(url, headers={"If-None-Match": etag, "Origin": ORIGIN})
-    assert moved.status_code == 200 and moved.headers["ETag"] != etag
-    assert len(reached) == 4
-
-
-@needs_a_generation
-@pytest.mark.parametrize("state_cache", [True, False])
-def test_revalidations_replayed_are_only_the_apps_cached_ones(make_app, state_cache):
-    """Assets are revalidated by the app every time (an edited file changes them without any
-    write); without a generation to say nothing moved, so is everything."""
-    app, key = app_with_site(make_app, PLAUDIT_STATE_CACHE=state_cache, **REDIS_FOR_POSTGRESQL)
-    reached = []
-    app.before_request(lambda: reached.append(request.path))
-    client = app.test_client()
-    for url in ("/widget.js", f"/api/v1/sites/{key}/nps"):
-        etag = client.get(url).headers["ETag"]
-        for _ in range(2):
-            assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
-    assert reached.count("/widget.js") == 3
-    assert reached.count(f"/api/v1/sites/{key}/nps") == (2 if state_cache else 3)
 
 
 def test_a_new_answer_changes_the_numbers_and_the_etag(client, site):

@@ -42,7 +42,7 @@ def wall_page(key: str):
             "wall.html", wall=wall, lang=lang, dir=direction(lang), t=t, honest=honest, public_url=public_url
         )
 
-    return cached(state.etag_parts, build, links=True, valid_while=state.valid_while)
+    return cached(state.etag_parts, build, links=True)
 
 
 def badge(key: str, draw, *version):
@@ -56,7 +56,7 @@ def badge(key: str, draw, *version):
         honest = honest_numbers(lang, site.name, 0, state.summary)
         return draw(site, honest.nps, honest.badge_title, lang)
 
-    return cached((*state.etag_parts, *version), build, valid_while=state.valid_while)
+    return cached((*state.etag_parts, *version), build)
 
 
 @bp.get("/badge/<key>.svg")

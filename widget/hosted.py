@@ -9,7 +9,6 @@ import re
 
 from flask import Response, g, render_template, request
 
-from core.generation import snapshot
 from core.hosted import hosted_link, qr_png, qr_svg
 from core.http_cache import cached
 from core.query_args import hosted_query_args
@@ -41,7 +40,6 @@ def page_policy(inline_css: str) -> str:
 def hosted_page(key: str):
     """A plain GET records nothing (mail filters follow every link): the score of a link is chosen
     by the page's script, once a person has the page in front of them (static/js/hosted.js)."""
-    valid_while = snapshot(("settings",))  # before the site is read: what the page shows
     site = site_or_404(key)
     g.page_lang = site.default_lang  # the error page's language, should the query be refused
     survey = hosted_query_args.load(request.args.to_dict())
@@ -61,7 +59,6 @@ def hosted_page(key: str):
             color=color,
             inline_css=inline_css,
         ),
-        valid_while=valid_while,
     )
     response.headers["Content-Security-Policy"] = page_policy(inline_css)
     # The page's address may carry a score or a segment: it is nobody else's business.
@@ -71,14 +68,11 @@ def hosted_page(key: str):
 
 def qr_code(key: str, draw, mimetype: str) -> Response:
     """The hosted link, with the link's touchpoint, language and attributes, as a QR code."""
-    valid_while = snapshot(("settings",))
     site = site_or_404(key)
     survey = hosted_query_args.load(request.args.to_dict())
     link = hosted_link(site.key, survey.get("touchpoint"), survey["lang"], survey["attributes"])
     # Long-lived: a link never changes (the ETag follows the build and the address it encodes).
-    return cached(
-        (link,), lambda: Response(draw(link), mimetype=mimetype), max_age=3600, links=True, valid_while=valid_while
-    )
+    return cached((link,), lambda: Response(draw(link), mimetype=mimetype), max_age=3600, links=True)
 
 
 @bp.get("/s/<key>/qr.svg")

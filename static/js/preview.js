@@ -48,10 +48,13 @@
     var c = JSON.parse(JSON.stringify(saved)), t = c.texts;
     for (var key in t) if (fields[key] && fields[key].placeholder) t[key] = typed(fields[key]);
     rows().forEach(function (row) { if (row[0] == tp && row[1].value.trim()) t.question = typed(row[1]); });
-    c.cta = {};
+    // Each category's prompt, thanks and call to action travel in its follow-up (the server's
+    // rules, which the widget applies as they come).
     [].forEach.call(form.querySelectorAll("input[name^=link_]"), function (link) {
-      var category = link.name.slice(5);
-      if (/^https?:\/\//.test(link.value.trim())) c.cta[category] = { url: link.value.trim(), label: typed(fields["cta_" + category]) };
+      var category = link.name.slice(5), f = c.follow_up[category], url = link.value.trim();
+      f.prompt = typed(fields["prompt_" + category]);
+      f.thanks = typed(fields["thanks_" + category]);
+      f.cta = /^https?:\/\//.test(url) ? { url: url, label: typed(fields["cta_" + category]) } : null;
     });
     return c;
   }

@@ -7,8 +7,6 @@
   var mounted = new WeakSet();
   var warn = function (text) { console.warn("Plaudit: " + text); };
 
-  function category(n) { return n >= 9 ? "promoter" : n >= 7 ? "passive" : "detractor"; }
-
   // Web storage, never a cookie. localStorage remembers that this visitor finished or skipped
   // the survey; sessionStorage keeps an unfinished answer for this tab, so a reload resumes it.
   function stored(store, key, value) {
@@ -165,8 +163,9 @@
             fields.consent.focus();
           }, Object);
         }
-        // Name the field the server refused (its label), and take the visitor there.
-        say(bad && bad.labels ? t.check_field.replace("{field}", bad.labels[0].textContent) : t.error);
+        // Name the field the server refused (its label), and take the visitor there; consenting
+        // without words has its own words.
+        say(errors.why ? t.need_words : bad && bad.labels ? t.check_field.replace("{field}", bad.labels[0].textContent) : t.error);
         return bad && bad.focus && bad.focus();
       }
       offline();
@@ -189,20 +188,28 @@
         retry = 0;
         if (status.textContent == t.offline) say("");
         if (data.token) { state.id = data.id; state.token = data.token; }
-        state.sent = body.score != null ? body.score : state.sent;
+        state.sent = body.score; // every body carries the score
+        // The answer's own follow-up is the server's last word (settings may have changed since
+        // the config loaded): it replaces the config's for its category, on screen too.
+        config.follow_up[data.category] = data.follow_up;
+        showFollowUp(1);
         keep();
         if (body === pendingFinal) { pendingFinal = null; showThanks(data.withdraw_url); }
         sync();
       }, failed);
     }
 
-    function showFollowUp() {
-      var cat = category(state.score);
-      prompt.textContent = t["prompt_" + cat];
-      consentBox.hidden = !(config.consent_scope == "everyone" || cat == "promoter");
-      contactBox.hidden = cat == "promoter";
+    // What follows a score, as the server says: the category it counts as and its follow-up
+    // come with the config, so they show at once, even offline.
+    function followUp() { return config.follow_up[config.categories[state.score]]; }
+
+    function showFollowUp(quietly) {
+      var f = followUp();
+      prompt.textContent = f.prompt;
+      consentBox.hidden = !f.ask_consent;
+      contactBox.hidden = !f.ask_contact;
       follow.hidden = false;
-      live.textContent = t.selected.replace("{n}", state.score) + " " + prompt.textContent;
+      if (!quietly) live.textContent = t.selected.replace("{n}", state.score) + " " + f.prompt;
     }
 
     function link(url, text) {
@@ -215,10 +222,9 @@
       // Finished or skipped: not asked again for the resurvey interval; the draft has served.
       stored("localStorage", mark, { t: Date.now(), days: config.resurvey_days });
       stored("sessionStorage", mark, null);
-      var cat = category(state.score);
-      add(thanks, "p", {}, t["thanks_" + cat]);
-      var cta = config.cta && config.cta[cat];
-      if (cta) link(cta.url, cta.label);
+      var f = followUp();
+      add(thanks, "p", {}, f.thanks);
+      if (f.cta) link(f.cta.url, f.cta.label);
       // The respondent's private page: add a photo, or take the consented words back.
       if (withdrawUrl) {
         link(withdrawUrl + "#photo", t.add_photo);
@@ -254,12 +260,14 @@
       if (!consentBox.hidden) {
         final.consent = fields.consent.checked;
         if (final.consent) {
+          final.consent_version = config.consent_version; // the version of the text shown
           final.display_name = fields.anonymous.checked ? "" : fields.display_name.value;
           final.role = fields.role.value;
-          problem = !final.why.trim() ? [t.need_words, "why"] : !final.display_name.trim() && !fields.anonymous.checked && [t.need_name, "display_name"];
+          // Words are required to consent: the server's rule, refused there (see failed). The name
+          // shown with them is asked for once there are words.
+          problem = final.why.trim() && !final.display_name.trim() && !fields.anonymous.checked && [t.need_name, "display_name"];
         }
       }
-      if (final.consent) final.consent_version = config.consent_version; // the version of the text shown
       if (problem) {
         say(problem[0]);
         return fields[problem[1]].focus();
@@ -315,7 +323,7 @@
       host = doc.createElement("div");
       // Nothing in <head> is ever shown: the survey goes at the end of the page instead.
       if (doc.head.contains(tag)) {
-        warn("nothing in <head> shows: the survey is at the end of <body>. Paste the snippet there.");
+        warn("<head> shows nothing: the survey is at the end of <body>.");
         doc.body.appendChild(host);
       } else tag.parentNode.insertBefore(host, tag.nextSibling);
     }

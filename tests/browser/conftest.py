@@ -73,6 +73,9 @@ def live_app(tmp_path_factory):
     config["PLAUDIT_MEDIA_DIR"] = str(tmp_path_factory.mktemp("media"))
     # As deployed: view counts reach the database from the app's own thread (quickly, here).
     config["PLAUDIT_VIEW_FLUSHER"], config["PLAUDIT_VIEW_FLUSH_SECONDS"] = True, 0.2
+    # Every test's visitor answers from 127.0.0.1, dozens within a minute: the per-address limit
+    # on answers (tests/test_hardening.py checks it) would refuse the later tests' visitors.
+    config["PLAUDIT_SUBMIT_LIMIT"] = "1000/minute"
     app = create_app(config)
     with app.app_context():
         empty_database()

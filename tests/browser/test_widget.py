@@ -215,6 +215,55 @@ def test_network_failure_keeps_the_answer_and_retries(page, live_app, host_pages
     wait_for(lambda: [r.why for r in stored_responses(live_app, site)] == ["Kept while offline"], page, "retried")
 
 
+def test_offline_from_the_first_choice_the_follow_up_still_follows_the_score(page, live_app, host_pages, live_site):
+    """The category and follow-up of each score come with the config (the server's rules): an
+    answer begun offline shows them all the same, and is sent, whole, when the network is back."""
+    site = live_site()
+    page.goto(host_page(host_pages, live_app, site))
+    expect(page.get_by_role("radio")).to_have_count(11)
+    page.context.set_offline(True)
+    page.get_by_role("radio", name="3 out of 10", exact=True).click()
+    expect(page.get_by_label("What went wrong, and what should we improve?")).to_be_visible()
+    expect(page.get_by_role("checkbox", name="You may contact me about my answer")).to_be_visible()
+    expect(page.get_by_role("checkbox", name="I agree that")).to_be_hidden()
+    expect(page.get_by_role("alert")).to_contain_text("Your answer is kept here")
+    page.get_by_role("radio", name="10 out of 10", exact=True).click()  # moving along, still offline
+    expect(page.get_by_label("What do you like most?")).to_be_visible()
+    expect(page.get_by_role("checkbox", name="You may contact me about my answer")).to_be_hidden()
+    page.get_by_label("What do you like most?").fill("Written offline")
+    page.get_by_role("checkbox", name="I agree that").check()
+    page.get_by_role("checkbox", name="Publish without my name").check()
+    page.get_by_role("button", name="Send").click()
+    expect(page.get_by_role("alert")).to_contain_text("Your answer is kept here")
+    assert stored_responses(live_app, site) == []
+    page.context.set_offline(False)  # "online": sent at once
+    expect(page.get_by_text("Thank you! It means a lot to us.")).to_be_visible()
+    [answer] = stored_responses(live_app, site)
+    assert (answer.score, answer.category, answer.why) == (10, "promoter", "Written offline")
+    [testimonial] = stored_testimonials(live_app, site)
+    assert testimonial.status == "pending" and testimonial.display_name is None
+
+
+def test_the_answers_follow_up_is_the_servers_last_word(page, live_app, host_pages, live_site):
+    """Settings changed after the config loaded: the follow-up the answer gets back is shown."""
+    site = live_site()
+    page.goto(host_page(host_pages, live_app, site))
+    expect(page.get_by_role("radio")).to_have_count(11)
+    with live_app.app_context():
+        db.session.get(models.Site, site.id).consent_scope = "everyone"  # passives asked too, now
+        db.session.commit()
+    page.get_by_role("radio", name="7 out of 10", exact=True).click()
+    consent = page.get_by_role("checkbox", name="I agree that")
+    expect(consent).to_be_visible()  # the config said no; the answer, saved, says yes
+    page.get_by_label("What could we do to earn one more point?").fill("Faster pages")
+    consent.check()
+    page.get_by_label("Name shown with your words").fill("Sam")
+    page.get_by_role("button", name="Send").click()
+    expect(page.get_by_text("Thank you. We read every answer")).to_be_visible()
+    [testimonial] = wait_for(lambda: stored_testimonials(live_app, site), page, "testimonial stored")
+    assert (testimonial.quote, testimonial.display_name) == ("Faster pages", "Sam")
+
+
 def test_a_shown_widget_counts_one_view(page, live_app, host_pages, live_site):
     from models import DailyView
 
