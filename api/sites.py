@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 
-from flask import abort, g, request
+from flask import abort, g
 
 from api import bp
 from api.cors import require_origin
+from api.schemas import ConfigQuery, WidgetConfig
 from core.consent import current_texts
 from core.generation import snapshot
 from core.http_cache import cached
@@ -44,15 +45,23 @@ def widget_config(site: Site, lang: str) -> dict:
     }
 
 
+config_query = ConfigQuery()
+config_schema = WidgetConfig()
+
+
 @bp.get("/sites/<key>/config")
-def site_config(key: str):
+@bp.arguments(config_query, location="query")  # it refuses nothing: no need to look the site up first
+@bp.response(200, WidgetConfig)
+@bp.alt_response(304, description="Not Modified: the copy the client holds (If-None-Match) is current")
+@bp.refusals(403, 404)
+def site_config(args: dict, key: str):
+    """The widget's texts and settings"""
     valid_while = snapshot(("settings",))  # before the site is read: what the config shows
     site = site_or_404(key)
     require_origin(site, required=False)
-    lang = request.args.get("lang")
-    config = widget_config(site, lang if lang in LANGUAGES else site.default_lang)
+    config = widget_config(site, args["lang"] if args.get("lang") in LANGUAGES else site.default_lang)
     # What every page view fetches, the same for every visitor: cached by browsers and CDNs, its
     # strong ETag the digest of the config itself (settings, consent text and version, language),
     # so any change to them is served at once to the next revalidation.
     digest = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()
-    return cached((digest,), lambda: config, valid_while=valid_while)
+    return cached((digest,), lambda: config_schema.dump(config), valid_while=valid_while)
