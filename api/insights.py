@@ -28,8 +28,7 @@ def owned_site(key: str) -> Site:
 @resolved("site", owned_site)
 @bp.arguments(stats_query_args, location="query")
 @bp.response(200, Stats)
-@bp.refusals(401, 403, 404)
-@bp.doc(security=SECURITY)
+@bp.described(401, 403, 404, security=SECURITY)
 def site_stats(query: tuple, key: str, site: Site):
     """NPS per group: per day, week or month, per touchpoint, page or attribute (owners)"""
     by, filters = query
@@ -42,8 +41,7 @@ def site_stats(query: tuple, key: str, site: Site):
 @bp.arguments(export_query_args, location="query")
 @bp.response(200, ExportRecord(many=True), description="The answers, streamed: JSON (format=json)…")
 @bp.alt_response(200, schema={"type": "string"}, content_type="text/csv", description="…or CSV", success=True)
-@bp.refusals(401, 403, 404)
-@bp.doc(security=SECURITY)
+@bp.described(401, 403, 404, security=SECURITY)
 def site_responses(query: tuple, key: str, site: Site):
     """The site's answers, streamed as CSV (the default) or JSON (owners)"""
     extra, filters = query

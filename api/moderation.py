@@ -26,8 +26,7 @@ def testimonial_for(caller: Caller, testimonial_id: int) -> Testimonial:
 @resolved("caller", current_caller)
 @bp.arguments(moderation_query_args, location="query")
 @bp.response(200, ModerationQueue)
-@bp.refusals(401, 403, 404)
-@bp.doc(security=SECURITY)
+@bp.described(401, 403, 404, security=SECURITY)
 def moderation_queue(args: dict, caller: Caller):
     """The moderation queue of the caller's sites, with consent receipts (`status=all` for every status)"""
     sites = visible_sites(caller.user)
@@ -42,8 +41,7 @@ def moderation_queue(args: dict, caller: Caller):
 
 @bp.post("/moderation/testimonials/<id:testimonial_id>/<any(approve, reject):action>")
 @bp.response(200, ModeratedTestimonial)
-@bp.refusals(401, 403, 404, 409)
-@bp.doc(security=SECURITY)
+@bp.described(401, 403, 404, 409, security=SECURITY)
 def moderate(testimonial_id: int, action: str):
     """Approve (a consent receipt is required) or reject one testimonial
 

@@ -63,16 +63,15 @@ class ApiBlueprint(Blueprint):
         "json_or_empty": "application/json",
     }
 
-    def refusals(self, *codes: int) -> Callable:
-        """Documents the errors a route may answer besides a 422 for its arguments (which
-        `arguments` documents), each in the one error shape."""
-
-        def decorator(view: Callable) -> Callable:
-            for code in codes:
-                view = self.alt_response(code, response=HTTPStatus(code).name)(view)
-            return view
-
-        return decorator
+    def described(self, *refusals: int, not_modified: bool = False, **doc) -> Callable:
+        """What a route's other decorators do not say, in one flask-smorest `doc` (each of its
+        decorators is one more call around every request): the errors it may answer besides a
+        422 for its arguments (which `arguments` documents), each in the one error shape; a 304
+        for a cached read (If-None-Match); and any other doc, such as its security."""
+        responses: dict = {code: HTTPStatus(code).name for code in refusals}
+        if not_modified:
+            responses[304] = {"description": "Not Modified: the copy the client holds (If-None-Match) is current"}
+        return self.doc(responses=responses, **doc)
 
 
 def resolved(name: str, lookup: Callable) -> Callable:

@@ -86,7 +86,7 @@ def testimonial_state(response: Response) -> dict:
 @resolved("site", widget_site)
 @bp.arguments(response_create)
 @bp.response(201, Answer)
-@bp.refusals(400, 403, 404, 413, 429)
+@bp.described(400, 403, 404, 413, 429)
 def create_response(data: dict, key: str, site: Site):
     """Record a score the moment it is chosen (from one of the site's pages)"""
     recorded = record_response(site, data, current_visitor(site.key))
@@ -98,8 +98,7 @@ def create_response(data: dict, key: str, site: Site):
 @resolved("response", bearer_response)
 @bp.arguments(response_update)
 @bp.response(200, Answer)
-@bp.refusals(400, 401, 403, 404, 409, 413, 429)
-@bp.doc(security=ANSWER_TOKEN)
+@bp.described(400, 401, 403, 404, 409, 413, 429, security=ANSWER_TOKEN)
 def update_response(data: dict, response_id: int, response: Response):
     """Complete an answer: its words, consent to publish them, a name, a contact
 
@@ -116,8 +115,7 @@ def update_response(data: dict, response_id: int, response: Response):
 @resolved("response", consented_response)
 @bp.arguments(PhotoUpload(), location="files")
 @bp.response(200, Answer)
-@bp.refusals(401, 403, 404, 409, 413, 415, 429)
-@bp.doc(security=ANSWER_TOKEN)
+@bp.described(401, 403, 404, 409, 413, 415, 429, security=ANSWER_TOKEN)
 def upload_response_photo(files: dict, response_id: int, response: Response):
     """Add a photo to a consented testimonial (with the answer's bearer token)"""
     try:
@@ -132,7 +130,7 @@ def upload_response_photo(files: dict, response_id: int, response: Response):
 @resolved("site", widget_site)
 @bp.arguments(view_schema, location="json_or_empty", required=False)
 @bp.response(204)
-@bp.refusals(400, 403, 404, 413, 429)
+@bp.described(400, 403, 404, 413, 429)
 def record_view(data: dict, key: str, site: Site):
     """Count one display of the widget
 

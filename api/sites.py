@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from flask import abort, g
+from flask import abort, g, request
 
 from api import bp
 from api.cors import require_origin
@@ -45,21 +45,22 @@ def widget_config(site: Site, lang: str) -> dict:
     }
 
 
-config_query = ConfigQuery()
 config_schema = WidgetConfig()
 
 
 @bp.get("/sites/<key>/config")
-@bp.arguments(config_query, location="query")  # it refuses nothing: no need to look the site up first
+# What every page view asks, with a query that can be nothing but right (a language without texts
+# gets the site's default): ConfigQuery describes it, and parsing it through webargs and
+# marshmallow on each request, to refuse nothing, would cost more than the rest of the view.
 @bp.response(200, WidgetConfig)
-@bp.alt_response(304, description="Not Modified: the copy the client holds (If-None-Match) is current")
-@bp.refusals(403, 404)
-def site_config(args: dict, key: str):
+@bp.described(403, 404, not_modified=True, parameters=[{"in": "query", "schema": ConfigQuery}])
+def site_config(key: str):
     """The widget's texts and settings"""
     valid_while = snapshot(("settings",))  # before the site is read: what the config shows
     site = site_or_404(key)
     require_origin(site, required=False)
-    config = widget_config(site, args["lang"] if args.get("lang") in LANGUAGES else site.default_lang)
+    lang = request.args.get("lang")
+    config = widget_config(site, lang if lang in LANGUAGES else site.default_lang)
     # What every page view fetches, the same for every visitor: cached by browsers and CDNs, its
     # strong ETag the digest of the config itself (settings, consent text and version, language),
     # so any change to them is served at once to the next revalidation.

@@ -19,7 +19,6 @@ from core.strings import LANGUAGES, honest_numbers, wall_texts
 from core.wall import PublicState, chosen_from, load_wall, public_state_or_404
 from extensions import limiter
 
-NOT_MODIFIED = "Not Modified: the copy the client holds (If-None-Match) is current"
 testimonials_schema, wall_schema, nps_schema = Testimonials(), Wall(), Nps()
 
 
@@ -28,8 +27,7 @@ testimonials_schema, wall_schema, nps_schema = Testimonials(), Wall(), Nps()
 @resolved("state", public_state_or_404)
 @bp.arguments(testimonials_query_args, location="query")
 @bp.response(200, Testimonials)
-@bp.alt_response(304, description=NOT_MODIFIED)
-@bp.refusals(404)
+@bp.described(404, not_modified=True)
 def site_testimonials(args: dict, key: str, state: PublicState):
     """Approved testimonials, newest first; `next_cursor` pages on"""
 
@@ -50,8 +48,7 @@ def site_testimonials(args: dict, key: str, state: PublicState):
 @resolved("state", public_state_or_404)
 @bp.arguments(wall_query_args, location="query")
 @bp.response(200, Wall)
-@bp.alt_response(304, description=NOT_MODIFIED)
-@bp.refusals(404)
+@bp.described(404, not_modified=True)
 def site_wall(args: dict, key: str, state: PublicState):
     """Everything wall.js draws in one answer: testimonials, honest numbers, texts, theme"""
 
@@ -82,8 +79,7 @@ def site_wall(args: dict, key: str, state: PublicState):
 @bp.get("/sites/<key>/nps")
 @limiter.exempt
 @bp.response(200, Nps)
-@bp.alt_response(304, description=NOT_MODIFIED)
-@bp.refusals(404)
+@bp.described(404, not_modified=True)
 def site_nps(key: str):
     """The site's NPS, counted over every answer that is not a repeat"""
     state = public_state_or_404(key)
