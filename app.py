@@ -13,10 +13,10 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 import config
-from core import generation, rollups
+from core import generation, i18n, rollups
 from core.http_cache import Revalidations, build_id, is_public
 from core.photos import allow_photo_body
-from core.strings import counted, page_texts, public_lang
+from core.strings import direction, page_texts, public_lang
 from core.webhooks import Dispatcher
 from extensions import csrf, db, limiter, login_manager, migrate, openapi
 from models import MAX_ROW_ID
@@ -39,6 +39,7 @@ def create_app(test_config: dict | type | None = None) -> Flask:
     limiter.init_app(app)
     _skip_idle_limit_check(app)
     login_manager.init_app(app)
+    i18n.init_app(app)
     app.session_interface = BackOfficeSessions()
     generation.init_app(app)
     rollups.init_app(app)
@@ -90,7 +91,7 @@ def create_app(test_config: dict | type | None = None) -> Flask:
     app.before_request(refuse_nul)
     app.jinja_env.globals["page_texts"] = page_texts
     app.jinja_env.globals["public_lang"] = public_lang
-    app.jinja_env.filters["counted"] = counted
+    app.jinja_env.globals["direction"] = direction
     app.config.setdefault("PLAUDIT_BUILD", build_id(app))
     if app.config.get("PLAUDIT_WEBHOOKS_WORKER", True):
         dispatcher = Dispatcher()

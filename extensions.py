@@ -1,5 +1,6 @@
 """Extensions, created unattached: the factory in app.py binds them to an app."""
 
+from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -35,6 +36,7 @@ login_manager = LoginManager()
 login_manager.login_view = "admin.login"
 login_manager.session_protection = "strong"
 csrf = CSRFProtect()
+babel = Babel()
 
 
 class Error(Schema):

@@ -27,7 +27,17 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from core.enums import ConsentScope, Event, FollowUpStatus, Language, Role, TestimonialStatus, WebhookFormat, values
+from core.enums import (
+    Channel,
+    ConsentScope,
+    Event,
+    FollowUpStatus,
+    Language,
+    Role,
+    TestimonialStatus,
+    WebhookFormat,
+    values,
+)
 from core.nps import Category
 from core.nps import category as nps_category
 from extensions import db
@@ -66,6 +76,9 @@ class Site(db.Model):
     # Per-language overrides of core.strings.DEFAULTS: {"fr": {"question": "…"}, …}. The
     # question, the three follow-up prompts, the consent text and the thank-yous live here.
     texts: Mapped[dict] = mapped_column(JSON, default=dict)
+    # The question asked at one touchpoint (`data-touchpoint`), per language, over the site's
+    # question: {"fr": {"after-delivery": "…"}}. Same rules as `texts` (core/owner_texts.py).
+    touchpoint_questions: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
     # The current version of the consent texts (core/consent.py): bumped whenever the text shown
     # in any language changes, by the owner's words or by the site's name in them.
     consent_version: Mapped[int] = mapped_column(Integer, default=1)
@@ -122,6 +135,9 @@ class Response(db.Model):
     # is only the page's claim, and never makes a proven answer a duplicate.
     respondent_proven: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     attributes: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Where the answer came from (core.enums.Channel): set by the server from the request's
+    # Origin, never from what the body says.
+    channel: Mapped[str] = mapped_column(String(10), default=Channel.WEB.value, server_default=Channel.WEB.value)
     # Keyed hash of (day, site, address, user agent) under a salt that rotates daily: it tells
     # a repeat on the same day apart without ever storing an address.
     visitor_hash: Mapped[str] = mapped_column(String(64))
@@ -374,6 +390,9 @@ class User(db.Model):
     # session cookie issued before worthless, even a copied one.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # The back office's language for this user (core.enums.BACK_OFFICE_LANGUAGES); none means the
+    # browser's. E-mails to the user are written in it too.
+    language: Mapped[str | None] = mapped_column(String(8), nullable=True)
 
     sites: Mapped[list[Site]] = relationship(secondary=user_site)
 

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import re
+
+from babel import Locale
+from flask_babel import format_number, get_locale, ngettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     EmailField,
+    FieldList,
+    FormField,
     HiddenField,
     IntegerField,
     PasswordField,
@@ -17,11 +24,15 @@ from wtforms import (
     TextAreaField,
     URLField,
 )
+from wtforms import Form as SubForm
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import URL, DataRequired, EqualTo, Length, NumberRange, Optional, Regexp
+from wtforms.validators import URL, DataRequired, EqualTo, Length, NumberRange, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from core.enums import ConsentScope, Event, FollowUpStatus, Language, Role, WebhookFormat
+from core import owner_texts
+from core.enums import Category, ConsentScope, Event, FollowUpStatus, Language, Role, WebhookFormat
+from core.i18n import language_name
+from core.nps import CATEGORIES
 from models import MAX_ROW_ID
 
 # Free text in any script: the browser lays out what is typed right to left when it starts so.
@@ -71,7 +82,12 @@ http_url = [
 ]
 
 
-LANGUAGE_NAMES = {Language.EN: "English", Language.FR: "Français"}
+def language_in_back_office(lang: str) -> str:
+    """A language by its name in the back office's language, as a sentence says it ("French",
+    "anglais")."""
+    return Locale.parse(lang).get_display_name(get_locale()) or lang
+
+
 CONSENT_SCOPE_LABELS = {ConsentScope.PROMOTERS: "promoters only (9–10)", ConsentScope.EVERYONE: "everyone"}
 WEBHOOK_FORMAT_LABELS = {WebhookFormat.JSON: "JSON (signed)", WebhookFormat.SLACK: "Slack message"}
 
@@ -82,7 +98,7 @@ class NewSiteForm(FlaskForm):
         "Allowed origins, one per line (e.g. https://blog.example)", validators=[DataRequired(), Length(max=4000)]
     )
     default_lang = SelectField(
-        "Default language", choices=[SelectChoice(lang.value, LANGUAGE_NAMES[lang]) for lang in Language]
+        "Default language", choices=[SelectChoice(lang.value, language_name(lang)) for lang in Language]
     )
 
 
@@ -103,16 +119,7 @@ class SettingsForm(NewSiteForm):
         "Ask to publish the words of",
         choices=[SelectChoice(scope.value, CONSENT_SCOPE_LABELS[scope]) for scope in ConsentScope],
     )
-    cta_promoter = URLField("Link for promoters (review or referral page)", validators=http_url)
-    cta_passive = URLField("Link for passives", validators=http_url)
-    cta_detractor = URLField("Link for detractors (e.g. support)", validators=http_url)
     wall_jsonld = BooleanField("Add schema.org review markup to the public wall page")
-    consent_en = TextAreaField(
-        "Consent text (English; empty for the default)", validators=[Length(max=500)], render_kw=TYPED
-    )
-    consent_fr = TextAreaField(
-        "Consent text (French; empty for the default)", validators=[Length(max=500)], render_kw=TYPED
-    )
 
 
 class EraseForm(FlaskForm):
@@ -145,3 +152,92 @@ class NewUserForm(FlaskForm):
     # The least power first, so that it is what an inattentive owner grants.
     role = SelectField("Role", choices=[SelectChoice(role.value, role.value) for role in reversed(Role)])
     site = SelectField("Site", choices=[])
+
+
+class OwnText:
+    """An owner's text: its braces hold only the placeholders it may use ({name})."""
+
+    def __init__(self, key: str):
+        self.key = key
+
+    def __call__(self, form, field) -> None:
+        wrong = owner_texts.placeholder_problem(self.key, field.data or "")
+        if wrong is not None:
+            allowed = ", ".join(sorted(owner_texts.allowed_placeholders(self.key)))
+            raise ValidationError(
+                _l("“%(wrong)s” is not a placeholder: braces may only hold %(allowed)s.", wrong=wrong, allowed=allowed)
+            )
+
+
+def own_text(label, key: str, *, textarea: bool = False):
+    """A box for one of the owner's texts; a text area (rows: 2) shows a long default whole."""
+    field = TextAreaField if textarea else StringField
+    limit = owner_texts.MAX_LENGTH.get(key, owner_texts.DEFAULT_MAX_LENGTH)
+    render_kw = {**TYPED, "rows": 2} if textarea else TYPED
+    return field(label, validators=[Length(max=limit), OwnText(key)], render_kw=render_kw)
+
+
+class TouchpointQuestionForm(SubForm):
+    touchpoint = StringField(_l("Touchpoint (its data-touchpoint)"), validators=[Length(max=64)])
+    question = own_text(_l("Question at this touchpoint"), "question")
+
+    def validate_touchpoint(self, field) -> None:
+        label = (field.data or "").strip()
+        if not label and (self.question.data or "").strip():
+            raise ValidationError(_l("Name the touchpoint this question is asked at."))
+        if label and not re.match(owner_texts.TOUCHPOINT_LABEL, label):
+            raise ValidationError(_l("Letters, digits, space and _ . : / - only."))
+
+
+# Labels of the texts per category, then of the link shown with its thank-you.
+CATEGORY_TEXT_LABELS = {
+    Category.PROMOTER: (
+        _l("Follow-up question for promoters (9–10)"),
+        _l("Thank-you for promoters"),
+        _l("Link label for promoters"),
+        _l("Link for promoters (review or referral page)"),
+    ),
+    Category.PASSIVE: (
+        _l("Follow-up question for passives (7–8)"),
+        _l("Thank-you for passives"),
+        _l("Link label for passives"),
+        _l("Link for passives"),
+    ),
+    Category.DETRACTOR: (
+        _l("Follow-up question for detractors (0–6)"),
+        _l("Thank-you for detractors"),
+        _l("Link label for detractors"),
+        _l("Link for detractors (e.g. support)"),
+    ),
+}
+
+
+class TextsForm(FlaskForm):
+    """The texts visitors read in one language (core/owner_texts.py); the links are the same in
+    every language. Empty: the default of that language, shown as the placeholder."""
+
+    question = own_text(_l("Question"), "question", textarea=True)
+    touchpoints = FieldList(FormField(TouchpointQuestionForm), min_entries=0)
+    consent = own_text(_l("Consent text"), "consent", textarea=True)
+
+    def validate_touchpoints(self, field) -> None:
+        named = [row for row in field if (row.touchpoint.data or "").strip()]
+        if len(named) > owner_texts.MAX_TOUCHPOINTS:
+            # A plain string (gettext, not lazy): the list's own errors sit beside its rows' lists.
+            most = owner_texts.MAX_TOUCHPOINTS
+            raise ValidationError(
+                ngettext(
+                    "At most %(count)s touchpoint has a question of its own.",
+                    "At most %(count)s touchpoints have a question of their own.",
+                    most,
+                    count=format_number(most),
+                )
+            )
+
+
+for _category in CATEGORIES:
+    _prompt, _thanks, _cta, _link = CATEGORY_TEXT_LABELS[_category]
+    setattr(TextsForm, f"prompt_{_category}", own_text(_prompt, f"prompt_{_category}", textarea=True))
+    setattr(TextsForm, f"thanks_{_category}", own_text(_thanks, f"thanks_{_category}", textarea=True))
+    setattr(TextsForm, f"cta_{_category}", own_text(_cta, f"cta_{_category}"))
+    setattr(TextsForm, f"link_{_category}", URLField(_link, validators=http_url))

@@ -10,10 +10,11 @@ from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
 
 from api import bp
-from api.cors import require_origin
+from api.cors import answer_channel, require_origin
 from api.parsing import resolved
 from api.schemas import Answer, PhotoUpload, response_create, response_update, view_schema
 from api.sites import site_or_404
+from core.enums import Channel
 from core.images import ImageRejected
 from core.links import private_link_token
 from core.photos import accepts_photo, replace_photo
@@ -37,9 +38,9 @@ def current_visitor(site_key: str) -> str:
 
 
 def widget_site(key: str) -> Site:
-    """The site a widget writes to, from one of the site's own pages."""
+    """The site a widget writes to, from one of the site's own pages or its hosted page."""
     site = site_or_404(key)
-    require_origin(site, required=True)
+    require_origin(site, required=True, hosted=True)
     return site
 
 
@@ -53,7 +54,7 @@ def bearer_response(response_id: int) -> Response:
             "A valid bearer token from the response's creation is required.",
             www_authenticate=WWWAuthenticate("bearer"),
         )
-    require_origin(response.site, required=False)
+    require_origin(response.site, required=False, hosted=response.channel == Channel.LINK)
     return response
 
 
@@ -89,7 +90,8 @@ def testimonial_state(response: Response) -> dict:
 @bp.described(400, 403, 404, 413, 429)
 def create_response(data: dict, key: str, site: Site):
     """Record a score the moment it is chosen (from one of the site's pages)"""
-    recorded = record_response(site, data, current_visitor(site.key))
+    channel = answer_channel(site, data.get("page_url"))
+    recorded = record_response(site, data, current_visitor(site.key), channel)
     return answer(site, recorded, token=recorded.token, respondent_proven=recorded.respondent_proven)
 
 

@@ -13,16 +13,16 @@ from dataclasses import asdict
 from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, missing, post_load, pre_dump, validate, validates_schema
 
-from core.enums import ConsentScope, FollowUpStatus, TestimonialStatus, values
+from core.enums import Channel, ConsentScope, FollowUpStatus, TestimonialStatus, values
 from core.nps import CATEGORIES
 from core.origins import page_without_query
+from core.query_args import ATTRIBUTE_NAME, LABEL
 from core.snippets import public_url
 from core.strings import LANGUAGES
 from core.text import clean_text
 
 WHY_MAX = 2000
-LABEL = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9 _.:/-]*$", error="Letters, digits, space and _ . : / - only.")
-ATTRIBUTE_NAME = r"^[a-z0-9][a-z0-9_-]{0,31}$"
+DIRECTIONS = ("ltr", "rtl")
 
 
 # Fields -----------------------------------------------------------------------------------------
@@ -85,7 +85,7 @@ class NewAnswer(Schema):
     # Hex HMAC-SHA256 of `respondent` under the site's identity secret, from the site's server.
     respondent_hash = fields.String(validate=validate.Regexp(r"^[0-9A-Fa-f]{64}$", error="64 hexadecimal digits."))
     attributes = fields.Dict(
-        keys=fields.String(validate=validate.Regexp(ATTRIBUTE_NAME)),
+        keys=fields.String(validate=ATTRIBUTE_NAME),
         values=PlainText(validate=validate.Length(max=128)),
         validate=validate.Length(max=20),
     )
@@ -124,8 +124,12 @@ class PhotoUpload(Schema):
 
 
 class ConfigQuery(Schema):
-    # Any tag: a language without texts gets the site's default (the widget sends the page's).
-    lang = fields.String(metadata={"description": "en or fr; anything else gets the site's default language"})
+    # Anything: a language without texts gets the site's default, a touchpoint without a question
+    # of its own the site's question.
+    lang = fields.String(
+        metadata={"description": "a BCP 47 tag (fr-CA gives fr); one without texts gets the site's default"}
+    )
+    touchpoint = fields.String(metadata={"description": "the question the owner wrote for it, if any, else the site's"})
 
 
 # Answers ----------------------------------------------------------------------------------------
@@ -172,6 +176,7 @@ class Theme(Schema):
 class WidgetConfig(Schema):
     site = fields.Nested(SiteName, required=True)
     lang = fields.String(required=True, validate=validate.OneOf(LANGUAGES))
+    dir = fields.String(required=True, validate=validate.OneOf(DIRECTIONS))
     # Strings by name, copied as they are: ~45 of them through a field each would double the
     # cost of building the config.
     texts = fields.Dict(required=True, metadata={"additionalProperties": {"type": "string"}})
@@ -272,6 +277,7 @@ class Wall(Schema):
     site = fields.Nested(WallSite, required=True)
     lang = fields.String(required=True, validate=validate.OneOf(LANGUAGES))
     testimonials = fields.List(fields.Nested(Testimonial), required=True)
+    dir = fields.String(validate=validate.OneOf(DIRECTIONS))
     texts = fields.Dict(metadata={"additionalProperties": {"type": "string"}})
     honest = fields.Nested(HonestNumbers)
     theme = fields.Nested(Theme)
@@ -330,6 +336,7 @@ class ExportRecord(Schema):
     owner_notes = nullable(fields.String, required=True)
     testimonial_status = nullable(fields.String, required=True, validate=validate.OneOf(values(TestimonialStatus)))
     respondent_proven = fields.Boolean(required=True)
+    channel = fields.String(required=True, validate=validate.OneOf(values(Channel)))
 
 
 class OpenApiDocument(Schema):

@@ -13,8 +13,9 @@ from api.schemas import ConfigQuery, WidgetConfig
 from core.consent import current_texts
 from core.generation import snapshot
 from core.http_cache import cached
+from core.owner_texts import visitor_texts
 from core.sites import NO_SUCH_SITE, site_by_key
-from core.strings import LANGUAGES, texts_for
+from core.strings import direction, visitor_lang
 from models import Site
 
 
@@ -25,14 +26,15 @@ def site_or_404(key: str) -> Site:
     return site or abort(404, description=NO_SUCH_SITE)
 
 
-def widget_config(site: Site, lang: str) -> dict:
+def widget_config(site: Site, lang: str, touchpoint: str | None = None) -> dict:
     # The consent text is the stored one of the current version: the version sent with it names
     # exactly these words, and the visitor's consent will be recorded against them.
     consent = current_texts(site)[lang]
-    texts = {**texts_for(lang, site.name, site.texts), "consent": consent.text}
+    texts = {**visitor_texts(site, lang, touchpoint), "consent": consent.text}
     return {
         "site": {"key": site.key, "name": site.name},
         "lang": lang,
+        "dir": direction(lang),  # the widget's root is laid out in it: Arabic right to left
         # Call-to-action labels travel with their links below; the rest is what the widget shows.
         "texts": {key: value for key, value in texts.items() if not key.startswith("cta_")},
         "consent_scope": site.consent_scope,
@@ -58,11 +60,14 @@ def site_config(key: str):
     """The widget's texts and settings"""
     valid_while = snapshot(("settings",))  # before the site is read: what the config shows
     site = site_or_404(key)
-    require_origin(site, required=False)
-    lang = request.args.get("lang")
-    config = widget_config(site, lang if lang in LANGUAGES else site.default_lang)
+    require_origin(site, required=False, hosted=True)
+    # The texts of one language, the one `data-lang` or the page's `lang` asks for (BCP 47), and
+    # with `touchpoint` the question the owner wrote for it (else the site's): the widget sends
+    # its data-touchpoint, so each touchpoint's config is its own URL, cached on its own.
+    lang = visitor_lang(request.args.get("lang"), site.default_lang)
+    config = widget_config(site, lang, request.args.get("touchpoint"))
     # What every page view fetches, the same for every visitor: cached by browsers and CDNs, its
-    # strong ETag the digest of the config itself (settings, consent text and version, language),
+    # strong ETag the digest of the config itself (settings, texts, consent text and version),
     # so any change to them is served at once to the next revalidation.
     digest = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()
     return cached((digest,), lambda: config_schema.dump(config), valid_while=valid_while)

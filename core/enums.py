@@ -11,10 +11,22 @@ from enum import StrEnum
 
 
 class Language(StrEnum):
-    """The languages of the texts; a third is a new member and its texts."""
+    """The languages visitors can read (the `visitor` gettext domain): a new one is a member here
+    and its catalog, translations/LANG/LC_MESSAGES/visitor.po (README, "Languages"). Codes of
+    two letters: the columns that store them are String(2)."""
 
     EN = "en"
     FR = "fr"
+    DE = "de"
+    ES = "es"
+    IT = "it"
+    NL = "nl"
+    PT = "pt"
+    AR = "ar"
+
+
+# The back office is translated into these; visitors' surfaces may offer more (Language).
+BACK_OFFICE_LANGUAGES = ("en", "fr")
 
 
 class Category(StrEnum):
@@ -65,6 +77,16 @@ class WebhookFormat(StrEnum):
 
     JSON = "json"
     SLACK = "slack"
+
+
+class Channel(StrEnum):
+    """How an answer reached Plaudit, decided by the server (api/cors.py), never taken from the
+    body: the widget on one of the site's pages, the hosted page (a link or its QR code), or an
+    e-mail invitation."""
+
+    WEB = "web"
+    LINK = "link"
+    EMAIL = "email"
 
 
 class Role(StrEnum):

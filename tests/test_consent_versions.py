@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from core.strings import LANGUAGES
 from models import ConsentText, Response, Testimonial
 from tests.conftest import csrf_from, login
 from tests.test_api import HEADERS, assert_error_shape, count, patch, post_score
+from tests.test_owner_texts import owner_saves_texts
 
 
 @pytest.fixture
@@ -27,7 +29,6 @@ def owner_saves(client, site, **changes) -> None:
         "resurvey_days": str(site.resurvey_days),
         "min_sample": str(site.min_sample),
         "consent_scope": site.consent_scope,
-        **{f"consent_{lang}": (site.texts or {}).get(lang, {}).get("consent", "") for lang in ("en", "fr")},
         **changes,
     }
     assert client.post(f"/admin/sites/{site.key}/settings", data=form).status_code == 302
@@ -63,7 +64,7 @@ def test_the_receipt_keeps_the_version_the_widget_showed(client, db, site):
 def test_a_text_changed_between_load_and_send_is_refused_then_asked_again(client, db, site, owner):
     shown = config(client, site)
     created = post_score(client, site, {"score": 10, "lang": "en"})
-    owner_saves(client, site, consent_en="Quote me on {name}, with my photo.")
+    owner_saves_texts(client, site, "en", consent="Quote me on {name}, with my photo.")
 
     refused = consent(client, created, shown["consent_version"])
     body = assert_error_shape(refused, 409)
@@ -81,7 +82,7 @@ def test_a_text_changed_between_load_and_send_is_refused_then_asked_again(client
 def test_the_receipt_stays_the_text_agreed_to_after_later_changes(client, db, site, owner):
     created = post_score(client, site, {"score": 10, "lang": "en"})
     consent(client, created, config(client, site)["consent_version"])
-    owner_saves(client, site, consent_en="Entirely new words.")
+    owner_saves_texts(client, site, "en", consent="Entirely new words.")
     testimonial = db.session.execute(db.select(Testimonial)).scalar_one()
     db.session.refresh(testimonial)
     assert testimonial.consent_text.startswith("I agree that Test blog may publish")
@@ -102,7 +103,7 @@ def test_renaming_the_site_is_a_new_version_of_its_text(client, db, site, owner)
 def test_a_change_in_another_language_does_not_ask_again(client, db, site, owner):
     shown = config(client, site, "en")
     created = post_score(client, site, {"score": 10, "lang": "en"})
-    owner_saves(client, site, consent_fr="Vous pouvez me citer.")
+    owner_saves_texts(client, site, "fr", consent="Vous pouvez me citer.")
     assert config(client, site, "fr")["texts"]["consent"] == "Vous pouvez me citer."
     assert consent(client, created, shown["consent_version"]).status_code == 200
     testimonial = db.session.execute(db.select(Testimonial)).scalar_one()
@@ -113,7 +114,7 @@ def test_saving_unchanged_texts_keeps_the_version(client, db, site, owner):
     config(client, site)
     owner_saves(client, site, theme_color="#112233")
     db.session.refresh(site)
-    assert site.consent_version == 1 and count(db, ConsentText) == 2
+    assert site.consent_version == 1 and count(db, ConsentText) == len(LANGUAGES)
 
 
 def test_unknown_versions_and_other_sites_versions_are_refused(client, db, site, make_site, owner):
@@ -155,15 +156,35 @@ def test_a_site_from_before_versions_were_stored_gets_its_texts_when_first_shown
     assert count(db, ConsentText) == 0
     shown = config(client, site, "fr")
     assert shown["consent_version"] == 3 and shown["texts"]["consent"] == "Oui, Test blog."
-    assert count(db, ConsentText) == 2
+    assert count(db, ConsentText) == len(LANGUAGES)
     created = post_score(client, site, {"score": 10, "lang": "fr"})
     assert consent(client, created, 3).status_code == 200
+
+
+def test_a_version_stored_before_the_new_languages_gains_theirs_and_keeps_its_own(client, db, site):
+    """A site whose current version was stored in English and French only (before more visitor
+    languages existed): its first visitor in German gets the German text of that same version,
+    and the English and French rows stay exactly as they were shown."""
+    from models import utcnow
+
+    for lang, words in (("en", "Stored English words"), ("fr", "Mots français stockés")):
+        db.session.add(ConsentText(site_id=site.id, version=1, lang=lang, text=words, created_at=utcnow()))
+    db.session.commit()
+    german = config(client, site, "de-CH")
+    assert german["consent_version"] == 1 and german["texts"]["consent"].startswith(
+        "Ich bin einverstanden, dass Test blog"
+    )
+    assert count(db, ConsentText) == len(LANGUAGES)
+    assert config(client, site, "fr")["texts"]["consent"] == "Mots français stockés"
+    created = post_score(client, site, {"score": 10, "lang": "de"})
+    assert consent(client, created, 1).status_code == 200
+    assert db.session.execute(db.select(Testimonial)).scalar_one().consent_text == german["texts"]["consent"]
 
 
 def test_without_a_version_the_text_in_force_when_the_answer_began_is_recorded(client, db, site, owner):
     config(client, site)
     created = post_score(client, site, {"score": 10, "lang": "en"})
-    owner_saves(client, site, consent_en="Words the visitor never saw.")
+    owner_saves_texts(client, site, "en", consent="Words the visitor never saw.")
     assert consent(client, created, None).status_code == 200
     testimonial = db.session.execute(db.select(Testimonial)).scalar_one()
     assert testimonial.consent_text.startswith("I agree that Test blog may publish")

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from core.themes import top_themes, words
-from models import Response, utcnow
+from models import Response, User, utcnow
 from tests.conftest import ORIGIN, csrf_from, login
 from tests.test_insights import dataset  # noqa: F401  (fixture)
 
@@ -295,3 +295,28 @@ def test_a_repeat_answer_still_waits_in_the_follow_ups(client, db, make_user, ma
     login(client, "counter@example.org")
     page = client.get(f"/admin/sites/{site.key}/followups").get_data(as_text=True)
     assert f'id="r-{repeat.id}"' in page and "Cold bread, call me" in page and "repeat answer (not counted)" in page
+
+
+def test_dashboard_counts_in_the_readers_language(client, db, owner):
+    """The browser's language picks the back office's, the user's own setting wins over it, and
+    counts take the language's plural forms and digit grouping."""
+    url = f"/admin/sites/{owner.key}/dashboard"
+    french = client.get(url, headers={"Accept-Language": "fr-CA,fr;q=0.9,en;q=0.5"}).get_data(as_text=True)
+    assert '<span class="big">8</span> réponses (4 promoteurs, 2 passifs, 2 détracteurs)' in french
+    assert "2026-01-05: NPS +33 ±106.7 (3 réponses)" in french
+
+    user = db.session.execute(db.select(User).filter_by(email="owner@example.org")).scalar_one()
+    user.language = "en"
+    db.session.commit()
+    english = client.get(url, headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert '<span class="big">8</span> answers (4 promoters' in english
+
+
+def test_counts_follow_cldr_plurals_and_grouping(app):
+    from flask_babel import force_locale, format_number, ngettext
+
+    with app.test_request_context(), force_locale("fr"):
+        answers = [ngettext("%(count)s answer", "%(count)s answers", n, count=format_number(n)) for n in (0, 1, 1234)]
+    assert answers == ["0 réponse", "1 réponse", "1\u202f234 réponses"]
+    with app.test_request_context(), force_locale("en"):
+        assert ngettext("%(count)s answer", "%(count)s answers", 0, count=format_number(0)) == "0 answers"

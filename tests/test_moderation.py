@@ -9,6 +9,7 @@ import pytest
 
 from models import ApiToken, AuditEvent, Response, Testimonial, TestimonialTag
 from tests.conftest import ORIGIN, csrf_from, login
+from tests.test_owner_texts import owner_saves_texts
 
 
 @pytest.fixture
@@ -257,17 +258,24 @@ def test_owner_settings_validate_and_version_consent(client, db, make_user, site
         "min_sample": "10",
         "wall_minimum": "3",
         "consent_scope": "everyone",
-        "cta_promoter": "https://g.page/r/review",
-        "consent_en": "You may quote me on {name}.",
     }
     assert client.post(f"/admin/sites/{site.key}/settings", data=form).status_code == 302
+    owner_saves_texts(
+        client, site, "en", consent="You may quote me on {name}.", link_promoter="https://g.page/r/review"
+    )
     db.session.refresh(site)
     assert site.name == "New <b>name</b>" and site.origins == ["https://blog.example", "https://shop.example"]
-    assert site.consent_version == 2 and site.texts["en"]["consent"] == "You may quote me on {name}."
+    assert site.consent_version == 3 and site.texts["en"]["consent"] == "You may quote me on {name}."
     assert site.cta_urls == {"promoter": "https://g.page/r/review"} and site.consent_scope == "everyone"
     assert site.wall_minimum == 3
+    page = client.get(f"/admin/sites/{site.key}/settings").get_data(as_text=True)
+    bad_link = {
+        "csrf_token": csrf_from(page),
+        "consent": "You may quote me on {name}.",
+        "link_promoter": "javascript:alert(1)",
+    }
+    assert client.post(f"/admin/sites/{site.key}/texts/en", data=bad_link).status_code == 200
     for bad in (
-        {"cta_promoter": "javascript:alert(1)"},
         {"theme_color": "red;}"},
         {"origins": "ftp://x"},
         {"wall_minimum": "0"},

@@ -75,7 +75,8 @@
     var shadow = host.shadowRoot || host.attachShadow({ mode: "open" });
     styleShadow(shadow, css, config.theme && config.theme.color);
     // Built node by node (no innerHTML): every text is set with textContent, never parsed.
-    var root = add(shadow, "div", { "class": "plaudit", "data-theme": opts.theme || "auto", lang: config.lang });
+    // Laid out in the texts' direction (dir="rtl" in Arabic): the CSS mirrors with it.
+    var root = add(shadow, "div", { "class": "plaudit", "data-theme": opts.theme || "auto", lang: config.lang, dir: config.dir });
     var form = add(root, "form", { novalidate: true });
     var group = add(form, "fieldset", { role: "radiogroup", "aria-labelledby": "q", "aria-describedby": "ends" });
     add(group, "legend", { id: "q" }, t.question);
@@ -117,10 +118,11 @@
         call("POST", siteApi + "/views", { touchpoint: opts.touchpoint || undefined }, 0, true).catch(Object);
       }
     });
-    seen.observe(root);
 
     // The answer: its score, the score the server has (sent), its id and token. Kept as a draft.
-    var state = { score: null }, busy, retry, timer, debounce, done, pendingFinal;
+    // The back office's preview (static/js/preview.js) is busy for ever: it sends nothing.
+    var state = { score: null }, busy = opts.preview, retry, timer, debounce, done, pendingFinal;
+    busy || seen.observe(root);
     var fields = form.elements;
 
     // The unfinished answer, kept for this tab only: what was typed, and the answer it completes.
@@ -289,10 +291,13 @@
     // Not asked again while the mark of a finished or skipped survey lasts.
     if (!host || !opts.site || mounted.has(host) || (seen = stored("localStorage", "plaudit:" + opts.site)) && Date.now() - seen.t < seen.days * 864e5) return;
     mounted.add(host);
-    var lang = opts.lang || (doc.documentElement.lang || "").slice(0, 2).toLowerCase();
+    // A BCP 47 tag (fr-CA, pt-BR): the server answers in the nearest language it has.
+    var lang = encodeURIComponent(opts.lang || doc.documentElement.lang);
     var get = function (url) { return fetch(url, { mode: "cors", credentials: "omit" }); };
+    // A preview brings its own config. The touchpoint picks its question; it goes unencoded (bytes):
+    // a valid label (letters, digits, space, _ . : / -) is safe in a query as it is.
     Promise.all([
-      get(opts.base + "/api/v1/sites/" + encodeURIComponent(opts.site) + "/config?lang=" + lang).then(answer),
+      opts.config || get(opts.base + "/api/v1/sites/" + encodeURIComponent(opts.site) + "/config?lang=" + lang + "&touchpoint=" + (opts.touchpoint || "")).then(answer),
       get(opts.base + "/widget.css").then(function (r) { return r.text(); })
     ]).then(function (loaded) { render(host, opts, loaded[0], loaded[1]); }, function (err) {
       mounted.delete(host);
