@@ -14,10 +14,12 @@ from urllib.parse import urlsplit
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 from sqlalchemy import or_
 
 from core import backup, rollups, webhooks
 from core.enums import Language, Role, WebhookFormat
+from core.labels import label
 from core.origins import normalise_origin
 from core.sites import new_site
 from core.snippets import embed_snippets, public_base_url
@@ -39,17 +41,24 @@ def _sites(keys: tuple[str, ...]) -> list[Site]:
     for key in keys:
         site = db.session.execute(db.select(Site).filter_by(key=key)).scalar()
         if site is None:
-            raise click.BadParameter(f"no site has the key {key!r}", param_hint="--site")
+            raise click.BadParameter(_("no site has the key %(key)s", key=repr(key)), param_hint="--site")
         sites.append(site)
     return sites
 
 
 def _print_site(site: Site) -> None:
-    click.echo(f"Site {site.name!r} created.\nKey: {site.key}\nOrigins: {', '.join(site.origins)}\n")
+    click.echo(
+        _(
+            "Site %(name)s created.\nKey: %(key)s\nOrigins: %(origins)s\n",
+            name=repr(site.name),
+            key=site.key,
+            origins=", ".join(site.origins),
+        )
+    )
     snippets = embed_snippets(site.key)
-    click.echo("NPS widget (paste where the survey should appear):\n  " + snippets["widget"])
-    click.echo("Testimonial wall:\n  " + snippets["wall"])
-    click.echo("NPS badge:\n  " + snippets["badge"])
+    click.echo(_("NPS widget (paste where the survey should appear):") + "\n  " + snippets["widget"])
+    click.echo(_("Testimonial wall:") + "\n  " + snippets["wall"])
+    click.echo(_("NPS badge:") + "\n  " + snippets["badge"])
     _print_who_sees(site)
 
 
@@ -72,15 +81,15 @@ def _print_who_sees(site: Site) -> None:
     # A new site is seen only by owners of every site: say so, or someone logged in as another
     # owner (the demo's) looks for it in vain.
     users = who_sees(site)
-    seen = ", ".join(f"{u.email} ({u.role})" for u in users) if users else "no one yet"
-    click.echo(f"\nIn the back office, this site is seen by: {seen}.")
-    click.echo("To give it an owner, a new user:")
+    seen = ", ".join(f"{u.email} ({label(u.role)})" for u in users) if users else _("no one yet")
+    click.echo("\n" + _("In the back office, this site is seen by: %(users)s.", users=seen))
+    click.echo(_("To give it an owner, a new user:"))
     click.echo(f"  {flask_command()} user create --email EMAIL --role owner --site {site.key}")
-    click.echo("or an existing one:")
+    click.echo(_("or an existing one:"))
     click.echo(f"  {flask_command()} user grant --email EMAIL --site {site.key}")
     demo_owner = db.session.execute(db.select(User).filter_by(email=DEMO_OWNER)).scalar()
     if demo_owner is not None and not demo_owner.can_access(site):
-        click.echo("The demo owner sees only the demo site; to let them see this one:")
+        click.echo(_("The demo owner sees only the demo site; to let them see this one:"))
         click.echo(f"  {flask_command()} user grant --email {DEMO_OWNER} --site {site.key}")
 
 
@@ -128,22 +137,22 @@ def user_create(email: str, role: str, site_keys: tuple[str, ...], password_stdi
     """Create a back-office user. An owner with no --site administers every site."""
     email = email.strip().lower()
     if "@" not in email or len(email) > 254:
-        raise click.BadParameter("not an e-mail address", param_hint="--email")
+        raise click.BadParameter(_("not an e-mail address"), param_hint="--email")
     if db.session.execute(db.select(User).filter_by(email=email)).scalar():
-        raise click.ClickException(f"a user with the e-mail {email} exists already")
+        raise click.ClickException(_("a user with the e-mail %(email)s exists already", email=email))
     if role == Role.MODERATOR and not site_keys:
-        raise click.BadParameter("a moderator needs at least one --site", param_hint="--site")
+        raise click.BadParameter(_("a moderator needs at least one --site"), param_hint="--site")
     password = sys.stdin.readline().rstrip("\n") if password_stdin else secrets.token_urlsafe(12)
     if len(password) < 8:
-        raise click.BadParameter("a password has at least 8 characters", param_hint="--password-stdin")
+        raise click.BadParameter(_("a password has at least 8 characters"), param_hint="--password-stdin")
     user = User(email=email, role=role, sites=_sites(site_keys), all_sites=role == Role.OWNER and not site_keys)
     user.set_password(password)
     db.session.add(user)
     db.session.commit()
-    scope = "every site" if user.all_sites else ", ".join(s.key for s in user.sites)
-    click.echo(f"User {email} ({role}) created for {scope}.")
+    scope = _("every site") if user.all_sites else ", ".join(s.key for s in user.sites)
+    click.echo(_("User %(email)s (%(role)s) created for %(scope)s.", email=email, role=label(role), scope=scope))
     if not password_stdin:
-        click.echo(f"Password (shown once): {password}")
+        click.echo(_("Password (shown once): %(password)s", password=password))
 
 
 @user_cli.command("grant")
@@ -153,11 +162,13 @@ def user_grant(email: str, site_keys: tuple[str, ...]) -> None:
     """Let an existing user work on more sites (e.g. the demo owner on a site of yours)."""
     user = db.session.execute(db.select(User).filter_by(email=email.strip().lower())).scalar()
     if user is None:
-        raise click.ClickException(f"no user has the e-mail {email}; create one with `user create`")
+        raise click.ClickException(_("no user has the e-mail %(email)s; create one with `user create`", email=email))
     user.sites = list(dict.fromkeys([*user.sites, *_sites(site_keys)]))
     db.session.commit()
-    scope = "every site" if user.all_sites else ", ".join(s.key for s in user.sites)
-    click.echo(f"User {user.email} ({user.role}) now works on {scope}.")
+    scope = _("every site") if user.all_sites else ", ".join(s.key for s in user.sites)
+    click.echo(
+        _("User %(email)s (%(role)s) now works on %(scope)s.", email=user.email, role=label(user.role), scope=scope)
+    )
 
 
 @token_cli.command("create")
@@ -167,14 +178,14 @@ def token_create(email: str, as_json: bool) -> None:
     """Create an API token. It is shown once and only its hash is kept."""
     user = db.session.execute(db.select(User).filter_by(email=email.strip().lower())).scalar()
     if user is None:
-        raise click.ClickException(f"no user has the e-mail {email}")
+        raise click.ClickException(_("no user has the e-mail %(email)s", email=email))
     token, plain = ApiToken.issue(user)
     db.session.add(token)
     db.session.commit()
     if as_json:
         click.echo(json.dumps({"token": plain, "id": token.id}))
     else:
-        click.echo(f"API token {token.id} for {user.email} (shown once):\n{plain}")
+        click.echo(_("API token %(id)s for %(email)s (shown once):", id=token.id, email=user.email) + "\n" + plain)
 
 
 @token_cli.command("revoke")
@@ -183,10 +194,10 @@ def token_revoke(token_id: int) -> None:
     """Revoke an API token by its id: it stops working at once."""
     token = db.session.get(ApiToken, token_id)
     if token is None:
-        raise click.ClickException(f"no API token has the id {token_id}")
+        raise click.ClickException(_("no API token has the id %(id)s", id=token_id))
     token.revoked_at = token.revoked_at or utcnow()
     db.session.commit()
-    click.echo(f"API token {token_id} of {token.user.email} is revoked.")
+    click.echo(_("API token %(id)s of %(email)s is revoked.", id=token_id, email=token.user.email))
 
 
 @token_cli.command("list")
@@ -235,10 +246,15 @@ def demo() -> None:
     _demo_user(DEMO_OWNER, Role.OWNER, site)
     _demo_user(DEMO_MODERATOR, Role.MODERATOR, site)
     db.session.commit()
-    click.echo(f"Demo page:     {base}/demo")
-    click.echo(f"Demo site key: {site.key}")
-    click.echo(f"Owner login:     {DEMO_OWNER} / {demo_password(DEMO_OWNER)}")
-    click.echo(f"Moderator login: {DEMO_MODERATOR} / {demo_password(DEMO_MODERATOR)}")
+    page, owner, moderator = (
+        f"{base}/demo",
+        f"{DEMO_OWNER} / {demo_password(DEMO_OWNER)}",
+        f"{DEMO_MODERATOR} / {demo_password(DEMO_MODERATOR)}",
+    )
+    click.echo(_("Demo page: %(url)s", url=page))
+    click.echo(_("Demo site key: %(key)s", key=site.key))
+    click.echo(_("Owner login: %(login)s", login=owner))
+    click.echo(_("Moderator login: %(login)s", login=moderator))
 
 
 webhook_cli = AppGroup("webhook", help="Manage webhooks.")
@@ -258,7 +274,7 @@ def webhook_add(site_key: str, url: str, fmt: str, events: tuple[str, ...], as_j
     """Subscribe URL to the site's events; print the signing secret once."""
     site = _sites((site_key,))[0]
     if not url.startswith(("http://", "https://")) or len(url) > 500:
-        raise click.BadParameter("an http(s) address of 500 characters at most", param_hint="--url")
+        raise click.BadParameter(_("an http(s) address of 500 characters at most"), param_hint="--url")
     webhook = Webhook(
         site_id=site.id, url=url, format=fmt, secret=webhooks.new_secret(), events=list(events or Webhook.EVENTS)
     )
@@ -267,8 +283,17 @@ def webhook_add(site_key: str, url: str, fmt: str, events: tuple[str, ...], as_j
     if as_json:
         click.echo(json.dumps({"id": webhook.id, "secret": webhook.secret}))
     else:
-        click.echo(f"Webhook {webhook.id} → {url} ({fmt}) for {', '.join(webhook.events)}.")
-        click.echo(f"Signing secret (shown once): {webhook.secret}")
+        events = ", ".join(webhook.events)
+        click.echo(
+            _(
+                "Webhook %(id)s → %(url)s (%(format)s) for %(events)s.",
+                id=webhook.id,
+                url=url,
+                format=fmt,
+                events=events,
+            )
+        )
+        click.echo(_("Signing secret (shown once): %(secret)s", secret=webhook.secret))
 
 
 rollups_cli = AppGroup("rollups", help="Maintain the per-day aggregates.")
@@ -281,7 +306,7 @@ def rollups_rebuild(site_key: str | None) -> None:
     site_id = _sites((site_key,))[0].id if site_key else None
     rows = rollups.rebuild(site_id)
     db.session.commit()
-    click.echo(f"Rollups rebuilt: {rows} rows.")
+    click.echo(_("Rollups rebuilt: %(rows)s rows.", rows=rows))
 
 
 def _database_url() -> str:
@@ -296,7 +321,10 @@ def backup_command(path: Path) -> None:
         counts = backup.backup(_database_url(), path)
     except backup.BackupError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"Backup written to {path}." + (f" Integrity ok; rows: {counts}" if counts else ""))
+    click.echo(
+        _("Backup written to %(path)s.", path=path)
+        + (" " + _("Integrity ok; rows: %(counts)s", counts=counts) if counts else "")
+    )
 
 
 @click.command("restore")
@@ -305,14 +333,14 @@ def backup_command(path: Path) -> None:
 def restore_command(path: Path, yes: bool) -> None:
     """Replace the database with the backup at PATH (stop the app first)."""
     if not yes:
-        click.confirm("This replaces every row of the current database. Go on?", abort=True)
+        click.confirm(_("This replaces every row of the current database. Go on?"), abort=True)
     db.session.remove()
     db.engine.dispose()
     try:
         counts = backup.restore(_database_url(), path)
     except backup.BackupError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"Restored from {path}." + (f" Rows: {counts}" if counts else ""))
+    click.echo(_("Restored from %(path)s.", path=path) + (" " + _("Rows: %(counts)s", counts=counts) if counts else ""))
 
 
 def register_cli(app: Flask) -> None:

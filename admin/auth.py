@@ -5,11 +5,13 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import refresh
 from flask_login import current_user, login_required, login_user, logout_user
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from admin import bp
-from admin.forms import LoginForm, PasswordForm
+from admin.forms import LanguageForm, LoginForm, PasswordForm
 from core.ratelimits import keyed
 from extensions import db, limiter, login_manager
 from models import User, normalise_email, verify_password
@@ -84,7 +86,7 @@ def login():
         if verify_password(user, form.password.data):
             login_user(user, remember=form.remember.data)
             return remember_device(redirect(safe_next(form.next.data)), user)
-        flash("Wrong e-mail or password.", "error")
+        flash(_("Wrong e-mail or password."), "error")
     return render_template("admin/login.html", form=form), 200 if request.method == "GET" else 401
 
 
@@ -106,7 +108,7 @@ def remember_device(response, user: User):
 def logout():
     end_every_session(current_user)  # a copied session cookie is worthless from now on
     logout_user()
-    flash("You are logged out.", "info")
+    flash(_("You are logged out."), "info")
     return redirect(url_for("admin.login"))
 
 
@@ -118,12 +120,33 @@ def password():
     form = PasswordForm()
     if form.validate_on_submit():
         if not current_user.check_password(form.current.data):
-            flash("The current password is wrong.", "error")
+            flash(_("The current password is wrong."), "error")
         else:
             user = current_user._get_current_object()
             user.set_password(form.new.data)
             end_every_session(user)
             login_user(user)  # this browser stays in, every other session ends
-            flash("Password changed; other sessions were logged out.", "info")
+            flash(_("Password changed; other sessions were logged out."), "info")
             return redirect(url_for("admin.queue"))
-    return render_template("admin/password.html", form=form)
+    return account_page(password_form=form)
+
+
+def account_page(password_form: PasswordForm | None = None, language_form: LanguageForm | None = None):
+    """The user's own page: their language, their password."""
+    language_form = language_form or LanguageForm(language=current_user.language or "")
+    return render_template("admin/password.html", form=password_form or PasswordForm(), language_form=language_form)
+
+
+@bp.post("/language")
+@login_required
+def language():
+    """The user's own language for the back office; none follows the browser's. It applies at
+    once, to the very message that says it was saved."""
+    form = LanguageForm()
+    if not form.validate_on_submit():
+        return account_page(language_form=form), 400
+    current_user.language = form.language.data or None
+    db.session.commit()
+    refresh()
+    flash(_("Language saved."), "info")
+    return redirect(url_for("admin.password"))

@@ -30,26 +30,66 @@ from wtforms.validators import URL, DataRequired, EqualTo, Length, NumberRange, 
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from core import owner_texts
-from core.enums import Category, ConsentScope, Event, FollowUpStatus, Language, Role, WebhookFormat
-from core.i18n import language_name
+from core.enums import (
+    BACK_OFFICE_LANGUAGES,
+    Category,
+    ConsentScope,
+    DigestFrequency,
+    Event,
+    FollowUpStatus,
+    Language,
+    Role,
+    WebhookFormat,
+)
+from core.labels import CONSENT_SCOPE, EVENT, FOLLOWUP, LANGUAGE, ROLE, WEBHOOK_FORMAT
 from core.nps import CATEGORIES
+from core.text import clean_text
 from models import MAX_ROW_ID
 
 # Free text in any script: the browser lays out what is typed right to left when it starts so.
 TYPED = {"dir": "auto"}
 
 
+# WTForms' own message, translated by WTForms' catalogs (Flask-WTF picks the reader's language),
+# so not one of ours to extract.
+WTFORMS_INVALID_EMAIL = "Invalid email address."
+
+
+def email_address(form, field) -> None:
+    """One @ between a local part and a domain, as the CLI asks and nothing more (an intranet's
+    `alice@corp.local` is an address), said with WTForms' own message in the reader's language."""
+    if field.data and not re.fullmatch(r"[^@\s]+@[^@\s]+", field.data.strip()):
+        raise ValidationError(field.gettext(WTFORMS_INVALID_EMAIL))
+
+
 class LoginForm(FlaskForm):
-    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
-    remember = BooleanField("Keep me logged in on this device")
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    remember = BooleanField(_l("Keep me logged in on this device"))
     next = HiddenField()
 
 
 class PasswordForm(FlaskForm):
-    current = PasswordField("Current password", validators=[DataRequired()])
-    new = PasswordField("New password", validators=[DataRequired(), Length(min=10, max=200)])
-    confirm = PasswordField("New password again", validators=[EqualTo("new", message="The two entries differ.")])
+    current = PasswordField(_l("Current password"), validators=[DataRequired()])
+    new = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=10, max=200)])
+    confirm = PasswordField(
+        _l("New password again"), validators=[EqualTo("new", message=_l("The two entries differ."))]
+    )
+
+
+# The user's own language: none follows the browser's (core.i18n.back_office_locale).
+BROWSER_LANGUAGE = ""
+
+
+class LanguageForm(FlaskForm):
+    language = RadioField(
+        _l("Language of the back office"),
+        choices=[
+            SelectChoice(BROWSER_LANGUAGE, _l("Browser's language (default)")),
+            *(SelectChoice(lang, LANGUAGE[lang]) for lang in BACK_OFFICE_LANGUAGES),
+        ],
+        default=BROWSER_LANGUAGE,
+    )
 
 
 class ActionForm(FlaskForm):
@@ -59,15 +99,15 @@ class ActionForm(FlaskForm):
 
 
 class QuoteForm(ActionForm):
-    quote = TextAreaField("Published words", validators=[DataRequired(), Length(max=2000)], render_kw=TYPED)
+    quote = TextAreaField(_l("Published words"), validators=[DataRequired(), Length(max=2000)], render_kw=TYPED)
 
 
 class TagsForm(ActionForm):
-    tags = StringField("Tags (comma-separated)", validators=[Length(max=400)], render_kw=TYPED)
+    tags = StringField(_l("Tags (comma-separated)"), validators=[Length(max=400)], render_kw=TYPED)
 
 
 class PhotoForm(ActionForm):
-    photo = FileField("Photo (JPEG, PNG or WebP)", validators=[FileRequired()])
+    photo = FileField(_l("Photo (JPEG, PNG or WebP)"), validators=[FileRequired()])
 
 
 class BulkForm(ActionForm):
@@ -76,8 +116,8 @@ class BulkForm(ActionForm):
 
 http_url = [
     Optional(),
-    URL(require_tld=False, message="An http(s) address."),
-    Regexp(r"^https?://", message="Only http(s) addresses."),
+    URL(require_tld=False, message=_l("An http(s) address.")),
+    Regexp(r"^https?://", message=_l("Only http(s) addresses.")),
     Length(max=500),
 ]
 
@@ -88,70 +128,72 @@ def language_in_back_office(lang: str) -> str:
     return Locale.parse(lang).get_display_name(get_locale()) or lang
 
 
-CONSENT_SCOPE_LABELS = {ConsentScope.PROMOTERS: "promoters only (9–10)", ConsentScope.EVERYONE: "everyone"}
-WEBHOOK_FORMAT_LABELS = {WebhookFormat.JSON: "JSON (signed)", WebhookFormat.SLACK: "Slack message"}
-
-
 class NewSiteForm(FlaskForm):
-    name = StringField("Site name", validators=[DataRequired(), Length(max=200)], render_kw=TYPED)
+    name = StringField(_l("Site name"), validators=[DataRequired(), Length(max=200)], render_kw=TYPED)
     origins = TextAreaField(
-        "Allowed origins, one per line (e.g. https://blog.example)", validators=[DataRequired(), Length(max=4000)]
+        _l("Allowed origins, one per line (e.g. https://blog.example)"), validators=[DataRequired(), Length(max=4000)]
     )
     default_lang = SelectField(
-        "Default language", choices=[SelectChoice(lang.value, language_name(lang)) for lang in Language]
+        _l("Default language"), choices=[SelectChoice(lang.value, LANGUAGE[lang]) for lang in Language]
     )
 
 
 class SettingsForm(NewSiteForm):
     theme_color = StringField(
-        "Theme colour", validators=[Regexp(r"^#[0-9a-fA-F]{6}$", message="A colour like #4f46e5.")]
+        _l("Theme colour"), validators=[Regexp(r"^#[0-9a-fA-F]{6}$", message=_l("A colour like #4f46e5."))]
     )
-    resurvey_days = IntegerField("Ask the same visitor again after (days)", validators=[NumberRange(min=1, max=3650)])
+    resurvey_days = IntegerField(
+        _l("Ask the same visitor again after (days)"), validators=[NumberRange(min=1, max=3650)]
+    )
     min_sample = IntegerField(
-        "Responses needed before the NPS is shown publicly", validators=[NumberRange(min=1, max=10000)]
+        _l("Responses needed before the NPS is shown publicly"), validators=[NumberRange(min=1, max=10000)]
     )
     wall_minimum = IntegerField(
-        "Approved testimonials needed before walls show any (below it they show nothing)",
+        _l("Approved testimonials needed before walls show any (below it they show nothing)"),
         validators=[NumberRange(min=1, max=1000)],
         default=1,
     )
     consent_scope = RadioField(
-        "Ask to publish the words of",
-        choices=[SelectChoice(scope.value, CONSENT_SCOPE_LABELS[scope]) for scope in ConsentScope],
+        _l("Ask to publish the words of"),
+        choices=[SelectChoice(scope.value, CONSENT_SCOPE[scope]) for scope in ConsentScope],
     )
-    wall_jsonld = BooleanField("Add schema.org review markup to the public wall page")
+    thank_promoters = BooleanField(
+        _l("E-mail a thank-you to promoters who left an address, once their testimonial is approved")
+    )
+    wall_jsonld = BooleanField(_l("Add schema.org review markup to the public wall page"))
 
 
 class EraseForm(FlaskForm):
-    site = SelectField("Site", choices=[])
-    respondent = StringField("Respondent reference", validators=[Optional(), Length(max=128)], render_kw=TYPED)
-    response_id = IntegerField("or response id", validators=[Optional(), NumberRange(min=1, max=MAX_ROW_ID)])
-    confirm = BooleanField("I understand this cannot be undone", validators=[DataRequired()])
+    site = SelectField(_l("Site"), choices=[])
+    respondent = StringField(_l("Respondent reference"), validators=[Optional(), Length(max=128)], render_kw=TYPED)
+    response_id = IntegerField(_l("or response id"), validators=[Optional(), NumberRange(min=1, max=MAX_ROW_ID)])
+    confirm = BooleanField(_l("I understand this cannot be undone"), validators=[DataRequired()])
 
 
 class FollowUpForm(FlaskForm):
-    status = SelectField("Status", choices=[SelectChoice(s.value, s.value) for s in FollowUpStatus])
-    notes = TextAreaField("Notes", validators=[Length(max=4000)], render_kw=TYPED)
+    status = SelectField(_l("Status"), choices=[SelectChoice(s.value, FOLLOWUP[s]) for s in FollowUpStatus])
+    notes = TextAreaField(_l("Notes"), validators=[Length(max=4000)], render_kw=TYPED)
 
 
 class WebhookForm(FlaskForm):
-    url = URLField("Address (http or https)", validators=[DataRequired(), *http_url[1:]])
-    format = SelectField(
-        "Format", choices=[SelectChoice(fmt.value, WEBHOOK_FORMAT_LABELS[fmt]) for fmt in WebhookFormat]
-    )
+    url = URLField(_l("Address (http or https)"), validators=[DataRequired(), *http_url[1:]])
+    format = SelectField(_l("Format"), choices=[SelectChoice(fmt.value, WEBHOOK_FORMAT[fmt]) for fmt in WebhookFormat])
     events = SelectMultipleField(
-        "Events",
-        choices=[SelectChoice(event.value, event.value) for event in Event],
+        _l("Events"),
+        choices=[
+            SelectChoice(event.value, _l("%(label)s (%(event)s)", label=EVENT[event], event=event.value))
+            for event in Event
+        ],
         option_widget=CheckboxInput(),
         widget=ListWidget(prefix_label=False),
     )
 
 
 class NewUserForm(FlaskForm):
-    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), email_address, Length(max=254)])
     # The least power first, so that it is what an inattentive owner grants.
-    role = SelectField("Role", choices=[SelectChoice(role.value, role.value) for role in reversed(Role)])
-    site = SelectField("Site", choices=[])
+    role = SelectField(_l("Role"), choices=[SelectChoice(role.value, ROLE[role]) for role in reversed(Role)])
+    site = SelectField(_l("Site"), choices=[])
 
 
 class OwnText:
@@ -241,3 +283,41 @@ for _category in CATEGORIES:
     setattr(TextsForm, f"thanks_{_category}", own_text(_thanks, f"thanks_{_category}", textarea=True))
     setattr(TextsForm, f"cta_{_category}", own_text(_cta, f"cta_{_category}"))
     setattr(TextsForm, f"link_{_category}", URLField(_link, validators=http_url))
+
+
+DIGEST_LABELS = {
+    DigestFrequency.OFF: _l("No digest"),
+    DigestFrequency.DAILY: _l("Every day, for the day before"),
+    DigestFrequency.WEEKLY: _l("Every Monday, for the week before"),
+}
+
+
+class NotificationForm(FlaskForm):
+    """One person's e-mails about one site (core.notifications)."""
+
+    detractor_alert = BooleanField(_l("An alert for each detractor"))
+    moderation_alert = BooleanField(_l("An alert when a testimonial waits for moderation"))
+    digest = RadioField(
+        _l("A digest of the answers"),
+        choices=[SelectChoice(f.value, DIGEST_LABELS[f]) for f in DigestFrequency],
+        default=DigestFrequency.OFF.value,
+    )
+
+
+class ReplyForm(FlaskForm):
+    """The owner's e-mail to a respondent, prefilled from the playbook's draft."""
+
+    # Normalised as every typed text is (core.text) before it is checked: a NUL, or words that are
+    # only invisible characters, never reach the outbox.
+    subject = StringField(
+        _l("Subject"),
+        validators=[DataRequired(), Length(max=200)],
+        filters=[lambda value: clean_text(value or "")],
+        render_kw=TYPED,
+    )
+    body = TextAreaField(
+        _l("Message"),
+        validators=[DataRequired(), Length(max=10000)],
+        filters=[lambda value: clean_text(value or "", multiline=True)],
+        render_kw={**TYPED, "rows": 10},
+    )

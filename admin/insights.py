@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from admin import bp
@@ -77,7 +78,7 @@ def page_number() -> int:
     """`?p=`, the page of a paginated list; not a number of 1 or more is the address's fault."""
     value = request.args.get("p", "1")
     if not value.isdecimal() or not 1 <= int(value) <= 2**31:
-        abort(400, description="p (the page number) is a whole number from 1.")
+        abort(400, description=_("p (the page number) is a whole number from 1."))
     return int(value)
 
 
@@ -101,7 +102,7 @@ def update_followup(response_id: int):
         response.owner_notes = clean_text(form.notes.data or "", multiline=True) or None
         response.followed_up_at = utcnow()
         db.session.commit()
-        flash("Follow-up saved.", "info")
+        flash(_("Follow-up saved."), "info")
     return redirect(safe_next(request.form.get("next"), "admin.sites"))
 
 
@@ -139,7 +140,7 @@ def site_webhooks(key: str):
         db.session.add(hook)
         db.session.commit()
         secret = hook.secret
-        flash("Webhook added. Copy its signing secret now: it is shown once.", "info")
+        flash(_("Webhook added. Copy its signing secret now: it is shown once."), "info")
     hooks = (
         db.session.execute(db.select(Webhook).where(Webhook.site_id == site.id).order_by(Webhook.id)).scalars().all()
     )

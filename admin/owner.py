@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_number, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -19,12 +20,12 @@ from admin.forms import (
     SettingsForm,
     TextsForm,
     language_in_back_office,
-    language_name,
 )
 from admin.queue import actor
 from core import consent, moderation, owner_texts
 from core.enums import Category
 from core.hosted import hosted_link
+from core.i18n import language_name
 from core.images import delete_stored
 from core.nps import CATEGORIES
 from core.origins import normalise_origin
@@ -78,7 +79,7 @@ def add_site():
         except ValueError as exc:
             flash(str(exc), "error")
         else:
-            flash("Site created: paste the survey's snippet below into your pages.", "info")
+            flash(_("Site created: paste the survey's snippet below into your pages."), "info")
             return redirect(url_for("admin.settings", key=site.key))
     return render_template("admin/site_new.html", form=form)
 
@@ -104,6 +105,7 @@ def fill_settings_form(form: SettingsForm, site: Site) -> None:
     form.min_sample.data, form.consent_scope.data = site.min_sample, site.consent_scope
     form.wall_minimum.data = site.wall_minimum
     form.wall_jsonld.data = site.wall_jsonld
+    form.thank_promoters.data = site.thank_promoters
 
 
 def save_settings(form: SettingsForm, site: Site) -> None:
@@ -119,6 +121,7 @@ def save_settings(form: SettingsForm, site: Site) -> None:
     site.resurvey_days, site.min_sample = form.resurvey_days.data, form.min_sample.data
     site.wall_minimum = form.wall_minimum.data
     site.consent_scope, site.wall_jsonld = form.consent_scope.data, form.wall_jsonld.data
+    site.thank_promoters = form.thank_promoters.data
     # The site's name is in the texts too: renaming it is a new version as much as new words.
     consent.new_version_if_changed(site, shown)
     moderation.log(actor(), "settings", site_id=site.id, consent_version=site.consent_version)
@@ -205,7 +208,7 @@ def settings(key: str):
             return redirect(url_for("admin.settings", key=site.key))
         except moderation.ModerationError as exc:
             db.session.rollback()
-            flash(exc.message, "error")
+            flash(str(exc.message), "error")
     elif request.method == "GET":
         fill_settings_form(form, site)
     lang = texts_language(site)
@@ -256,8 +259,11 @@ def rotate_identity_secret(key: str):
         site.identity_secret = new_identity_secret()
         moderation.log(actor(), "identity_secret.rotated", site_id=site.id)
         db.session.commit()
-        flash("New identity secret: sign respondent references with it from now on.", "info")
+        flash(_("New identity secret: sign respondent references with it from now on."), "info")
     return redirect(url_for("admin.settings", key=site.key) + "#identity")
+
+
+AUDIT_LIMIT = 500  # the most recent events the audit page lists
 
 
 @bp.get("/audit")
@@ -265,10 +271,10 @@ def rotate_identity_secret(key: str):
 def audit():
     ids = [s.id for s in owned_sites()]
     events = db.session.execute(
-        db.select(AuditEvent).where(AuditEvent.site_id.in_(ids)).order_by(AuditEvent.id.desc()).limit(500)
+        db.select(AuditEvent).where(AuditEvent.site_id.in_(ids)).order_by(AuditEvent.id.desc()).limit(AUDIT_LIMIT)
     ).scalars()
     names = {s.id: s.name for s in owned_sites()}
-    return render_template("admin/audit.html", events=events, names=names)
+    return render_template("admin/audit.html", events=events, names=names, limit=AUDIT_LIMIT)
 
 
 @bp.route("/erase", methods=["GET", "POST"])
@@ -288,12 +294,20 @@ def erase():
             db.session.commit()
         except moderation.ModerationError as exc:
             db.session.rollback()
-            flash(exc.message, "error")
+            flash(str(exc.message), "error")
         else:
             for name in photos:
                 delete_stored(name, media_dir())
             for testimonial_id in testimonial_ids:
                 delete_cards(testimonial_id)
-            flash(f"Erased {count} answer(s) and everything attached to them.", "info")
+            flash(
+                ngettext(
+                    "Erased %(count)s answer and everything attached to it.",
+                    "Erased %(count)s answers and everything attached to them.",
+                    count,
+                    count=format_number(count),
+                ),
+                "info",
+            )
             return redirect(url_for("admin.erase"))
     return render_template("admin/erase.html", form=form)

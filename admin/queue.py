@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from admin import bp
@@ -37,25 +39,25 @@ def testimonial_or_404(testimonial_id: int) -> Testimonial:
 
 
 DONE = {
-    "approve": "Approved: it is published now.",
-    "reject": "Rejected: it is not shown anywhere.",
-    "unpublish": "Unpublished: it is back in the queue.",
-    "feature": "Featured: it comes first on the walls.",
-    "unfeature": "No longer featured.",
+    "approve": _l("Approved: it is published now."),
+    "reject": _l("Rejected: it is not shown anywhere."),
+    "unpublish": _l("Unpublished: it is back in the queue."),
+    "feature": _l("Featured: it comes first on the walls."),
+    "unfeature": _l("No longer featured."),
 }
 
 
-def apply(change, *args, done: str | None = None) -> None:
+def apply(change, *args, done: object = None) -> None:
     """Run one moderation change and say what it did; a refused one is said, not raised."""
     try:
         change(*args)
         db.session.commit()
     except moderation.ModerationError as exc:
         db.session.rollback()
-        flash(exc.message, "error")
+        flash(str(exc.message), "error")
     else:
         if done:
-            flash(done, "info")
+            flash(str(done), "info")
 
 
 def back(form) -> object:
@@ -104,7 +106,7 @@ def edit_quote(testimonial_id: int):
     if form.validate_on_submit():
         apply(moderation.edit_quote, testimonial, form.quote.data, actor())
     else:
-        flash("A testimonial needs 1 to 2000 characters.", "error")
+        flash(_("A testimonial needs 1 to 2000 characters."), "error")
     return back(form)
 
 
@@ -126,9 +128,9 @@ def upload_photo(testimonial_id: int):
     testimonial = testimonial_or_404(testimonial_id)
     try:
         if not form.validate_on_submit():
-            raise ImageRejected("Choose a JPEG, PNG or WebP photo to upload.")
+            raise ImageRejected(_("Choose a JPEG, PNG or WebP photo to upload."))
         replace_photo(testimonial, form.photo.data, actor())
-        flash("Photo saved.", "info")
+        flash(_("Photo saved."), "info")
     except ImageRejected as exc:
         flash(str(exc), "error")
     return back(form)

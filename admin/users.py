@@ -10,12 +10,14 @@ from __future__ import annotations
 import secrets
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from admin import bp
 from admin.forms import NewUserForm
 from admin.owner import owned_site_or_404, owned_sites, owner_required
+from core.labels import label
 from core.moderation import log
 from core.ratelimits import keyed
 from extensions import db, limiter
@@ -74,17 +76,28 @@ def add_to_site(site: Site, email: str, role: str) -> None:
     of other sites; an owner of every site can add them."""
     user = db.session.execute(db.select(User).filter_by(email=email)).scalar()
     if user is not None and user not in colleagues():
-        flash(f"{email} cannot be added from your sites; an owner of every site can add them.", "error")
+        flash(
+            _("%(email)s cannot be added from your sites; an owner of every site can add them.", email=email), "error"
+        )
         return
     if user is None:
         password = secrets.token_urlsafe(12)
         user = User(email=email, role=role, sites=[site])
         user.set_password(password)
         db.session.add(user)
-        flash(f"{email} can now log in as {role} of {site.name}. Password (shown once): {password}", "info")
+        flash(
+            _(
+                "%(email)s can now log in as %(role)s of %(site)s. Password (shown once): %(password)s",
+                email=email,
+                role=label(role),
+                site=site.name,
+                password=password,
+            ),
+            "info",
+        )
     elif not user.can_access(site):
         user.sites.append(site)
-        flash(f"{email} now works on {site.name} too.", "info")
+        flash(_("%(email)s now works on %(site)s too.", email=email, site=site.name), "info")
     log(f"user {current_user.id} <{current_user.email}>", "user", site_id=site.id, email=email, role=user.role)
     db.session.commit()
 
@@ -99,7 +112,7 @@ def remove_from_site(user_id: int, key: str):
     user.sites = [s for s in user.sites if s.id != site.id]
     log(f"user {current_user.id} <{current_user.email}>", "user removed", site_id=site.id, email=user.email)
     db.session.commit()
-    flash(f"{user.email} no longer works on {site.name}.", "info")
+    flash(_("%(email)s no longer works on %(site)s.", email=user.email, site=site.name), "info")
     return redirect(url_for("admin.users"))
 
 
@@ -112,5 +125,5 @@ def revoke_token(token_id: int):
         abort(404)
     token.revoked_at = token.revoked_at or utcnow()
     db.session.commit()
-    flash(f"API token {token.id} of {token.user.email} is revoked.", "info")
+    flash(_("API token %(id)s of %(email)s is revoked.", id=token.id, email=token.user.email), "info")
     return redirect(url_for("admin.users"))

@@ -110,7 +110,7 @@ def segments(groups: list[tuple[str, Summary]], width: int = 680, row: int = 26,
         end = zero + plot / 2 * nps / 100
         rows.append(
             {
-                "label": label or "(none)",
+                "label": label,  # the page says "(none)" in its language
                 "summary": s,
                 "y": i * row + 4,
                 "x": round(min(zero, end), 1),

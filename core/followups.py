@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Float, Select, and_, case, or_
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Float, Select, and_, case, func, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from core.enums import Category, FollowUpStatus, values
 from core.stats import Filters, raw_answers
+from extensions import db
 from models import Response, Site, utcnow
 
 STATUSES = values(FollowUpStatus)
@@ -29,12 +31,18 @@ DUE_WITHIN = {
 URGENCY = {Category.DETRACTOR: 0, Category.PASSIVE: 1, Category.PROMOTER: 2}
 
 NEXT_STEP = {
-    Category.DETRACTOR: "Contact them now (a week at most), through the same channel as the survey: thank, "
-    "apologise, ask what happened, fix it, say what changed, and ask again later.",
-    Category.PASSIVE: "Within a week: ask what would earn one more point, show what they may not know "
-    "about the product, and tell them when an improvement ships.",
-    Category.PROMOTER: "Within two weeks: thank them, ask for a testimonial (written, video, case study), "
-    "remind them of a referral offer, invite a public review where it matters.",
+    Category.DETRACTOR: _l(
+        "Contact them now (a week at most), through the same channel as the survey: thank, "
+        "apologise, ask what happened, fix it, say what changed, and ask again later."
+    ),
+    Category.PASSIVE: _l(
+        "Within a week: ask what would earn one more point, show what they may not know "
+        "about the product, and tell them when an improvement ships."
+    ),
+    Category.PROMOTER: _l(
+        "Within two weeks: thank them, ask for a testimonial (written, video, case study), "
+        "remind them of a referral offer, invite a public review where it matters."
+    ),
 }
 
 
@@ -44,6 +52,19 @@ def due_by(response: Response) -> datetime:
 
 def is_overdue(response: Response) -> bool:
     return response.followup_status == FollowUpStatus.NEW and utcnow() > due_by(response)
+
+
+def overdue_count(site: Site, now: datetime | None = None) -> int:
+    """How many answers nobody has replied to are past their time (what the list marks overdue;
+    repeat answers too, as the list shows them)."""
+    now = now or utcnow()
+    late = (and_(Response.category == c, Response.created_at < now - window) for c, window in DUE_WITHIN.items())
+    query = (
+        select(func.count())
+        .select_from(Response)
+        .where(Response.site_id == site.id, Response.followup_status == FollowUpStatus.NEW, or_(*late))
+    )
+    return db.session.execute(query).scalar_one()
 
 
 class _days(FunctionElement):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 
 from babel import Locale
-from flask import Flask, g, request
+from flask import Flask, g, has_request_context, request
 from flask_login import current_user
 
 from core.enums import BACK_OFFICE_LANGUAGES
@@ -41,12 +41,25 @@ def language_name(lang: str) -> str:
     return name[:1].upper() + name[1:]
 
 
+def environment_locale() -> str:
+    """The command line's language: the environment's (LC_ALL, else LC_MESSAGES, else LANG, as
+    POSIX reads them: `fr_FR.UTF-8` → `fr`), if the back office speaks it, else English."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name)
+        if value:
+            return negotiate(value.split(".", 1)[0].split("@", 1)[0], BACK_OFFICE_LANGUAGES) or "en"
+    return "en"
+
+
 def back_office_locale() -> str:
     """The back office's language: the user's own setting, else the browser's, else English.
-    A public surface that chose a visitor's language sets `g.locale` and that wins."""
+    A public surface that chose a visitor's language sets `g.locale` and that wins. Outside a
+    request (the CLI, background work), the environment's (`environment_locale`)."""
     chosen = g.get("locale")
     if chosen:
         return chosen
+    if not has_request_context():
+        return environment_locale()
     user = current_user if request else None
     own = getattr(user, "language", None) if user is not None and user.is_authenticated else None
     if own in BACK_OFFICE_LANGUAGES:

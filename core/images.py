@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from babel import Locale
+from flask_babel import lazy_gettext as _l
 from fontTools.ttLib import TTFont
 from PIL import Image, ImageDraw, ImageFont, ImageOps, JpegImagePlugin, UnidentifiedImageError, features
 
@@ -68,12 +69,15 @@ def _open(data: bytes) -> Image.Image:
             return image
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ImageRejected(
-            f"The image is too large: at most {MAX_PIXELS / 1e6:g} megapixels "
-            f"({MAX_JPEG_PIXELS / 1e6:g} for a JPEG photo).",
+            _l(
+                "The image is too large: at most %(pixels)s megapixels (%(jpeg)s for a JPEG photo).",
+                pixels=format(MAX_PIXELS / 1e6, "g"),
+                jpeg=format(MAX_JPEG_PIXELS / 1e6, "g"),
+            ),
             422,
         ) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise ImageRejected("Only JPEG, PNG and WebP photos are accepted.") from exc
+        raise ImageRejected(_l("Only JPEG, PNG and WebP photos are accepted.")) from exc
 
 
 def avatar_jpeg(data: bytes) -> bytes:

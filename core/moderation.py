@@ -8,18 +8,22 @@ from __future__ import annotations
 
 import re
 
-from core import webhooks
+from flask_babel import lazy_gettext as _l
+
+from core import replies, webhooks
 from core.enums import Event, TestimonialStatus
 from core.generation import changes_site
+from core.labels import STATUS
 from core.text import clean_text
 from extensions import db
-from models import AuditEvent, OutboxEvent, Response, Site, Testimonial, TestimonialTag, utcnow
+from models import AuditEvent, MailMessage, OutboxEvent, Response, Site, Testimonial, TestimonialTag, utcnow
 
 TAG_RE = re.compile(r"^[\w][\w -]{0,39}$", re.UNICODE)
 
 
 class ModerationError(Exception):
-    """A moderation rule refused the change (answered 409 by the API)."""
+    """A moderation rule refused the change (answered 409 by the API). Its message is marked for
+    translation and read in the language of where it is shown (the API's stays English)."""
 
     def __init__(self, message: str, code: int = 409):
         super().__init__(message)
@@ -71,25 +75,26 @@ def set_status(testimonial: Testimonial, status: str, actor: str, reason: str | 
     """
     before = testimonial.status
     if status not in Testimonial.STATUSES:
-        raise ModerationError(f"Not a status: {status!r}.", 422)
+        raise ModerationError(_l("Not a status: %(status)s.", status=repr(status)), 422)
     if status == before:
         return
     if before == WITHDRAWN:
-        raise ModerationError("The respondent withdrew this testimonial, and a withdrawal is final.")
+        raise ModerationError(_l("The respondent withdrew this testimonial, and a withdrawal is final."))
     if actor == RESPONDENT and status != WITHDRAWN:
-        raise ModerationError("A respondent can only withdraw their testimonial.")
+        raise ModerationError(_l("A respondent can only withdraw their testimonial."))
     if actor != RESPONDENT and status not in MODERATOR_MOVES.get(before, ()):
         raise ModerationError(
-            "Only the respondent can withdraw a testimonial."
+            _l("Only the respondent can withdraw a testimonial.")
             if status == WITHDRAWN
-            else f"A {before} testimonial cannot become {status}."
+            else _l("A %(before)s testimonial cannot become %(after)s.", before=STATUS[before], after=STATUS[status])
         )
     if status == APPROVED and not testimonial.has_receipt:
-        raise ModerationError("This testimonial has no consent receipt; it can never be published.")
+        raise ModerationError(_l("This testimonial has no consent receipt; it can never be published."))
     testimonial.status = status
     if status == APPROVED:
         testimonial.approved_at = utcnow()
         webhooks.testimonial_event(Event.TESTIMONIAL_APPROVED, testimonial)
+        replies.thank_promoter(testimonial)
     if status == WITHDRAWN:
         from core.photos import forget_after_commit  # core.photos uses `log` from here
 
@@ -109,7 +114,7 @@ def reject(testimonial: Testimonial, actor: str) -> None:
 def unpublish(testimonial: Testimonial, actor: str) -> None:
     """Take an approved testimonial off every public surface and back into the queue."""
     if testimonial.status != APPROVED:
-        raise ModerationError("Only an approved testimonial can be unpublished.")
+        raise ModerationError(_l("Only an approved testimonial can be unpublished."))
     set_status(testimonial, PENDING, actor)
 
 
@@ -121,7 +126,7 @@ def takes_photo(testimonial: Testimonial) -> bool:
 def still_theirs(testimonial: Testimonial) -> None:
     """A withdrawn testimonial is the respondent's, taken back: nobody edits, tags or features it."""
     if testimonial.status == WITHDRAWN:
-        raise ModerationError("This testimonial was withdrawn by its author: it cannot be changed.")
+        raise ModerationError(_l("This testimonial was withdrawn by its author: it cannot be changed."))
 
 
 def set_featured(testimonial: Testimonial, featured: bool, actor: str) -> None:
@@ -136,9 +141,9 @@ def edit_quote(testimonial: Testimonial, quote: str, actor: str) -> None:
     still_theirs(testimonial)
     quote = clean_text(quote, multiline=True)
     if not quote:
-        raise ModerationError("A testimonial cannot be empty.", 422)
+        raise ModerationError(_l("A testimonial cannot be empty."), 422)
     if len(quote) > 2000:
-        raise ModerationError("A testimonial has at most 2000 characters.", 422)
+        raise ModerationError(_l("A testimonial has at most 2000 characters."), 422)
     if quote == testimonial.quote:
         return
     before = testimonial.quote
@@ -157,7 +162,9 @@ def parse_tags(text: str) -> list[str]:
         if not tag:
             continue
         if not TAG_RE.match(tag):
-            raise ModerationError(f"Not a tag: {tag!r} (letters, digits, space, - and _; 40 at most).", 422)
+            raise ModerationError(
+                _l("Not a tag: %(tag)s (letters, digits, space, - and _; 40 at most).", tag=repr(tag)), 422
+            )
         tags.append(tag)
     return sorted(set(tags))
 
@@ -190,7 +197,7 @@ def erase(
     elif response_id is not None:
         query = query.where(Response.id == response_id)
     else:
-        raise ModerationError("Name a respondent reference or a response id.", 422)
+        raise ModerationError(_l("Name a respondent reference or a response id."), 422)
     responses = db.session.execute(query).scalars().all()
     photos, testimonial_ids = [], []
     for response in responses:
@@ -204,5 +211,7 @@ def erase(
     if responses:
         ids = [r.id for r in responses]
         db.session.execute(db.delete(OutboxEvent).where(OutboxEvent.response_id.in_(ids)))
+        # Sent or not, every e-mail about these answers (replies, thanks, alerts quoting them).
+        db.session.execute(db.delete(MailMessage).where(MailMessage.response_id.in_(ids)))
     log(actor, "erase", site_id=site.id, responses=len(responses), testimonials=len(testimonial_ids))
     return len(responses), photos, testimonial_ids

@@ -7,6 +7,7 @@ import re
 from urllib.parse import urlsplit
 
 import idna
+from flask_babel import lazy_gettext as _l
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _ASCII_LABEL = re.compile(r"(?!-)[a-z0-9_-]{1,63}(?<!-)")
@@ -20,15 +21,15 @@ def _browser_host(hostname: str, value: str) -> str:
         try:
             return f"[{ipaddress.IPv6Address(hostname).compressed}]"
         except ValueError:
-            raise ValueError(f"not an IPv6 address in the origin {value!r}") from None
+            raise ValueError(_l("not an IPv6 address in the origin %(origin)s", origin=repr(value))) from None
     if hostname.isascii():
         if all(_ASCII_LABEL.fullmatch(label) for label in hostname.removesuffix(".").split(".")):
             return hostname
-        raise ValueError(f"not a host name in the origin {value!r}")
+        raise ValueError(_l("not a host name in the origin %(origin)s", origin=repr(value)))
     try:
         return idna.encode(hostname, uts46=True).decode("ascii")
     except idna.IDNAError:
-        raise ValueError(f"not a host name in the origin {value!r}") from None
+        raise ValueError(_l("not a host name in the origin %(origin)s", origin=repr(value))) from None
 
 
 def normalise_origin(value: str) -> str:
@@ -36,15 +37,15 @@ def normalise_origin(value: str) -> str:
     is not an http(s) origin (a path, query or credentials are refused, not silently dropped)."""
     parts = urlsplit(value.strip())
     if parts.scheme not in _DEFAULT_PORTS or not parts.hostname:
-        raise ValueError(f"not an http(s) origin: {value!r}")
+        raise ValueError(_l("not an http(s) origin: %(origin)s", origin=repr(value)))
     if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
-        raise ValueError(f"an origin has no path, query or credentials: {value!r}")
+        raise ValueError(_l("an origin has no path, query or credentials: %(origin)s", origin=repr(value)))
     try:
         port = parts.port
     except ValueError as exc:
-        raise ValueError(f"bad port in the origin {value!r}") from exc
+        raise ValueError(_l("bad port in the origin %(origin)s", origin=repr(value))) from exc
     if port == 0:
-        raise ValueError(f"bad port in the origin {value!r}")
+        raise ValueError(_l("bad port in the origin %(origin)s", origin=repr(value)))
     host = _browser_host(parts.hostname, value)
     if port and port != _DEFAULT_PORTS[parts.scheme]:
         return f"{parts.scheme}://{host}:{port}"

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from flask import current_app, has_app_context, request
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
@@ -55,9 +56,9 @@ def replace_photo(testimonial: Testimonial, upload: FileStorage | None, actor: s
     Raises ImageRejected (with the 4xx code to answer) for anything that is not a usable photo.
     """
     if not moderation.takes_photo(testimonial):
-        raise ImageRejected("This testimonial was withdrawn or will not be published: it takes no photo.", 409)
+        raise ImageRejected(_l("This testimonial was withdrawn or will not be published: it takes no photo."), 409)
     if upload is None or not upload.filename:
-        raise ImageRejected("Send the photo as a multipart field named 'photo'.", 422)
+        raise ImageRejected(_l("Send the photo as a multipart field named 'photo'."), 422)
     name = store_avatar(upload.read(), media_dir())
     old, testimonial.photo = testimonial.photo, name
     log(actor, "photo", testimonial, replaced=bool(old))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from flask import abort
+from flask_babel import lazy_gettext as _l
 
 from core.generation import Memo
 from core.generation import current as current_generation
@@ -65,10 +66,10 @@ def new_site(name: str, origins: Iterable[str], lang: str) -> Site:
     one http(s) origin, each once. Raises ValueError, saying what to fix, and adds nothing."""
     clean_name = clean_text(name)
     if not clean_name or len(clean_name) > 200:
-        raise ValueError("Give the site a name of 1 to 200 characters.")
+        raise ValueError(_l("Give the site a name of 1 to 200 characters."))
     allowed = list(dict.fromkeys(normalise_origin(value) for value in origins if value.strip()))
     if not allowed:
-        raise ValueError("Give at least one origin, such as https://blog.example.")
+        raise ValueError(_l("Give at least one origin, such as https://blog.example."))
     site = Site(name=clean_name, origins=allowed, default_lang=lang)
     db.session.add(site)
     return site

@@ -105,7 +105,10 @@ def client(app):
 
 
 @pytest.fixture
-def runner(app):
+def runner(app, monkeypatch):
+    # The CLI speaks the environment's language (core.i18n.environment_locale); these tests read
+    # English whatever the machine's, and a test of another language sets its own.
+    monkeypatch.setenv("LC_ALL", "C")
     return app.test_cli_runner()
 
 

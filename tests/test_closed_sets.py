@@ -13,9 +13,11 @@ from core.enums import (
     Category,
     Channel,
     ConsentScope,
+    DigestFrequency,
     Event,
     FollowUpStatus,
     Language,
+    MailKind,
     Role,
     TestimonialStatus,
     WebhookFormat,
@@ -23,7 +25,19 @@ from core.enums import (
 from core.enums import values as values_of
 
 ROOT = Path(__file__).resolve().parent.parent
-CLOSED_SETS = (Language, Category, TestimonialStatus, FollowUpStatus, ConsentScope, Event, WebhookFormat, Role, Channel)
+CLOSED_SETS = (
+    Language,
+    Category,
+    TestimonialStatus,
+    FollowUpStatus,
+    ConsentScope,
+    Event,
+    WebhookFormat,
+    Role,
+    Channel,
+    MailKind,
+    DigestFrequency,
+)
 # Frozen history and the tests themselves (which spell values out on purpose) are not the app.
 NOT_THE_APP = {".venv", ".git", "tests", "migrations", "instance"}
 

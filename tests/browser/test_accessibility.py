@@ -14,9 +14,9 @@ from playwright.sync_api import expect
 from core.links import private_link_token
 from core.strings import texts_for
 from extensions import db
-from models import Testimonial
+from models import Response, Testimonial
 from tests.browser.conftest import seed_testimonial
-from tests.browser.test_back_office import log_in, make_user
+from tests.browser.test_back_office import PASSWORD, log_in, make_user
 
 AXE = Axe()
 # No animation running, in the page or in an embed's shadow root (document.getAnimations() does
@@ -159,13 +159,12 @@ def test_the_respondents_private_page_in_each_state(page, live_app, live_site):
         assert violations(page) == [], status
 
 
-def test_the_back_office(page, live_app, audited_site):
-    base = live_app.config["LIVE_URL"]
-    page.goto(base + "/admin/login")
-    assert violations(page) == [], "login"
-    log_in(page, live_app, make_user(live_app, audited_site))
-    key = audited_site.key
-    for path in (
+def back_office_pages(live_app, site) -> tuple[str, ...]:
+    key = site.key
+    with live_app.app_context():
+        answer_id = db.session.execute(db.select(Response.id).filter_by(site_id=site.id)).scalars().first()
+    assert answer_id is not None
+    return (
         "/admin/?status=all",
         "/admin/sites",
         "/admin/sites/new",
@@ -177,8 +176,38 @@ def test_the_back_office(page, live_app, audited_site):
         "/admin/audit",
         "/admin/erase",
         "/admin/password",
+        f"/admin/sites/{key}/emails",
+        "/admin/notifications",
+        f"/admin/responses/{answer_id}",
         "/admin/sites/no-such-site/dashboard",  # an error page, in the back office's layout
         "/admin/?limit=abc",
-    ):
+    )
+
+
+def test_the_back_office(page, live_app, audited_site):
+    base = live_app.config["LIVE_URL"]
+    page.goto(base + "/admin/login")
+    assert violations(page) == [], "login"
+    log_in(page, live_app, make_user(live_app, audited_site))
+    for path in back_office_pages(live_app, audited_site):
         page.goto(base + path)
         assert violations(page) == [], path
+
+
+def test_the_back_office_in_french(browser, live_app, audited_site):
+    """The same pages for a browser that asks for French: longer words, the page's lang."""
+    context = browser.new_context(locale="fr-FR")
+    page = context.new_page()
+    base = live_app.config["LIVE_URL"]
+    page.goto(base + "/admin/login")
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    assert violations(page) == [], "login"
+    page.get_by_label("E-mail").fill(make_user(live_app, audited_site))
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.get_by_role("heading", name="Modération")).to_be_visible()
+    for path in back_office_pages(live_app, audited_site):
+        page.goto(base + path)
+        expect(page.locator("html")).to_have_attribute("lang", "fr")
+        assert violations(page) == [], path
+    context.close()
