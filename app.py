@@ -19,7 +19,7 @@ from core.mail import MailWorker
 from core.photos import allow_photo_body
 from core.strings import direction, page_texts, public_lang
 from core.webhooks import Dispatcher
-from extensions import csrf, db, limiter, login_manager, mail, migrate
+from extensions import csrf, db, limiter, login_manager, mail, migrate, openapi
 from models import MAX_ROW_ID
 
 
@@ -61,6 +61,7 @@ def create_app(test_config: dict | type | None = None) -> Flask:
         _tune_sqlite(db.engine)
 
     from admin import bp as admin_bp
+    from api import SPEC_OPTIONS
     from api import bp as api_bp
     from cli import register_cli
     from errors import register_error_handlers
@@ -75,7 +76,10 @@ def create_app(test_config: dict | type | None = None) -> Flask:
     limiter.exempt(wall_bp)
     limiter.exempt(health_bp)
     app.url_map.converters["id"] = RowId
-    app.register_blueprint(api_bp)
+    # flask-smorest registers the API (and documents it); its own error handler, registered here
+    # for every blueprint, is replaced by errors.py's below: every error keeps its blueprint's kind.
+    openapi.init_app(app, spec_kwargs=SPEC_OPTIONS)
+    openapi.register_blueprint(api_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(wall_bp)
     app.register_blueprint(widget_bp)

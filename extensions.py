@@ -5,8 +5,10 @@ from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_mailman import Mail
 from flask_migrate import Migrate
+from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
+from marshmallow import Schema, fields
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -37,3 +39,25 @@ login_manager.session_protection = "strong"
 csrf = CSRFProtect()
 mail = Mail()
 babel = Babel()
+
+
+class Error(Schema):
+    """Every error of the API, in one shape (errors.error_response writes it)."""
+
+    code = fields.Integer(required=True, metadata={"description": "the HTTP status code"})
+    status = fields.String(required=True, metadata={"description": "its name, e.g. Unprocessable Entity"})
+    message = fields.String(required=True, metadata={"description": "what went wrong, for a person"})
+    errors = fields.Dict(
+        required=True, metadata={"description": "per field, what is wrong with it (empty when no field is at fault)"}
+    )
+
+
+class DescribedApi(Api):
+    """flask-smorest: the API's arguments parsed and its answers serialised by marshmallow schemas,
+    and its OpenAPI document generated from them. Errors are answered by errors.py, for every
+    blueprint: the factory registers those handlers after this one's."""
+
+    ERROR_SCHEMA = Error
+
+
+openapi = DescribedApi()

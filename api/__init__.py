@@ -1,7 +1,10 @@
-"""The JSON API under /api/v1 (shared/CONTRACT.md, "HTTP API")."""
+"""The JSON API under /api/v1 (shared/CONTRACT.md, "HTTP API"), on flask-smorest: every route
+declares the schemas (api/schemas.py) that parse its arguments and serialise its answers, and
+/api/v1/openapi.json is generated from them (api/document.py)."""
 
-from flask import Blueprint
+from api.parsing import ApiBlueprint
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
+bp = ApiBlueprint("api", __name__, url_prefix="/api/v1", description="NPS surveys and consented testimonials.")
 
-from api import cors, insights, moderation, openapi, responses, sites, testimonials  # noqa: E402,F401  (routes register on import)
+from api import cors, document, insights, moderation, responses, sites, testimonials  # noqa: E402,F401  (routes register on import)
+from api.document import SPEC_OPTIONS  # noqa: E402,F401  (the factory's)

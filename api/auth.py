@@ -12,6 +12,9 @@ from werkzeug.exceptions import Unauthorized
 from extensions import csrf, db
 from models import ApiToken, Site, User, sha256_hex, utcnow
 
+# How the OpenAPI document says a route takes an API token or a back-office session (api/document.py).
+SECURITY = [{"api_token": []}, {"session": []}]
+
 _TOKEN_BY_HASH = db.select(ApiToken).where(ApiToken.token_hash == db.bindparam("hash"))
 
 

@@ -28,7 +28,7 @@ from extensions import db
 from models import Response, Site
 
 # Read-only, public, cookie-free: any page may read them.
-OPEN_ENDPOINTS = {"api.site_nps", "api.site_testimonials", "api.site_wall", "api.openapi"}
+OPEN_ENDPOINTS = {"api.site_nps", "api.site_testimonials", "api.site_wall", "api.openapi_document"}
 # What the widget calls: their error bodies (the one JSON error shape, no data) are readable by
 # any page. The server has refused already; reading why it did changes nothing.
 WIDGET_ENDPOINTS = {"api.site_config", "api.create_response", "api.record_view", "api.update_response"}

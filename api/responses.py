@@ -1,8 +1,8 @@
-"""Creating an answer (the score, the moment it is chosen) and completing it."""
+"""Creating an answer (the score, the moment it is chosen), completing it, adding a photo, and
+counting the widget's views."""
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 from flask import abort, current_app, request
@@ -11,7 +11,8 @@ from werkzeug.exceptions import Unauthorized
 
 from api import bp
 from api.cors import answer_channel, require_origin
-from api.schemas import response_create, response_update, view_schema
+from api.parsing import resolved
+from api.schemas import Answer, PhotoUpload, response_create, response_update, view_schema
 from api.sites import site_or_404
 from core.enums import Channel
 from core.images import ImageRejected
@@ -23,18 +24,7 @@ from core.survey import Recorded, complete_response, follow_up, record_response,
 from extensions import db, limiter
 from models import Response, Site, utcnow
 
-
-def json_body() -> dict:
-    body = request.get_json(force=True, silent=True)
-    if not isinstance(body, dict):
-        abort(400, description="The body must be a JSON object.")
-    try:
-        json.dumps(body, ensure_ascii=False).encode()
-    except UnicodeEncodeError:
-        # JSON may escape half of a UTF-16 pair ("\\ud800") alone: that is no character, and no
-        # database stores it as text. Refused here, whichever field carries it.
-        abort(400, description="The body contains a lone surrogate escape (\\ud800 to \\udfff), which is not text.")
-    return body
+ANSWER_TOKEN = [{"answer_token": []}]
 
 
 def current_visitor(site_key: str) -> str:
@@ -47,7 +37,15 @@ def current_visitor(site_key: str) -> str:
     )
 
 
+def widget_site(key: str) -> Site:
+    """The site a widget writes to, from one of the site's own pages or its hosted page."""
+    site = site_or_404(key)
+    require_origin(site, required=True, hosted=True)
+    return site
+
+
 def bearer_response(response_id: int) -> Response:
+    """The answer the request's bearer token (from its creation) completes."""
     response = db.session.get(Response, response_id) or abort(404, description="No such response.")
     token = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
     max_age = timedelta(hours=current_app.config["PLAUDIT_RESPONSE_EDIT_HOURS"])
@@ -56,33 +54,20 @@ def bearer_response(response_id: int) -> Response:
             "A valid bearer token from the response's creation is required.",
             www_authenticate=WWWAuthenticate("bearer"),
         )
+    require_origin(response.site, required=False, hosted=response.channel == Channel.LINK)
+    return response
+
+
+def consented_response(response_id: int) -> Response:
+    response = bearer_response(response_id)
+    if response.testimonial is None:
+        abort(409, description="Consent to publish your words before adding a photo.")
     return response
 
 
 def answer(site: Site, response: Response | Recorded, **extra) -> dict:
     follow = follow_up(site, response.category, response.lang)
     return {"id": response.id, "category": response.category, "follow_up": follow, **extra}
-
-
-@bp.post("/sites/<key>/responses")
-@limiter.limit(lambda: current_app.config["PLAUDIT_SUBMIT_LIMIT"])
-def create_response(key: str):
-    site = site_or_404(key)
-    require_origin(site, required=True, hosted=True)
-    data = response_create.load(json_body())
-    channel = answer_channel(site, data.get("page_url"))
-    recorded = record_response(site, data, current_visitor(site.key), channel)
-    return answer(site, recorded, token=recorded.token, respondent_proven=recorded.respondent_proven), 201
-
-
-@bp.patch("/responses/<id:response_id>")
-@limiter.limit(lambda: current_app.config["PLAUDIT_COMPLETE_LIMIT"])
-def update_response(response_id: int):
-    response = bearer_response(response_id)
-    require_origin(response.site, required=False, hosted=response.channel == Channel.LINK)
-    data = response_update.load(json_body())
-    complete_response(response, data)
-    return answer(response.site, response, **testimonial_state(response))
 
 
 def testimonial_state(response: Response) -> dict:
@@ -97,18 +82,46 @@ def testimonial_state(response: Response) -> dict:
     return state
 
 
+@bp.post("/sites/<key>/responses")
+@limiter.limit(lambda: current_app.config["PLAUDIT_SUBMIT_LIMIT"])
+@resolved("site", widget_site)
+@bp.arguments(response_create)
+@bp.response(201, Answer)
+@bp.described(400, 403, 404, 413, 429)
+def create_response(data: dict, key: str, site: Site):
+    """Record a score the moment it is chosen (from one of the site's pages)"""
+    channel = answer_channel(site, data.get("page_url"))
+    recorded = record_response(site, data, current_visitor(site.key), channel)
+    return answer(site, recorded, token=recorded.token, respondent_proven=recorded.respondent_proven)
+
+
+@bp.patch("/responses/<id:response_id>")
+@limiter.limit(lambda: current_app.config["PLAUDIT_COMPLETE_LIMIT"])
+@resolved("response", bearer_response)
+@bp.arguments(response_update)
+@bp.response(200, Answer)
+@bp.described(400, 401, 403, 404, 409, 413, 429, security=ANSWER_TOKEN)
+def update_response(data: dict, response_id: int, response: Response):
+    """Complete an answer: its words, consent to publish them, a name, a contact
+
+    With the bearer token from the answer's creation. `consent: false` withdraws for good;
+    `consent_version` is the config's, and 409 says that text was replaced since.
+    """
+    complete_response(response, data)
+    return answer(response.site, response, **testimonial_state(response))
+
+
 @bp.post("/responses/<id:response_id>/photo")
 @accepts_photo
 @limiter.limit(lambda: current_app.config["PLAUDIT_PHOTO_LIMIT"])
-def upload_response_photo(response_id: int):
-    """A respondent who consented may add a photo to their testimonial."""
-    response = bearer_response(response_id)
-    require_origin(response.site, required=False, hosted=response.channel == Channel.LINK)
-    testimonial = response.testimonial
-    if testimonial is None:
-        abort(409, description="Consent to publish your words before adding a photo.")
+@resolved("response", consented_response)
+@bp.arguments(PhotoUpload(), location="files")
+@bp.response(200, Answer)
+@bp.described(401, 403, 404, 409, 413, 415, 429, security=ANSWER_TOKEN)
+def upload_response_photo(files: dict, response_id: int, response: Response):
+    """Add a photo to a consented testimonial (with the answer's bearer token)"""
     try:
-        replace_photo(testimonial, request.files.get("photo"), "respondent")
+        replace_photo(response.testimonial, files["photo"], "respondent")
     except ImageRejected as exc:
         abort(exc.code, description=str(exc))
     return answer(response.site, response, **testimonial_state(response))
@@ -116,12 +129,15 @@ def upload_response_photo(response_id: int):
 
 @bp.post("/sites/<key>/views")
 @limiter.limit(lambda: current_app.config["PLAUDIT_SUBMIT_LIMIT"])
-def record_view(key: str):
-    """The widget was shown: one light, cookie-free request, for response rates. Sent as
-    text/plain so that browsers need no preflight for it."""
-    site = site_or_404(key)
-    require_origin(site, required=True, hosted=True)  # the hosted page is shown too
-    # The widget always sends an object; an empty body is a bare count.
-    data = view_schema.load(json_body() if request.get_data(cache=True) else {})
+@resolved("site", widget_site)
+@bp.arguments(view_schema, location="json_or_empty", required=False)
+@bp.response(204)
+@bp.described(400, 403, 404, 413, 429)
+def record_view(data: dict, key: str, site: Site):
+    """Count one display of the widget
+
+    One light, cookie-free request, for response rates: sent as text/plain so that browsers need
+    no preflight for it (any Content-Type is read as JSON); an empty body is a bare count.
+    """
     bump_view(site.id, utcnow().date(), data.get("touchpoint"))  # no commit: batched (core/rollups.py)
-    return "", 204
+    return current_app.response_class(status=204)

@@ -9,6 +9,7 @@ from flask import abort, g, request
 
 from api import bp
 from api.cors import require_origin
+from api.schemas import ConfigQuery, WidgetConfig
 from core.consent import current_texts
 from core.http_cache import cached
 from core.nps import CATEGORIES, category
@@ -52,8 +53,17 @@ def widget_config(site: Site, lang: str, touchpoint: str | None = None) -> dict:
     }
 
 
+config_schema = WidgetConfig()
+
+
 @bp.get("/sites/<key>/config")
+# What every page view asks, with a query that can be nothing but right (a language without texts
+# gets the site's default): ConfigQuery describes it, and parsing it through webargs and
+# marshmallow on each request, to refuse nothing, would cost more than the rest of the view.
+@bp.response(200, WidgetConfig)
+@bp.described(403, 404, not_modified=True, parameters=[{"in": "query", "schema": ConfigQuery}])
 def site_config(key: str):
+    """The widget's texts and settings"""
     site = site_or_404(key)
     require_origin(site, required=False, hosted=True)
     # The texts of one language, the one `data-lang` or the page's `lang` asks for (BCP 47), and
@@ -65,4 +75,4 @@ def site_config(key: str):
     # strong ETag the digest of the config itself (settings, texts, consent text and version),
     # so any change to them is served at once to the next revalidation.
     digest = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()
-    return cached((digest,), lambda: config)
+    return cached((digest,), lambda: config_schema.dump(config))

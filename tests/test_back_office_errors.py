@@ -80,3 +80,15 @@ def test_an_error_page_that_cannot_be_drawn_falls_back_to_the_plain_answer(clien
     assert response.status_code == 404 and response.get_json()["code"] == 404
     response = client.get("/admin/no/such/page", headers={"Accept": "text/html"})
     assert response.status_code == 404 and "Not Found" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("accept", ["application/json", "text/html"])
+def test_the_apis_framework_answers_no_page_of_the_others(client, accept):
+    """flask-smorest registers a JSON handler for every HTTP error of the app; errors.py's, which
+    answers each blueprint in its own kind, must stay the one that answers."""
+    for path in ("/admin/no/such/page", "/wall/no-such-key"):
+        response = client.get(path, headers={"Accept": accept})
+        assert response.status_code == 404 and response.mimetype == "text/html", path
+        assert "<html" in response.get_data(as_text=True)
+    api = client.get("/api/v1/no/such/thing", headers={"Accept": accept})
+    assert api.status_code == 404 and set(api.get_json()) == {"code", "status", "message", "errors"}
