@@ -15,10 +15,11 @@ from werkzeug.routing import IntegerConverter
 import config
 from core import generation, i18n, rollups
 from core.http_cache import Revalidations, build_id, is_public
+from core.mail import MailWorker
 from core.photos import allow_photo_body
 from core.strings import page_texts, public_lang
 from core.webhooks import Dispatcher
-from extensions import csrf, db, limiter, login_manager, migrate
+from extensions import csrf, db, limiter, login_manager, mail, migrate
 from models import MAX_ROW_ID
 
 
@@ -39,6 +40,7 @@ def create_app(test_config: dict | type | None = None) -> Flask:
     limiter.init_app(app)
     _skip_idle_limit_check(app)
     login_manager.init_app(app)
+    mail.init_app(app)
     i18n.init_app(app)
     app.session_interface = BackOfficeSessions()
     generation.init_app(app)
@@ -91,6 +93,9 @@ def create_app(test_config: dict | type | None = None) -> Flask:
     if app.config.get("PLAUDIT_WEBHOOKS_WORKER", True):
         dispatcher = Dispatcher()
         app.before_request(lambda: dispatcher.start(app))
+    if app.config.get("PLAUDIT_MAIL_WORKER", True):
+        mail_worker = MailWorker()
+        app.before_request(lambda: mail_worker.start(app, app.config["PLAUDIT_MAIL_INTERVAL_SECONDS"]))
     if app.config["PLAUDIT_VIEW_FLUSHER"]:
         flusher = rollups.ViewFlusher()
         app.before_request(lambda: flusher.start(app, app.config["PLAUDIT_VIEW_FLUSH_SECONDS"]))

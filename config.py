@@ -35,6 +35,33 @@ def instance_secret_key(instance_path: str) -> str:
     return path.read_text().strip()
 
 
+def env_flag(name: str) -> bool:
+    """A plain `NAME=true` / `false` (also 1/0, yes/no, on/off) boolean from the environment."""
+    return (os.environ.get(name) or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def mail_settings() -> dict:
+    """The SMTP server e-mails go through, under Flask-Mailman's own names. Without MAIL_SERVER
+    nothing is sent: messages are kept in the outbox and shown on the back office's E-mails page.
+    `FLASK_MAIL_…` forms work too (from_prefixed_env, after these)."""
+    return {
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT") or 25),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
+        "MAIL_USE_TLS": env_flag("MAIL_USE_TLS"),
+        "MAIL_USE_SSL": env_flag("MAIL_USE_SSL"),
+        # The instance's From; without it, plaudit@ the public address's host (core.mail).
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER") or None,
+        # Said explicitly: Flask-Mailman picks its in-memory backend whenever TESTING is set, and
+        # the tests talk to a real SMTP server.
+        "MAIL_BACKEND": "smtp",
+        # Flask-Mailman waits forever by default; a silent server must not hold the mail thread
+        # past its claim on the message (core.mail.CLAIM).
+        "MAIL_TIMEOUT": 20,
+    }
+
+
 def settings(instance_path: str) -> dict:
     """Configuration from the environment (CONTRACT.md, "Configuration")."""
     database_url = os.environ.get("DATABASE_URL") or "sqlite:///" + os.path.join(instance_path, "plaudit.sqlite3")
@@ -81,6 +108,10 @@ def settings(instance_path: str) -> dict:
         "PLAUDIT_VIEW_FLUSHER": True,
         "PLAUDIT_VIEW_FLUSH_SECONDS": 5.0,
         "JSON_SORT_KEYS": False,
+        # E-mails leave from a thread of each process (core.mail.MailWorker), from the outbox.
+        "PLAUDIT_MAIL_WORKER": True,
+        "PLAUDIT_MAIL_INTERVAL_SECONDS": 5.0,
+        **mail_settings(),
     }
 
 
@@ -94,6 +125,8 @@ class TestConfig:
     WTF_CSRF_ENABLED = True
     # Tests deliver webhooks themselves, when they choose; no thread behind their back.
     PLAUDIT_WEBHOOKS_WORKER = False
+    # Nor for e-mails: tests deliver them (core.mail.deliver_due) when they choose.
+    PLAUDIT_MAIL_WORKER = False
     # Nor for view counts: tests flush them (core.rollups.flush_views) when they choose.
     PLAUDIT_VIEW_FLUSHER = False
     PLAUDIT_PUBLIC_URL = "http://plaudit.test"

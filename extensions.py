@@ -3,6 +3,7 @@
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_login import LoginManager
+from flask_mailman import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -34,4 +35,5 @@ login_manager = LoginManager()
 login_manager.login_view = "admin.login"
 login_manager.session_protection = "strong"
 csrf = CSRFProtect()
+mail = Mail()
 babel = Babel()

@@ -27,7 +27,18 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from core.enums import ConsentScope, Event, FollowUpStatus, Language, Role, TestimonialStatus, WebhookFormat, values
+from core.enums import (
+    ConsentScope,
+    DigestFrequency,
+    Event,
+    FollowUpStatus,
+    Language,
+    MailKind,
+    Role,
+    TestimonialStatus,
+    WebhookFormat,
+    values,
+)
 from core.nps import Category
 from core.nps import category as nps_category
 from extensions import db
@@ -84,6 +95,8 @@ class Site(db.Model):
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     # Publish schema.org Review markup on the wall page (see README on self-serving reviews).
     wall_jsonld: Mapped[bool] = mapped_column(Boolean, default=False)
+    # E-mail promoters who left an address a thank-you once their testimonial is approved.
+    thank_promoters: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Bumped by every change to what the public surfaces show (moderation, settings); part of
     # their ETags, so caches revalidate at once when a testimonial is approved or withdrawn.
     public_version: Mapped[int] = mapped_column(Integer, default=1)
@@ -323,6 +336,92 @@ class DeliveryAttempt(db.Model):
     status_code: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(String(500))
     duration_ms: Mapped[int] = mapped_column(Integer)
+
+
+class MailMessage(db.Model):
+    """An e-mail to send, written in the same transaction as what causes it, so a mail server
+    that is down loses nothing. Delivered by core.mail like webhook events (core.outbox): claimed
+    by one worker, retried with backoff. Its words are written (rendered) at the first attempt,
+    after the grace period, and kept: every retry sends the same message, and the back office's
+    E-mails page shows what went, or would have gone, out."""
+
+    __tablename__ = "mail_message"
+    __table_args__ = (Index("ix_mail_message_due", "delivered_at", "failed_at", "next_attempt_at"), NEVER_REUSE_IDS)
+
+    KINDS = values(MailKind)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    to_address: Mapped[str] = mapped_column(String(254))
+    lang: Mapped[str] = mapped_column(String(2))
+    # The team member it is for (alerts, digests), and the one who wrote it (replies).
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    # What it is about: an erasure deletes every message about the answer (they hold its words).
+    response_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    testimonial_id: Mapped[int | None] = mapped_column(Integer)
+    # What the kind needs to be written: a reply's words, a digest's period…
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    # The public address links are made from, as the request that caused the message saw it.
+    base_url: Mapped[str] = mapped_column(String(300))
+    reply_to: Mapped[str | None] = mapped_column(String(254))
+    # Made when written, so a retry of a message the server took after all is the same message.
+    message_id: Mapped[str] = mapped_column(String(300))
+    subject: Mapped[str | None] = mapped_column(Text)
+    text_body: Mapped[str | None] = mapped_column(Text)
+    html_body: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Closed without being sent: given up after the last attempt, or never to be sent (no mail
+    # server configured, the recipient unsubscribed, nothing left to say); last_error says which.
+    failed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+
+    site: Mapped[Site] = relationship()
+
+
+class MailAttempt(db.Model):
+    """One SMTP conversation about one message, and how it ended."""
+
+    __tablename__ = "mail_attempt"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mail_id: Mapped[int] = mapped_column(ForeignKey("mail_message.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    smtp_code: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(String(500))
+    duration_ms: Mapped[int] = mapped_column(Integer)
+
+
+class NotificationSetting(db.Model):
+    """What one team member wants to hear about one site. Without a row, the defaults of
+    core.notifications apply (a detractor alert for owners, nothing else)."""
+
+    __tablename__ = "notification_setting"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"), primary_key=True)
+    detractor_alert: Mapped[bool] = mapped_column(Boolean)
+    moderation_alert: Mapped[bool] = mapped_column(Boolean)
+    digest: Mapped[str] = mapped_column(String(10), default=DigestFrequency.OFF.value)
+    # The last day of the last period a digest was written for: the next is due once a later
+    # period is over, and the conditional update of this column gives it to one worker only.
+    digest_through: Mapped[date | None] = mapped_column(Date)
+
+
+class MailSuppression(db.Model):
+    """An address that unsubscribed from a site's e-mails: never written to again. Only a hash
+    of the address is kept, so the list survives an erasure without keeping the address."""
+
+    __tablename__ = "mail_suppression"
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"), primary_key=True)
+    address_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 user_site = Table(

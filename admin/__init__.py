@@ -35,4 +35,4 @@ def closed_sets() -> dict:
     }
 
 
-from admin import auth, insights, owner, queue, users  # noqa: E402,F401
+from admin import auth, insights, mails, owner, queue, users  # noqa: E402,F401

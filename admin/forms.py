@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -21,7 +22,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, EqualTo, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from core.enums import ConsentScope, Event, FollowUpStatus, Language, Role, WebhookFormat
+from core.enums import ConsentScope, DigestFrequency, Event, FollowUpStatus, Language, Role, WebhookFormat
+from core.text import clean_text
 from models import MAX_ROW_ID
 
 # Free text in any script: the browser lays out what is typed right to left when it starts so.
@@ -107,6 +109,9 @@ class SettingsForm(NewSiteForm):
     cta_passive = URLField("Link for passives", validators=http_url)
     cta_detractor = URLField("Link for detractors (e.g. support)", validators=http_url)
     wall_jsonld = BooleanField("Add schema.org review markup to the public wall page")
+    thank_promoters = BooleanField(
+        _l("E-mail a thank-you to promoters who left an address, once their testimonial is approved")
+    )
     consent_en = TextAreaField(
         "Consent text (English; empty for the default)", validators=[Length(max=500)], render_kw=TYPED
     )
@@ -145,3 +150,41 @@ class NewUserForm(FlaskForm):
     # The least power first, so that it is what an inattentive owner grants.
     role = SelectField("Role", choices=[SelectChoice(role.value, role.value) for role in reversed(Role)])
     site = SelectField("Site", choices=[])
+
+
+DIGEST_LABELS = {
+    DigestFrequency.OFF: _l("No digest"),
+    DigestFrequency.DAILY: _l("Every day, for the day before"),
+    DigestFrequency.WEEKLY: _l("Every Monday, for the week before"),
+}
+
+
+class NotificationForm(FlaskForm):
+    """One person's e-mails about one site (core.notifications)."""
+
+    detractor_alert = BooleanField(_l("An alert for each detractor"))
+    moderation_alert = BooleanField(_l("An alert when a testimonial waits for moderation"))
+    digest = RadioField(
+        _l("A digest of the answers"),
+        choices=[SelectChoice(f.value, DIGEST_LABELS[f]) for f in DigestFrequency],
+        default=DigestFrequency.OFF.value,
+    )
+
+
+class ReplyForm(FlaskForm):
+    """The owner's e-mail to a respondent, prefilled from the playbook's draft."""
+
+    # Normalised as every typed text is (core.text) before it is checked: a NUL, or words that are
+    # only invisible characters, never reach the outbox.
+    subject = StringField(
+        _l("Subject"),
+        validators=[DataRequired(), Length(max=200)],
+        filters=[lambda value: clean_text(value or "")],
+        render_kw=TYPED,
+    )
+    body = TextAreaField(
+        _l("Message"),
+        validators=[DataRequired(), Length(max=10000)],
+        filters=[lambda value: clean_text(value or "", multiline=True)],
+        render_kw={**TYPED, "rows": 10},
+    )

@@ -87,6 +87,7 @@ def fill_settings_form(form: SettingsForm, site: Site) -> None:
     form.min_sample.data, form.consent_scope.data = site.min_sample, site.consent_scope
     form.wall_minimum.data = site.wall_minimum
     form.wall_jsonld.data = site.wall_jsonld
+    form.thank_promoters.data = site.thank_promoters
     for category in CATEGORIES:
         getattr(form, f"cta_{category}").data = (site.cta_urls or {}).get(category, "")
     for lang in LANGUAGES:
@@ -106,6 +107,7 @@ def save_settings(form: SettingsForm, site: Site) -> None:
     site.resurvey_days, site.min_sample = form.resurvey_days.data, form.min_sample.data
     site.wall_minimum = form.wall_minimum.data
     site.consent_scope, site.wall_jsonld = form.consent_scope.data, form.wall_jsonld.data
+    site.thank_promoters = form.thank_promoters.data
     site.cta_urls = {c: getattr(form, f"cta_{c}").data for c in CATEGORIES if getattr(form, f"cta_{c}").data}
     texts = {lang: dict((site.texts or {}).get(lang, {})) for lang in LANGUAGES}
     for lang in LANGUAGES:

@@ -71,6 +71,24 @@ class WebhookFormat(StrEnum):
     SLACK = "slack"
 
 
+class MailKind(StrEnum):
+    """What an e-mail is: alerts and digests for the team, replies and thanks to respondents."""
+
+    DETRACTOR_ALERT = "detractor_alert"
+    MODERATION_ALERT = "moderation_alert"
+    DIGEST = "digest"
+    REPLY = "reply"
+    THANK_YOU = "thank_you"
+
+
+class DigestFrequency(StrEnum):
+    """How often a team member gets a site's digest."""
+
+    OFF = "off"
+    DAILY = "daily"
+    WEEKLY = "weekly"
+
+
 class Role(StrEnum):
     """What a back-office user may do: owners everything on their sites, moderators moderate."""
 

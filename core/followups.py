@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Float, Select, and_, case, or_
+from sqlalchemy import Float, Select, and_, case, func, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from core.enums import Category, FollowUpStatus, values
 from core.stats import Filters, raw_answers
+from extensions import db
 from models import Response, Site, utcnow
 
 STATUSES = values(FollowUpStatus)
@@ -44,6 +45,19 @@ def due_by(response: Response) -> datetime:
 
 def is_overdue(response: Response) -> bool:
     return response.followup_status == FollowUpStatus.NEW and utcnow() > due_by(response)
+
+
+def overdue_count(site: Site, now: datetime | None = None) -> int:
+    """How many answers nobody has replied to are past their time (what the list marks overdue;
+    repeat answers too, as the list shows them)."""
+    now = now or utcnow()
+    late = (and_(Response.category == c, Response.created_at < now - window) for c, window in DUE_WITHIN.items())
+    query = (
+        select(func.count())
+        .select_from(Response)
+        .where(Response.site_id == site.id, Response.followup_status == FollowUpStatus.NEW, or_(*late))
+    )
+    return db.session.execute(query).scalar_one()
 
 
 class _days(FunctionElement):

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import re
 
-from core import webhooks
+from core import replies, webhooks
 from core.enums import Event, TestimonialStatus
 from core.generation import changes_site
 from core.text import clean_text
 from extensions import db
-from models import AuditEvent, OutboxEvent, Response, Site, Testimonial, TestimonialTag, utcnow
+from models import AuditEvent, MailMessage, OutboxEvent, Response, Site, Testimonial, TestimonialTag, utcnow
 
 TAG_RE = re.compile(r"^[\w][\w -]{0,39}$", re.UNICODE)
 
@@ -90,6 +90,7 @@ def set_status(testimonial: Testimonial, status: str, actor: str, reason: str | 
     if status == APPROVED:
         testimonial.approved_at = utcnow()
         webhooks.testimonial_event(Event.TESTIMONIAL_APPROVED, testimonial)
+        replies.thank_promoter(testimonial)
     if status == WITHDRAWN:
         from core.photos import forget_after_commit  # core.photos uses `log` from here
 
@@ -204,5 +205,7 @@ def erase(
     if responses:
         ids = [r.id for r in responses]
         db.session.execute(db.delete(OutboxEvent).where(OutboxEvent.response_id.in_(ids)))
+        # Sent or not, every e-mail about these answers (replies, thanks, alerts quoting them).
+        db.session.execute(db.delete(MailMessage).where(MailMessage.response_id.in_(ids)))
     log(actor, "erase", site_id=site.id, responses=len(responses), testimonials=len(testimonial_ids))
     return len(responses), photos, testimonial_ids

@@ -38,12 +38,41 @@ def margin_of_error(promoters: int, passives: int, detractors: int) -> float | N
     NPS is a difference of two shares of one multinomial sample, so its variance is
     (p⁺ + p⁻ − (p⁺ − p⁻)²) / n.
     """
+    variance = _variance(promoters, passives, detractors)
+    return None if variance is None else round(1.96 * math.sqrt(variance) * 100, 1)
+
+
+def _variance(promoters: int, passives: int, detractors: int) -> float | None:
     total = promoters + passives + detractors
     if total == 0:
         return None
     p_plus, p_minus = promoters / total, detractors / total
-    variance = (p_plus + p_minus - (p_plus - p_minus) ** 2) / total
-    return round(1.96 * math.sqrt(variance) * 100, 1)
+    return (p_plus + p_minus - (p_plus - p_minus) ** 2) / total
+
+
+@dataclass(frozen=True)
+class Change:
+    points: float  # the NPS after minus the NPS before, unrounded, in points
+    margin: float  # half-width of the difference's 95 % confidence interval, in points
+    meaningful: bool  # the interval leaves out zero: more than chance between two samples
+
+
+def change(before: Summary, after: Summary) -> Change | None:
+    """How the NPS moved between two periods, and whether the move is statistically meaningful.
+
+    Two periods are two independent samples, so the variance of the difference of their NPS is
+    the sum of their variances (each the one margin_of_error uses); the change is meaningful at
+    95 % when it exceeds 1.96 standard deviations of that difference (a two-sample z-test).
+    None when either period has no answer."""
+    v_before = _variance(before.promoters, before.passives, before.detractors)
+    v_after = _variance(after.promoters, after.passives, after.detractors)
+    if v_before is None or v_after is None:
+        return None
+    points = 100 * (
+        (after.promoters - after.detractors) / after.total - (before.promoters - before.detractors) / before.total
+    )
+    margin = 1.96 * math.sqrt(v_before + v_after) * 100
+    return Change(round(points, 1), round(margin, 1), abs(points) > margin)
 
 
 @dataclass(frozen=True)

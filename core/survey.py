@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from sqlalchemy import and_, bindparam, func, insert, or_
 
-from core import moderation, webhooks
+from core import moderation, notifications, webhooks
 from core.consent import ConsentChanged, Shown, agreed_text
 from core.enums import Category, Event, TestimonialStatus
 from core.generation import changes_site
@@ -165,6 +165,8 @@ def record_response(site: Site, data: dict, visitor: str) -> Recorded:
     claim = Claim.PROVEN if proven else Claim.CLAIMED if row["respondent"] else Claim.ANONYMOUS
     response_id = db.session.execute(_INSERT_ANSWER[claim], row, execution_options=changes_site(site.id)).scalar_one()
     webhooks.response_events(site, response_id, row["category"])
+    if row["category"] == Category.DETRACTOR:
+        notifications.alert_detractor(site, response_id)
     db.session.commit()
     return Recorded(response_id, row["category"], row["lang"], token, proven)
 
@@ -214,6 +216,7 @@ def complete_response(response: Response, data: dict) -> Response:
     if newly_consented:
         db.session.flush()  # the testimonial's id, for the event
         webhooks.testimonial_event(Event.TESTIMONIAL_CONSENTED, testimonial)
+        notifications.alert_moderation(testimonial)
     db.session.commit()
     return response
 

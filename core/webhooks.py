@@ -23,12 +23,13 @@ import time
 import urllib.error
 import urllib.request
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from flask import Flask, current_app
 
 from core.background import StartedOnce
 from core.enums import Category, Event
+from core.outbox import Outbox
 from core.sites import active_webhooks
 from extensions import db
 from models import DeliveryAttempt, OutboxEvent, Response, Site, Testimonial, Webhook, utcnow
@@ -40,8 +41,7 @@ MAX_ATTEMPTS = 8
 # one delivery thread (and only its own webhook's events) for at most this long per attempt, all
 # told: connecting, sending, and reading the answer however slowly it trickles in.
 TIMEOUT_SECONDS = 10
-# How long a claimed event stays another worker's: far longer than an attempt may take, so nobody
-# takes it from a worker that is still delivering it; after a worker died, someone else will.
+# How long a claimed event stays a worker's (core.outbox).
 CLAIM = timedelta(minutes=2)
 # Deliveries at once in each process, each to a different webhook.
 DELIVERY_THREADS = 4
@@ -49,11 +49,6 @@ DELIVERY_THREADS = 4
 
 def new_secret() -> str:
     return "whsec_" + secrets.token_urlsafe(24)
-
-
-def backoff(attempts: int) -> timedelta:
-    """30 s, 1 min, 2 min … capped at 6 h between tries."""
-    return timedelta(seconds=min(30 * 2 ** (attempts - 1), 6 * 3600))
 
 
 def enqueue(site_id: int, event: str, payload: dict, response_id: int | None = None, delay: int = 0) -> None:
@@ -287,59 +282,18 @@ def _send(request: urllib.request.Request, deadline: _Deadline) -> tuple[int | N
         return None, f"unexpected error: {type(exc).__name__}"
 
 
-def _due(now: datetime) -> tuple:
-    """What may be sent now: not delivered, not given up, its time come, claimed by nobody."""
-    return (
-        OutboxEvent.delivered_at.is_(None),
-        OutboxEvent.failed_at.is_(None),
-        OutboxEvent.next_attempt_at <= now,
-        OutboxEvent.locked_until.is_(None) | (OutboxEvent.locked_until < now),
-    )
-
-
-def _claim(outbox_id: int) -> datetime | None:
-    """Take one event for a while, if it is still due; the claim (its `locked_until`), or None.
-    Checked in the UPDATE itself, so of the workers or hosts that selected it, only one gets it;
-    and one that selected it before another delivered it, or attempted it and backed off, gets
-    nothing."""
-    now = utcnow()
-    claim = now + CLAIM
-    result = db.session.execute(
-        db.update(OutboxEvent).where(OutboxEvent.id == outbox_id, *_due(now)).values(locked_until=claim)
-    )
-    db.session.commit()
-    return claim if result.rowcount == 1 else None
-
-
-def _settle(outbox_id: int, claim: datetime, attempt: DeliveryAttempt | None = None, **outcome: object) -> bool:
-    """Record what became of the event and release it, only while it is still this worker's
-    claim: a worker that finished after its claim lapsed, and another took the event, must not
-    overwrite what that other one records. Whether it was recorded."""
-    result = db.session.execute(
-        db.update(OutboxEvent)
-        .where(OutboxEvent.id == outbox_id, OutboxEvent.locked_until == claim)
-        .values(locked_until=None, **outcome)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        db.session.rollback()
-        log.warning("webhook event %s: claim lapsed before the attempt ended; its outcome is not recorded", outbox_id)
-        return False
-    if attempt is not None:
-        db.session.add(attempt)
-    db.session.commit()
-    return True
+_outbox = Outbox(OutboxEvent, CLAIM, log)
 
 
 def _deliver(outbox_id: int) -> bool:
     """One attempt at one event, if this worker gets it; whether an attempt was made."""
-    claim = _claim(outbox_id)
+    claim = _outbox.claim(outbox_id)
     if claim is None:
         return False
     outbox = db.session.get(OutboxEvent, outbox_id)
     data = describe(outbox)
     if data is None:
-        _settle(outbox_id, claim, delivered_at=utcnow(), last_error="nothing to send any more")
+        _outbox.settle(outbox_id, claim, delivered_at=utcnow(), last_error="nothing to send any more")
         return False
     request = _request(outbox.webhook, outbox, data)
     attempts = outbox.attempts + 1
@@ -351,11 +305,9 @@ def _deliver(outbox_id: int) -> bool:
     )
     if status is not None and 200 <= status < 300:
         outcome = {"delivered_at": utcnow(), "last_error": None}
-    elif attempts >= MAX_ATTEMPTS:
-        outcome = {"failed_at": utcnow(), "last_error": error}
     else:
-        outcome = {"next_attempt_at": utcnow() + backoff(attempts), "last_error": error}
-    _settle(outbox_id, claim, attempt, attempts=attempts, **outcome)
+        outcome = _outbox.after_failure(attempts, error, MAX_ATTEMPTS)
+    _outbox.settle(outbox_id, claim, attempt, attempts=attempts, **outcome)
     return True
 
 
@@ -364,7 +316,7 @@ def deliver_due(limit: int = 20, webhook_id: int | None = None) -> int:
     how many attempts were made."""
     query = (
         db.select(OutboxEvent.id)
-        .where(*_due(utcnow()))
+        .where(*_outbox.due(utcnow()))
         .order_by(OutboxEvent.next_attempt_at, OutboxEvent.id)
         .limit(limit)
     )
@@ -379,7 +331,7 @@ def _due_webhooks(busy: set[int], limit: int) -> list[int]:
     """Webhooks with something due and no delivery in flight here, longest waiting first."""
     query = (
         db.select(OutboxEvent.webhook_id)
-        .where(*_due(utcnow()))
+        .where(*_outbox.due(utcnow()))
         .group_by(OutboxEvent.webhook_id)
         .order_by(db.func.min(OutboxEvent.next_attempt_at))
         .limit(limit)

@@ -9,11 +9,33 @@ from pathlib import Path
 
 import pytest
 
-from core.enums import Category, ConsentScope, Event, FollowUpStatus, Language, Role, TestimonialStatus, WebhookFormat
+from core.enums import (
+    Category,
+    ConsentScope,
+    DigestFrequency,
+    Event,
+    FollowUpStatus,
+    Language,
+    MailKind,
+    Role,
+    TestimonialStatus,
+    WebhookFormat,
+)
 from core.enums import values as values_of
 
 ROOT = Path(__file__).resolve().parent.parent
-CLOSED_SETS = (Language, Category, TestimonialStatus, FollowUpStatus, ConsentScope, Event, WebhookFormat, Role)
+CLOSED_SETS = (
+    Language,
+    Category,
+    TestimonialStatus,
+    FollowUpStatus,
+    ConsentScope,
+    Event,
+    WebhookFormat,
+    Role,
+    MailKind,
+    DigestFrequency,
+)
 # Frozen history and the tests themselves (which spell values out on purpose) are not the app.
 NOT_THE_APP = {".venv", ".git", "tests", "migrations", "instance"}
 

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from core.links import private_link_token
 from extensions import db
-from models import Testimonial
+from models import Response, Testimonial
 from tests.browser.conftest import seed_testimonial
 from tests.browser.test_back_office import log_in, make_user
 
@@ -135,6 +135,9 @@ def test_the_back_office(page, live_app, audited_site):
     assert violations(page) == [], "login"
     log_in(page, live_app, make_user(live_app, audited_site))
     key = audited_site.key
+    with live_app.app_context():
+        answer_id = db.session.execute(db.select(Response.id).filter_by(site_id=audited_site.id)).scalars().first()
+    assert answer_id is not None
     for path in (
         "/admin/?status=all",
         "/admin/sites",
@@ -147,6 +150,9 @@ def test_the_back_office(page, live_app, audited_site):
         "/admin/audit",
         "/admin/erase",
         "/admin/password",
+        f"/admin/sites/{key}/emails",
+        "/admin/notifications",
+        f"/admin/responses/{answer_id}",
         "/admin/sites/no-such-site/dashboard",  # an error page, in the back office's layout
         "/admin/?limit=abc",
     ):
