@@ -28,6 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.enums import (
+    Channel,
     ConsentScope,
     DigestFrequency,
     Event,
@@ -135,6 +136,9 @@ class Response(db.Model):
     # is only the page's claim, and never makes a proven answer a duplicate.
     respondent_proven: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     attributes: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Where the answer came from (core.enums.Channel): set by the server from the request's
+    # Origin, never from what the body says.
+    channel: Mapped[str] = mapped_column(String(10), default=Channel.WEB.value, server_default=Channel.WEB.value)
     # Keyed hash of (day, site, address, user agent) under a salt that rotates daily: it tells
     # a repeat on the same day apart without ever storing an address.
     visitor_hash: Mapped[str] = mapped_column(String(64))

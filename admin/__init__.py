@@ -2,6 +2,7 @@
 
 from flask import Blueprint
 
+from core.enums import Channel, values
 from core.followups import LIST_STATUSES
 from core.followups import STATUSES as FOLLOWUP_STATUSES
 from core.nps import CATEGORIES
@@ -32,6 +33,7 @@ def closed_sets() -> dict:
         "queue_statuses": QUEUE_STATUSES,
         "followup_statuses": FOLLOWUP_STATUSES,
         "followup_list_statuses": LIST_STATUSES,
+        "channels": values(Channel),
     }
 
 

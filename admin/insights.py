@@ -22,7 +22,7 @@ FOLLOWUPS_PER_PAGE = 25
 
 def filter_args() -> dict:
     """The page's filters, to carry over into every link (exports, themes, periods)."""
-    return {k: v for k, v in request.args.items() if k in ("from", "to", "touchpoint", "page", "attr") and v}
+    return {k: v for k, v in request.args.items() if k in ("from", "to", "touchpoint", "page", "channel", "attr") and v}
 
 
 @bp.get("/sites/<key>/dashboard")
@@ -41,6 +41,7 @@ def dashboard(key: str):
         distribution=charts.distribution(board.distribution),
         touchpoints=charts.segments(board.by_touchpoint),
         pages=charts.segments(board.by_page),
+        by_channel=charts.segments(board.by_channel),
         segments=charts.segments(board.by_segment),
         matrix=stats.matrix(board.by_touchpoint),
         themes={c: top_themes(whys) for c, whys in board.whys.items()},

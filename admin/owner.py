@@ -5,17 +5,21 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from marshmallow import ValidationError
 from wtforms.fields.choices import SelectChoice
 
 from admin import bp
 from admin.forms import ActionForm, EraseForm, NewSiteForm, SettingsForm
 from admin.queue import actor
 from core import consent, moderation
+from core.hosted import hosted_link
 from core.images import delete_stored
 from core.nps import CATEGORIES
 from core.origins import normalise_origin
 from core.photos import delete_cards, media_dir
+from core.query_args import hosted_query_args
 from core.sites import new_site
 from core.snippets import embed_snippets
 from core.strings import DEFAULTS, LANGUAGES
@@ -138,8 +142,25 @@ def settings(key: str):
     elif request.method == "GET":
         fill_settings_form(form, site)
     return render_template(
-        "admin/settings.html", form=form, site=site, snippets=embed_snippets(site.key), rotate_form=ActionForm()
+        "admin/settings.html",
+        form=form,
+        site=site,
+        snippets=embed_snippets(site.key),
+        rotate_form=ActionForm(),
+        hosted=hosted_survey_link(site),
     )
+
+
+def hosted_survey_link(site: Site) -> dict:
+    """The hosted page's link and QR code, for the touchpoint asked for (`?touchpoint=`)."""
+    touchpoint = request.args.get("touchpoint", "").strip()
+    try:
+        touchpoint = hosted_query_args.load({"touchpoint": touchpoint} if touchpoint else {}).get("touchpoint")
+    except ValidationError:
+        flash(_("A touchpoint has letters, digits, spaces and _ . : / - only (64 at most)."), "error")
+        touchpoint = None
+    query = {"touchpoint": touchpoint} if touchpoint else {}
+    return {"link": hosted_link(site.key, touchpoint), "query": query, "touchpoint": touchpoint or ""}
 
 
 @bp.post("/sites/<key>/identity-secret")

@@ -5,6 +5,13 @@ The server decides, not only the browser: a request whose Origin is not one of t
 no credentials are ever allowed (the embeds use no cookies). Public read-only aggregates are open
 to all. An error the widget meets (a wrong origin, port or key) is readable by any page, so that
 the widget can tell the page's developer what is wrong instead of a bare CORS failure.
+
+Plaudit's own hosted page (`/s/KEY`, core/hosted.py) runs the same widget on Plaudit's own origin
+(core.snippets.instance_origin), which is no site's. That origin may start an answer only from
+that page's address, and its answers are `link` answers; it may then complete only such answers.
+Browsers write `Origin` themselves, so no page elsewhere can pass for the hosted page: with
+PLAUDIT_PUBLIC_URL set, the instance's origin is that address's, whatever Host a request names.
+The hosted page is same-origin: it needs no CORS header, and gets none.
 """
 
 from __future__ import annotations
@@ -13,7 +20,10 @@ from flask import abort, g, request
 from sqlalchemy.exc import SQLAlchemyError
 
 from api import bp
+from core.enums import Channel
+from core.hosted import is_hosted_page
 from core.sites import site_by_key
+from core.snippets import instance_origin
 from extensions import db
 from models import Response, Site
 
@@ -45,12 +55,21 @@ def origin_allowed(site: Site) -> bool:
     return request.headers.get("Origin") in (site.origins or [])
 
 
-def require_origin(site: Site, *, required: bool) -> None:
-    """403 unless the request comes from one of the site's pages. Server-to-server calls carry
+def from_plaudit() -> bool:
+    """The request comes from one of Plaudit's own pages (the hosted survey page)."""
+    origin = request.headers.get("Origin")
+    return origin is not None and origin == instance_origin()
+
+
+def require_origin(site: Site, *, required: bool, hosted: bool = False) -> None:
+    """403 unless the request comes from one of the site's pages, or, when `hosted` says the
+    call is one the hosted page makes, from Plaudit's own origin. Server-to-server calls carry
     no Origin: `required` says whether they are refused (creating) or allowed (a bearer token
     already proves who is completing an answer)."""
     origin = request.headers.get("Origin")
     if origin is None and not required:
+        return
+    if hosted and from_plaudit():
         return
     if not origin_allowed(site):
         count = len(site.origins or [])
@@ -59,6 +78,18 @@ def require_origin(site: Site, *, required: bool) -> None:
             description=f"This page's origin {origin} is not one of the {count} allowed for site {site.key}. "
             f"Add {origin} to the site's allowed origins in the back office (Sites → Settings).",
         )
+
+
+def answer_channel(site: Site, page_url: str | None) -> Channel:
+    """The channel of a new answer (after `require_origin(…, hosted=True)`), from what the
+    browser vouches for: Plaudit's own origin on this site's hosted page is `link`; one of the
+    site's origins is `web`; Plaudit's origin on any other page, 403. (The demo page is
+    Plaudit's too, on its demo site's origins: `web`, not being the hosted page.) E-mail
+    invitations will open the hosted page with their own proof, and be `email`."""
+    if from_plaudit() and is_hosted_page(site.key, page_url):
+        return Channel.LINK
+    require_origin(site, required=True)
+    return Channel.WEB
 
 
 def readable_refusal(response) -> bool:

@@ -6,6 +6,7 @@ from functools import cache
 
 from api import bp
 from api.schemas import WHY_MAX
+from core.enums import Channel, values
 from core.nps import CATEGORIES
 from core.strings import LANGUAGES
 from models import MAX_ROW_ID
@@ -44,6 +45,7 @@ FILTERS = [
     _query("to", {"type": "string", "format": "date"}),
     _query("touchpoint", {"type": "string", "maxLength": 64}),
     _query("page", {"type": "string", "maxLength": 2048}),
+    _query("channel", {"type": "string", "enum": list(values(Channel))}),
     _query("attr", {"type": "string", "maxLength": 170}),
 ]
 

@@ -10,9 +10,10 @@ from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
 
 from api import bp
-from api.cors import require_origin
+from api.cors import answer_channel, require_origin
 from api.schemas import response_create, response_update, view_schema
 from api.sites import site_or_404
+from core.enums import Channel
 from core.images import ImageRejected
 from core.links import private_link_token
 from core.photos import accepts_photo, replace_photo
@@ -67,9 +68,10 @@ def answer(site: Site, response: Response | Recorded, **extra) -> dict:
 @limiter.limit(lambda: current_app.config["PLAUDIT_SUBMIT_LIMIT"])
 def create_response(key: str):
     site = site_or_404(key)
-    require_origin(site, required=True)
+    require_origin(site, required=True, hosted=True)
     data = response_create.load(json_body())
-    recorded = record_response(site, data, current_visitor(site.key))
+    channel = answer_channel(site, data.get("page_url"))
+    recorded = record_response(site, data, current_visitor(site.key), channel)
     return answer(site, recorded, token=recorded.token, respondent_proven=recorded.respondent_proven), 201
 
 
@@ -77,7 +79,7 @@ def create_response(key: str):
 @limiter.limit(lambda: current_app.config["PLAUDIT_COMPLETE_LIMIT"])
 def update_response(response_id: int):
     response = bearer_response(response_id)
-    require_origin(response.site, required=False)
+    require_origin(response.site, required=False, hosted=response.channel == Channel.LINK)
     data = response_update.load(json_body())
     complete_response(response, data)
     return answer(response.site, response, **testimonial_state(response))
@@ -101,7 +103,7 @@ def testimonial_state(response: Response) -> dict:
 def upload_response_photo(response_id: int):
     """A respondent who consented may add a photo to their testimonial."""
     response = bearer_response(response_id)
-    require_origin(response.site, required=False)
+    require_origin(response.site, required=False, hosted=response.channel == Channel.LINK)
     testimonial = response.testimonial
     if testimonial is None:
         abort(409, description="Consent to publish your words before adding a photo.")
@@ -118,7 +120,7 @@ def record_view(key: str):
     """The widget was shown: one light, cookie-free request, for response rates. Sent as
     text/plain so that browsers need no preflight for it."""
     site = site_or_404(key)
-    require_origin(site, required=True)
+    require_origin(site, required=True, hosted=True)  # the hosted page is shown too
     # The widget always sends an object; an empty body is a bare count.
     data = view_schema.load(json_body() if request.get_data(cache=True) else {})
     bump_view(site.id, utcnow().date(), data.get("touchpoint"))  # no commit: batched (core/rollups.py)

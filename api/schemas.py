@@ -6,11 +6,11 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from core.origins import page_without_query
+from core.query_args import ATTRIBUTE_NAME, LABEL
 from core.strings import LANGUAGES
 from core.text import clean_text
 
 WHY_MAX = 2000
-LABEL = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9 _.:/-]*$", error="Letters, digits, space and _ . : / - only.")
 
 
 class StrictInteger(fields.Integer):
@@ -47,7 +47,7 @@ class ResponseCreate(Schema):
     # Hex HMAC-SHA256 of `respondent` under the site's identity secret, from the site's server.
     respondent_hash = fields.String(validate=validate.Regexp(r"^[0-9A-Fa-f]{64}$", error="64 hexadecimal digits."))
     attributes = fields.Dict(
-        keys=fields.String(validate=validate.Regexp(r"^[a-z0-9][a-z0-9_-]{0,31}$")),
+        keys=fields.String(validate=ATTRIBUTE_NAME),
         values=PlainText(validate=validate.Length(max=128)),
         validate=validate.Length(max=20),
     )

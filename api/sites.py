@@ -48,7 +48,7 @@ def widget_config(site: Site, lang: str) -> dict:
 def site_config(key: str):
     valid_while = snapshot(("settings",))  # before the site is read: what the config shows
     site = site_or_404(key)
-    require_origin(site, required=False)
+    require_origin(site, required=False, hosted=True)
     lang = request.args.get("lang")
     config = widget_config(site, lang if lang in LANGUAGES else site.default_lang)
     # What every page view fetches, the same for every visitor: cached by browsers and CDNs, its

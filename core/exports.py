@@ -27,7 +27,8 @@ COLUMNS = (
     "followup_status",
     "owner_notes",
     "testimonial_status",
-    "respondent_proven",  # last: columns added later go after the ones scripts already read
+    "respondent_proven",  # columns added later go after the ones scripts already read
+    "channel",
 )
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BATCH = 1000
@@ -70,6 +71,7 @@ def _rows(site: Site, filters: Filters, category: str | None) -> Iterator[dict]:
             Response.owner_notes,
             Testimonial.status,
             Response.respondent_proven,
+            Response.channel,
             duplicates=True,
         )
         .outerjoin(Testimonial, Testimonial.response_id == Response.id)

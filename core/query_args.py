@@ -7,12 +7,18 @@ from __future__ import annotations
 
 from datetime import date
 
-from marshmallow import EXCLUDE, Schema, fields, post_load, validate
+from marshmallow import EXCLUDE, Schema, fields, post_load, pre_load, validate
 
-from core.enums import TestimonialStatus, values
+from core.enums import Channel, TestimonialStatus, values
 from core.nps import CATEGORIES
 from core.stats import Filters
+from core.strings import LANGUAGES
 from models import MAX_ROW_ID
+
+# A journey-stage label and a segment attribute's name, as answers carry them (api/schemas.py).
+LABEL = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9 _.:/-]*$", error="Letters, digits, space and _ . : / - only.")
+ATTRIBUTE_NAME = validate.Regexp(r"^[a-z0-9][a-z0-9_-]{0,31}$", error="a-z, 0-9, _ and - only, 32 at most.")
+ATTRIBUTE_PREFIX = "attr."
 
 
 class TestimonialsQuery(Schema):
@@ -72,6 +78,7 @@ class InsightFilters(Schema):
     end = fields.Date(data_key="to", validate=REPORTING_DATES)
     touchpoint = fields.String(validate=validate.Length(max=64))
     page = fields.String(validate=validate.Length(max=2048))
+    channel = fields.String(validate=validate.OneOf(values(Channel)))
     attr = fields.String(validate=validate.Regexp(r"^[a-z0-9][a-z0-9_-]{0,31}:.{1,128}$", error="Use attr=name:value."))
 
     @post_load
@@ -85,8 +92,8 @@ class StatsQuery(InsightFilters):
     by = fields.String(
         load_default="week",
         validate=validate.Regexp(
-            r"^(day|week|month|touchpoint|page|attr:[a-z0-9][a-z0-9_-]{0,31})$",
-            error="by is day, week, month, touchpoint, page or attr:NAME.",
+            r"^(day|week|month|touchpoint|page|channel|attr:[a-z0-9][a-z0-9_-]{0,31})$",
+            error="by is day, week, month, touchpoint, page, channel or attr:NAME.",
         ),
     )
 
@@ -110,3 +117,49 @@ class ExportQuery(InsightFilters):
 
 stats_query_args = StatsQuery()
 export_query_args = ExportQuery()
+
+
+def language_of(tag: str | None) -> str | None:
+    """A BCP 47 tag's language when Plaudit has its texts (`fr-CA` → `fr`), else None."""
+    primary = (tag or "").replace("_", "-").split("-")[0].lower()
+    return primary if primary in LANGUAGES else None
+
+
+class HostedQuery(Schema):
+    """The hosted survey page's link (`/s/KEY?touchpoint=&lang=&attr.NAME=&score=`) and its QR
+    code's. What an answer would carry (the touchpoint, attributes) must be what the API accepts,
+    or the visitor's answer would be refused: a link that cannot work is refused at once (400).
+    The language falls back as everywhere, and the score is only a preselection: a value that is
+    not one is ignored, never an error for the person who followed the link."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    touchpoint = fields.String(validate=[validate.Length(max=64), LABEL])
+    lang = fields.String(load_default=None)
+    score = fields.String(load_default=None)
+    attributes = fields.Dict(
+        keys=fields.String(validate=ATTRIBUTE_NAME),
+        values=fields.String(validate=validate.Length(max=128)),
+        validate=validate.Length(max=20),
+        load_default=dict,
+    )
+
+    @pre_load
+    def _attributes(self, args, **kwargs):
+        # An empty value (`?touchpoint=`, from a link template left blank) is no value.
+        given = {k: v for k, v in args.items() if v != ""}
+        attributes = {k[len(ATTRIBUTE_PREFIX) :]: v for k, v in given.items() if k.startswith(ATTRIBUTE_PREFIX)}
+        return {**{k: v for k, v in given.items() if not k.startswith(ATTRIBUTE_PREFIX)}, "attributes": attributes}
+
+    @post_load
+    def _lenient(self, data, **kwargs):
+        data["lang"] = language_of(data["lang"])
+        score = data["score"]
+        data["score"] = (
+            int(score) if score is not None and score.isascii() and score.isdigit() and int(score) <= 10 else None
+        )
+        return data
+
+
+hosted_query_args = HostedQuery()

@@ -4,9 +4,12 @@ shared/CONTRACT.md, for one site (the back office, the CLI, the API and the page
 from __future__ import annotations
 
 import os
+from urllib.parse import urlsplit
 
 from flask import current_app, has_request_context, request, url_for
 from markupsafe import escape
+
+from core.origins import normalise_origin
 
 
 def public_base_url() -> str:
@@ -23,6 +26,18 @@ def public_base_url() -> str:
 def public_url(endpoint: str, **values) -> str:
     """An absolute link to one of Plaudit's pages, on its public address."""
     return public_base_url() + url_for(endpoint, **values)
+
+
+def instance_origin() -> str | None:
+    """The origin of Plaudit's own pages, as a browser on them writes it in `Origin`: that of
+    PLAUDIT_PUBLIC_URL when set (then the request's Host is never trusted for it), else that of
+    the address the request came to — behind proxies, as PLAUDIT_PROXY_COUNT lets the app see
+    it (X-Forwarded-Proto and -Host). None when that is no http(s) origin."""
+    parts = urlsplit(public_base_url())
+    try:
+        return normalise_origin(f"{parts.scheme}://{parts.netloc}")
+    except ValueError:
+        return None
 
 
 def embed_snippets(site_key: str, base: str | None = None) -> dict[str, str]:

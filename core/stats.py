@@ -2,7 +2,8 @@
 
 Answers are counted per score and folded into categories here, so one recipe serves every
 breakdown. When the filters allow it (dates and touchpoint) the counts come from the daily rollup
-and cost the number of days; a page or attribute filter or breakdown reads the raw answers.
+and cost the number of days; a page, channel or attribute filter or breakdown reads the raw
+answers.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from extensions import db
 from models import DailyCount, DailyView, Response, Site
 
 PERIODS = ("day", "week", "month")
+# Breakdowns the daily rollup cannot give (it keeps days, touchpoints and scores only).
+RAW_SEGMENTS = ("page", "channel")
 
 
 @dataclass(frozen=True)
@@ -29,10 +32,11 @@ class Filters:
     touchpoint: str | None = None
     page: str | None = None
     attribute: tuple[str, str] | None = None  # (name, value)
+    channel: str | None = None  # core.enums.Channel
 
     @property
     def needs_raw(self) -> bool:
-        return self.page is not None or self.attribute is not None
+        return self.page is not None or self.attribute is not None or self.channel is not None
 
 
 @dataclass
@@ -92,6 +96,8 @@ def raw_answers(site: Site, filters: Filters, *columns, duplicates: bool = False
         query = query.where(func.coalesce(Response.touchpoint, "") == filters.touchpoint)
     if filters.page is not None:
         query = query.where(Response.page_url == filters.page)
+    if filters.channel is not None:
+        query = query.where(Response.channel == filters.channel)
     if filters.attribute is not None:
         name, value = filters.attribute
         query = query.where(Response.attributes[name].as_string() == value)
@@ -103,6 +109,8 @@ def _raw_key(by: str):
         return func.coalesce(Response.touchpoint, "")
     if by == "page":
         return func.coalesce(Response.page_url, "")
+    if by == "channel":
+        return Response.channel
     if by.startswith("attr:"):
         return func.coalesce(Response.attributes[by[5:]].as_string(), "")
     return func.date(Response.created_at)
@@ -113,7 +121,7 @@ def breakdown(site: Site, by: str, filters: Filters = Filters(), daily=None) -> 
     per-day rollup rows when the caller has them already (periods only)."""
     if daily is not None and by in PERIODS:
         rows = daily
-    elif by.startswith("attr:") or by == "page" or filters.needs_raw:
+    elif by.startswith("attr:") or by in RAW_SEGMENTS or filters.needs_raw:
         key = _raw_key(by)
         rows = db.session.execute(
             raw_answers(site, filters, key, Response.score, func.count()).group_by(key, Response.score)
@@ -192,6 +200,7 @@ class Dashboard:
     timeline: list[tuple[str, Summary]]
     by_touchpoint: list[tuple[str, Summary]]
     by_page: list[tuple[str, Summary]]
+    by_channel: list[tuple[str, Summary]]
     attributes: list[str]
     segment: str | None
     by_segment: list[tuple[str, Summary]]
@@ -211,6 +220,7 @@ def dashboard(site: Site, filters: Filters, period: str, segment: str | None = N
         timeline=breakdown(site, period, filters, daily),
         by_touchpoint=breakdown(site, "touchpoint", filters),
         by_page=breakdown(site, "page", filters)[:15],
+        by_channel=breakdown(site, "channel", filters),
         attributes=attributes,
         segment=segment,
         by_segment=breakdown(site, f"attr:{segment}", filters) if segment else [],

@@ -13,7 +13,7 @@ from sqlalchemy import and_, bindparam, func, insert, or_
 
 from core import moderation, notifications, webhooks
 from core.consent import ConsentChanged, Shown, agreed_text
-from core.enums import Category, Event, TestimonialStatus
+from core.enums import Category, Channel, Event, TestimonialStatus
 from core.generation import changes_site
 from core.nps import CATEGORIES, Summary, summarise
 from core.nps import category as nps_category
@@ -63,6 +63,7 @@ _ANSWER_COLUMNS = (
     "respondent",
     "respondent_proven",
     "attributes",
+    "channel",
     "visitor_hash",
     "token_hash",
     "created_at",
@@ -137,8 +138,9 @@ class Recorded:
     respondent_proven: bool
 
 
-def record_response(site: Site, data: dict, visitor: str) -> Recorded:
-    """Store a score the moment it is chosen. Repeats are kept, flagged, and left out of NPS."""
+def record_response(site: Site, data: dict, visitor: str, channel: Channel = Channel.WEB) -> Recorded:
+    """Store a score the moment it is chosen. Repeats are kept, flagged, and left out of NPS.
+    `channel` is what the server found the answer came by (api/cors.py), never the body's word."""
     now = utcnow()
     token = secrets.token_urlsafe(24)
     # A reference whose proof fails is still kept, as a claim: a page signed with a secret just
@@ -154,6 +156,7 @@ def record_response(site: Site, data: dict, visitor: str) -> Recorded:
         "respondent": data.get("respondent"),
         "respondent_proven": proven,
         "attributes": data.get("attributes") or {},
+        "channel": channel.value,
         "visitor_hash": visitor,
         "token_hash": sha256_hex(token),
         "created_at": now,

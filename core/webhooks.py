@@ -102,6 +102,7 @@ def describe(outbox: OutboxEvent) -> dict | None:
             "respondent": response.respondent,
             "respondent_proven": response.respondent_proven,
             "attributes": response.attributes,
+            "channel": response.channel,
             "contact_email": response.contact_email,
             "duplicate": response.is_duplicate,
             "created_at": response.created_at.isoformat(timespec="seconds") + "Z",

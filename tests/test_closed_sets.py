@@ -11,6 +11,7 @@ import pytest
 
 from core.enums import (
     Category,
+    Channel,
     ConsentScope,
     DigestFrequency,
     Event,
@@ -35,6 +36,7 @@ CLOSED_SETS = (
     Role,
     MailKind,
     DigestFrequency,
+    Channel,
 )
 # Frozen history and the tests themselves (which spell values out on purpose) are not the app.
 NOT_THE_APP = {".venv", ".git", "tests", "migrations", "instance"}

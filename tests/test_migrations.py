@@ -171,3 +171,61 @@ def test_0007_gives_each_testimonial_a_link_secret_and_never_reuses_ids(make_app
             assert connection.execute(text("SELECT count(*) FROM testimonial")).scalar() == 2
         empty_database()
         db.engine.dispose()
+
+
+def test_0012_gives_every_existing_answer_the_web_channel_and_keeps_the_rollup(make_app):
+    """Answers from before channels came through the widget: `web`. The column is added and
+    dropped in place, so the rollup triggers and the answers survive both ways."""
+    from sqlalchemy import text
+
+    app = make_app()
+    with app.app_context():
+        empty_database()
+        runner = app.test_cli_runner()
+        assert runner.invoke(args=["db", "upgrade", "0009_user_language"]).exit_code == 0
+        answer = (
+            "INSERT INTO response (id, site_id, score, category, lang, attributes, visitor_hash, is_duplicate,"
+            " token_hash, followup_status, respondent_proven, created_at, updated_at)"
+            " VALUES (:n, 1, :score, 'promoter', 'en', '{}', :v, false, 't', 'new', false, '2026-01-01', '2026-01-01')"
+        )
+        with db.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO site (id, key, name, origins, default_lang, texts, consent_version, cta_urls,"
+                    " theme_color, resurvey_days, consent_scope, min_sample, is_demo, wall_jsonld, public_version,"
+                    " wall_minimum, identity_secret, created_at) VALUES (1, 'k', 'Blog', '[]', 'en', '{}', 1, '{}',"
+                    " '#000000', 90, 'promoters', 30, false, false, 1, 1, 's', '2026-01-01')"
+                )
+            )
+            for n in (1, 2):
+                connection.execute(text(answer), {"n": n, "score": 9 + n % 2, "v": f"v{n}"})
+            if connection.dialect.name == "postgresql":  # rows the app made would have moved it
+                connection.execute(text("SELECT setval(pg_get_serial_sequence('response', 'id'), 2)"))
+        assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+        with db.engine.begin() as connection:
+            assert connection.execute(text("SELECT id, channel FROM response ORDER BY id")).all() == [
+                (1, "web"),
+                (2, "web"),
+            ]
+            # A writer that names no channel (a script, an old process) writes a web answer.
+            connection.execute(text(answer), {"n": 3, "score": 10, "v": "v3"})
+            connection.execute(
+                text(answer.replace("(id,", "(channel, id,").replace("VALUES (", "VALUES ('link', ")),
+                {"n": 4, "score": 9, "v": "v4"},
+            )
+            assert connection.execute(text("SELECT channel FROM response ORDER BY id")).scalars().all() == [
+                "web",
+                "web",
+                "web",
+                "link",
+            ]
+            assert connection.execute(text("SELECT sum(count) FROM daily_count")).scalar() == 4  # triggers kept
+        assert runner.invoke(args=["db", "downgrade", "0009_user_language"]).exit_code == 0
+        with db.engine.begin() as connection:
+            assert connection.execute(text("SELECT count(*) FROM response")).scalar() == 4
+            connection.execute(text("DELETE FROM response WHERE id = 4"))
+            assert connection.execute(text("SELECT sum(count) FROM daily_count")).scalar() == 3
+            columns = {c["name"] for c in inspect(connection).get_columns("response")}
+            assert "channel" not in columns
+        empty_database()
+        db.engine.dispose()

@@ -124,6 +124,7 @@ def test_signed_events_reach_the_receiver(client, runner, db, site, receiver):
     ]
     detractor = next(body for e, body in events if e == "response.detractor")
     assert detractor["data"]["response"]["score"] == 2 and detractor["data"]["response"]["why"] == "Too slow"
+    assert detractor["data"]["response"]["channel"] == "web"
     assert all(verify(hook["secret"], h, b) for h, b in receiver.received)
     assert not verify("whsec_wrong", *receiver.received[0])
     attempts = db.session.execute(db.select(DeliveryAttempt.status_code)).scalars().all()

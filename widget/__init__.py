@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("widget", __name__)
 
-from widget import unsubscribe, views, withdraw  # noqa: E402,F401
+from widget import hosted, unsubscribe, views, withdraw  # noqa: E402,F401

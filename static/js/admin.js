@@ -1,3 +1,20 @@
+// "Copy" buttons beside a read-only field (the hosted survey link): copy it, and say so.
+(function () {
+  "use strict";
+  [].forEach.call(document.querySelectorAll("button[data-copy]"), function (button) {
+    button.addEventListener("click", function () {
+      var field = document.getElementById(button.getAttribute("data-copy"));
+      var said = button.parentNode.querySelector('[role="status"]');
+      field.select();
+      var done = function () { if (said) said.textContent = button.getAttribute("data-copied"); };
+      // The Clipboard API needs a secure context (https, or this machine); else the old way.
+      var old = function () { if (document.execCommand("copy")) done(); };
+      if (navigator.clipboard) navigator.clipboard.writeText(field.value).then(done, old);
+      else old();
+    });
+  });
+})();
+
 // Back-office keyboard shortcuts for the moderation queue: j/k move, a approves, r rejects,
 // ? shows the help. Never while typing in a field. Loaded as a file, so the strict CSP holds.
 (function () {
