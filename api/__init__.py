@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from api import cors, insights, moderation, openapi, responses, sites, testimonials  # noqa: E402,F401  (routes register on import)
+from api import cors, insights, invitations, moderation, openapi, responses, sites, testimonials  # noqa: E402,F401  (routes register on import)

@@ -10,9 +10,10 @@ from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
 
 from api import bp
-from api.cors import answer_channel, require_origin
+from api.cors import answer_channel, from_plaudit, require_origin
 from api.schemas import response_create, response_update, view_schema
 from api.sites import site_or_404
+from core import invitations
 from core.enums import Channel
 from core.images import ImageRejected
 from core.links import private_link_token
@@ -22,6 +23,10 @@ from core.snippets import public_url
 from core.survey import Recorded, complete_response, follow_up, record_response, token_matches, visitor_hash
 from extensions import db, limiter
 from models import Response, Site, utcnow
+
+
+# Answers given on Plaudit's own hosted page, whose calls come from Plaudit's origin.
+HOSTED = (Channel.LINK, Channel.EMAIL)
 
 
 def json_body() -> dict:
@@ -70,8 +75,12 @@ def create_response(key: str):
     site = site_or_404(key)
     require_origin(site, required=True, hosted=True)
     data = response_create.load(json_body())
-    channel = answer_channel(site, data.get("page_url"))
-    recorded = record_response(site, data, current_visitor(site.key), channel)
+    channel = answer_channel(site, data.get("page_url"), invited="invitation" in data)
+    if channel == Channel.EMAIL:
+        invitation = invitations.usable(site, data.pop("invitation"))
+        recorded = invitations.answer(site, invitation, data, current_visitor(site.key))
+    else:
+        recorded = record_response(site, data, current_visitor(site.key), channel)
     return answer(site, recorded, token=recorded.token, respondent_proven=recorded.respondent_proven), 201
 
 
@@ -79,7 +88,7 @@ def create_response(key: str):
 @limiter.limit(lambda: current_app.config["PLAUDIT_COMPLETE_LIMIT"])
 def update_response(response_id: int):
     response = bearer_response(response_id)
-    require_origin(response.site, required=False, hosted=response.channel == Channel.LINK)
+    require_origin(response.site, required=False, hosted=response.channel in HOSTED)
     data = response_update.load(json_body())
     complete_response(response, data)
     return answer(response.site, response, **testimonial_state(response))
@@ -103,7 +112,7 @@ def testimonial_state(response: Response) -> dict:
 def upload_response_photo(response_id: int):
     """A respondent who consented may add a photo to their testimonial."""
     response = bearer_response(response_id)
-    require_origin(response.site, required=False, hosted=response.channel == Channel.LINK)
+    require_origin(response.site, required=False, hosted=response.channel in HOSTED)
     testimonial = response.testimonial
     if testimonial is None:
         abort(409, description="Consent to publish your words before adding a photo.")
@@ -123,5 +132,7 @@ def record_view(key: str):
     require_origin(site, required=True, hosted=True)  # the hosted page is shown too
     # The widget always sends an object; an empty body is a bare count.
     data = view_schema.load(json_body() if request.get_data(cache=True) else {})
-    bump_view(site.id, utcnow().date(), data.get("touchpoint"))  # no commit: batched (core/rollups.py)
+    bump_view(site.id, utcnow().date(), data.get("touchpoint"))
+    if data.get("invitation") and from_plaudit():
+        invitations.opened(site, data["invitation"])  # no commit: batched (core/rollups.py)
     return "", 204

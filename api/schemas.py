@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from core.origins import page_without_query
@@ -51,6 +53,9 @@ class ResponseCreate(Schema):
         values=PlainText(validate=validate.Length(max=128)),
         validate=validate.Length(max=20),
     )
+    # The invitation the hosted page was opened from (its link's `i`): the answer is its one
+    # response, with its touchpoint and the contact's reference (core/invitations.py).
+    invitation = fields.String(validate=validate.Length(min=3, max=80))
 
     @validates_schema
     def _proof_of_something(self, data, **kwargs):
@@ -77,9 +82,44 @@ class ResponseUpdate(Schema):
 
 class ViewBeacon(Schema):
     touchpoint = fields.String(validate=[validate.Length(max=64), LABEL])
+    invitation = fields.String(validate=validate.Length(min=3, max=80))
+
+
+MAX_CONTACTS = 1000
+
+
+class ContactSchema(Schema):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    name = PlainText(validate=validate.Length(max=200))
+    respondent = PlainText(validate=validate.Length(min=1, max=128))
+    lang = fields.String(validate=validate.OneOf(LANGUAGES))
+    attributes = fields.Dict(
+        keys=fields.String(validate=ATTRIBUTE_NAME),
+        values=PlainText(validate=validate.Length(max=128)),
+        validate=validate.Length(max=20),
+    )
+    # The date the site's journey counts from (ISO 8601, 2026-03-01).
+    start = fields.Date()
+
+
+class InvitationsCreate(Schema):
+    """`POST /sites/KEY/invitations` (CONTRACT.md)."""
+
+    contacts = fields.List(fields.Nested(ContactSchema), required=True, validate=validate.Length(min=1, max=MAX_CONTACTS))
+    touchpoint = fields.String(validate=[validate.Length(max=64), LABEL])
+    # When to send (ISO 8601; a time without a zone is UTC); now when absent or past.
+    send_at = fields.AwareDateTime(default_timezone=UTC)
+    reminder_days = StrictInteger(validate=validate.Range(min=1, max=60))
+
+    @post_load
+    def _utc(self, data, **kwargs):
+        if "send_at" in data:
+            data["send_at"] = data["send_at"].astimezone(UTC).replace(tzinfo=None)
+        return data
 
 
 # Schemas hold no per-request state; building one deep-copies its fields, so build them once.
 response_create = ResponseCreate()
 response_update = ResponseUpdate()
 view_schema = ViewBeacon()
+invitations_create = InvitationsCreate()

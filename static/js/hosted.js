@@ -11,9 +11,10 @@
 
   // The widget shows nothing to a visitor who finished or skipped it within the site's resurvey
   // interval (its localStorage mark); here the page would be empty, so it says why.
+  // An invitation's link is always answered: a second click on another score changes its answer.
   var mark = null;
   try { mark = JSON.parse(localStorage.getItem("plaudit:" + d.site)); } catch (e) {}
-  if (mark && Date.now() - mark.t < mark.days * 864e5) {
+  if (!d.invitation && mark && Date.now() - mark.t < mark.days * 864e5) {
     document.getElementById("answered").hidden = false;
     return;
   }
@@ -46,5 +47,5 @@
     }).observe(shadow, { childList: true, subtree: true });
   }
 
-  window.Plaudit.mount(host, { site: d.site, lang: d.lang, touchpoint: d.touchpoint, attributes: attributes });
+  window.Plaudit.mount(host, { site: d.site, lang: d.lang, touchpoint: d.touchpoint, attributes: attributes, invitation: d.invitation });
 })();

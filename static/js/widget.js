@@ -71,7 +71,9 @@
   function render(host, opts, config, css) {
     var t = config.texts, base = opts.base, site = opts.site, api = base + "/api/v1/";
     var siteApi = api + "sites/" + encodeURIComponent(site);
-    var mark = "plaudit:" + site; // the answered mark (localStorage) and the draft (sessionStorage)
+    // The answered mark (localStorage) and the draft (sessionStorage); an invitation's own draft,
+    // so that another score's link opened in this tab starts from that score.
+    var mark = "plaudit:" + site, draftKey = mark + (opts.invitation ? ":" + opts.invitation : "");
     var shadow = host.shadowRoot || host.attachShadow({ mode: "open" });
     styleShadow(shadow, css, config.theme && config.theme.color);
     // Built node by node (no innerHTML): every text is set with textContent, never parsed.
@@ -114,7 +116,7 @@
     var seen = new IntersectionObserver(function (entries) {
       if (entries.pop().isIntersecting) {
         seen.disconnect();
-        call("POST", siteApi + "/views", { touchpoint: opts.touchpoint || undefined }, 0, true).catch(Object);
+        call("POST", siteApi + "/views", { touchpoint: opts.touchpoint || undefined, invitation: opts.invitation || undefined }, 0, true).catch(Object);
       }
     });
     seen.observe(root);
@@ -128,7 +130,7 @@
       if (done) return;
       var draft = { score: state.score, sent: state.sent, id: state.id, token: state.token, f: {} };
       [].forEach.call(fields, function (f) { if (f.name && f.type != "radio") draft.f[f.name] = f.type == "checkbox" ? f.checked : f.value; });
-      stored("sessionStorage", mark, draft);
+      stored("sessionStorage", draftKey, draft);
     }
 
     // What is not given stays undefined, which JSON leaves out.
@@ -137,7 +139,7 @@
       return {
         score: state.score, page_url: location.href, lang: config.lang, touchpoint: opts.touchpoint || undefined,
         respondent: opts.respondent || undefined, respondent_hash: opts.respondentHash || undefined,
-        attributes: a && Object.keys(a).length ? a : undefined
+        attributes: a && Object.keys(a).length ? a : undefined, invitation: opts.invitation || undefined
       };
     }
 
@@ -212,7 +214,7 @@
       done = true;
       // Finished or skipped: not asked again for the resurvey interval; the draft has served.
       stored("localStorage", mark, { t: Date.now(), days: config.resurvey_days });
-      stored("sessionStorage", mark, null);
+      stored("sessionStorage", draftKey, null);
       var cat = category(state.score);
       add(thanks, "p", {}, t["thanks_" + cat]);
       var cta = config.cta && config.cta[cat];
@@ -272,7 +274,7 @@
     window.addEventListener("online", sync);
 
     // A reload mid-answer: the same answer, as the visitor left it.
-    var draft = stored("sessionStorage", mark);
+    var draft = stored("sessionStorage", draftKey);
     if (draft && draft.score != null) {
       for (var k in draft) state[k] = draft[k];
       fields.score[draft.score].checked = true;
@@ -286,8 +288,9 @@
   function mount(host, options) {
     var opts = Object.assign({}, options), seen;
     opts.base = (opts.base || scriptBase).replace(/\/$/, "");
-    // Not asked again while the mark of a finished or skipped survey lasts.
-    if (!host || !opts.site || mounted.has(host) || (seen = stored("localStorage", "plaudit:" + opts.site)) && Date.now() - seen.t < seen.days * 864e5) return;
+    // Not asked again while the mark of a finished or skipped survey lasts (an invitation's link
+    // always is: it changes that invitation's one answer).
+    if (!host || !opts.site || mounted.has(host) || !opts.invitation && (seen = stored("localStorage", "plaudit:" + opts.site)) && Date.now() - seen.t < seen.days * 864e5) return;
     mounted.add(host);
     var lang = opts.lang || (doc.documentElement.lang || "").slice(0, 2).toLowerCase();
     var get = function (url) { return fetch(url, { mode: "cors", credentials: "omit" }); };
