@@ -24,7 +24,6 @@ from core.survey import Recorded, complete_response, follow_up, record_response,
 from extensions import db, limiter
 from models import Response, Site, utcnow
 
-
 # Answers given on Plaudit's own hosted page, whose calls come from Plaudit's origin.
 HOSTED = (Channel.LINK, Channel.EMAIL)
 

@@ -105,7 +105,9 @@ class ContactSchema(Schema):
 class InvitationsCreate(Schema):
     """`POST /sites/KEY/invitations` (CONTRACT.md)."""
 
-    contacts = fields.List(fields.Nested(ContactSchema), required=True, validate=validate.Length(min=1, max=MAX_CONTACTS))
+    contacts = fields.List(
+        fields.Nested(ContactSchema), required=True, validate=validate.Length(min=1, max=MAX_CONTACTS)
+    )
     touchpoint = fields.String(validate=[validate.Length(max=64), LABEL])
     # When to send (ISO 8601; a time without a zone is UTC); now when absent or past.
     send_at = fields.AwareDateTime(default_timezone=UTC)

@@ -89,10 +89,13 @@ class DigestFrequency(StrEnum):
     OFF = "off"
     DAILY = "daily"
     WEEKLY = "weekly"
+
+
 class Channel(StrEnum):
     """How an answer reached Plaudit, decided by the server (api/cors.py), never taken from the
     body: the widget on one of the site's pages, the hosted page (a link or its QR code), or an
     e-mail invitation."""
+
     WEB = "web"
     LINK = "link"
     EMAIL = "email"

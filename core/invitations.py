@@ -101,8 +101,10 @@ def answered_recently(site: Site, contact: ContactIn | Contact, now: datetime, i
     reference or the address they gave (or were invited at)."""
     since = now - timedelta(days=site.resurvey_days)
     email = contact.email.lower()
-    invited = db.select(Invitation.response_id).join(Contact).where(
-        Contact.site_id == site.id, Contact.email == email, Invitation.response_id.is_not(None)
+    invited = (
+        db.select(Invitation.response_id)
+        .join(Contact)
+        .where(Contact.site_id == site.id, Contact.email == email, Invitation.response_id.is_not(None))
     )
     same = [Response.id.in_(invited), db.func.lower(Response.contact_email) == email]
     if contact.respondent:
@@ -314,27 +316,35 @@ def queue_due(now: datetime | None = None) -> int:
     """Put the invitations and reminders that fell due into the mail outbox, within each site's
     daily cap; what is over the cap waits for the next day. How many were queued."""
     now = now or utcnow()
-    due = db.session.execute(
-        db.select(Invitation)
-        .where(Invitation.sent_at.is_(None), Invitation.cancelled_at.is_(None), Invitation.send_at <= now)
-        .order_by(Invitation.send_at, Invitation.id)
-        .limit(BATCH)
-    ).scalars().all()
-    reminders = db.session.execute(
-        db.select(Invitation)
-        .where(
-            Invitation.sent_at.is_not(None),
-            Invitation.reminder_days.is_not(None),
-            Invitation.reminded_at.is_(None),
-            Invitation.response_id.is_(None),
-            Invitation.answered_at.is_(None),
-            Invitation.bounced_at.is_(None),
-            Invitation.cancelled_at.is_(None),
-            Invitation.expires_at > now,
+    due = (
+        db.session.execute(
+            db.select(Invitation)
+            .where(Invitation.sent_at.is_(None), Invitation.cancelled_at.is_(None), Invitation.send_at <= now)
+            .order_by(Invitation.send_at, Invitation.id)
+            .limit(BATCH)
         )
-        .order_by(Invitation.sent_at, Invitation.id)
-        .limit(BATCH)
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
+    reminders = (
+        db.session.execute(
+            db.select(Invitation)
+            .where(
+                Invitation.sent_at.is_not(None),
+                Invitation.reminder_days.is_not(None),
+                Invitation.reminded_at.is_(None),
+                Invitation.response_id.is_(None),
+                Invitation.answered_at.is_(None),
+                Invitation.bounced_at.is_(None),
+                Invitation.cancelled_at.is_(None),
+                Invitation.expires_at > now,
+            )
+            .order_by(Invitation.sent_at, Invitation.id)
+            .limit(BATCH)
+        )
+        .scalars()
+        .all()
+    )
     reminders = [r for r in reminders if r.sent_at + timedelta(days=r.reminder_days) <= now]
     sites = {i.site_id: i.site for i in [*due, *reminders]}
     room = {site_id: site.invitation_daily_cap - sent_today(site_id, now) for site_id, site in sites.items()}
@@ -358,10 +368,12 @@ def write(message: MailMessage, unsubscribe_url: str) -> mail.Written | None:
     invitation = db.session.get(Invitation, message.params.get("invitation"))
     if invitation is None or invitation.response_id or invitation.answered_at or invitation.cancelled_at:
         return None
-    if invitation.bounced_at or expired(invitation):
+    reminder = message.kind == MailKind.REMINDER
+    # As of when it fell due (the worker's clock), so that a message is what its moment asked.
+    due = invitation.reminded_at if reminder else invitation.sent_at
+    if invitation.bounced_at or expired(invitation, due):
         return None
     site, contact = invitation.site, invitation.contact
-    reminder = message.kind == MailKind.REMINDER
     question = texts_for(message.lang, site.name, site.texts)["question"]
     text, html = mail.render(
         "public/mail/invitation",
@@ -495,4 +507,3 @@ def erase(site: Site, *, respondent: str | None = None, response_ids: list[int] 
     for contact in contacts:
         db.session.delete(contact)
     return len(contacts)
-

@@ -207,5 +207,10 @@ def erase(
         db.session.execute(db.delete(OutboxEvent).where(OutboxEvent.response_id.in_(ids)))
         # Sent or not, every e-mail about these answers (replies, thanks, alerts quoting them).
         db.session.execute(db.delete(MailMessage).where(MailMessage.response_id.in_(ids)))
+    from core import invitations  # it records answers through core.survey, which imports this
+
+    # The contacts this names (by reference, or by the answers they gave), their invitations
+    # and every e-mail of those.
+    invitations.erase(site, respondent=respondent, response_ids=[r.id for r in responses])
     log(actor, "erase", site_id=site.id, responses=len(responses), testimonials=len(testimonial_ids))
     return len(responses), photos, testimonial_ids
