@@ -37,4 +37,4 @@ def closed_sets() -> dict:
     }
 
 
-from admin import auth, insights, mails, owner, queue, users  # noqa: E402,F401
+from admin import auth, insights, invitations, mails, owner, queue, users  # noqa: E402,F401

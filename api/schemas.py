@@ -7,6 +7,7 @@ from datetime import UTC
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
+from core.contact_upload import ContactSchema
 from core.origins import page_without_query
 from core.query_args import ATTRIBUTE_NAME, LABEL
 from core.strings import LANGUAGES
@@ -86,20 +87,6 @@ class ViewBeacon(Schema):
 
 
 MAX_CONTACTS = 1000
-
-
-class ContactSchema(Schema):
-    email = fields.Email(required=True, validate=validate.Length(max=254))
-    name = PlainText(validate=validate.Length(max=200))
-    respondent = PlainText(validate=validate.Length(min=1, max=128))
-    lang = fields.String(validate=validate.OneOf(LANGUAGES))
-    attributes = fields.Dict(
-        keys=fields.String(validate=ATTRIBUTE_NAME),
-        values=PlainText(validate=validate.Length(max=128)),
-        validate=validate.Length(max=20),
-    )
-    # The date the site's journey counts from (ISO 8601, 2026-03-01).
-    start = fields.Date()
 
 
 class InvitationsCreate(Schema):

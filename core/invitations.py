@@ -396,6 +396,27 @@ def write(message: MailMessage, unsubscribe_url: str) -> mail.Written | None:
     return mail.Written(subject, text, html)
 
 
+def previews(site: Site, contacts: list[dict], touchpoint: str | None) -> list[tuple[str, str, str]]:
+    """What the upload's first contact of each language will get: (language, subject, text),
+    with links to the hosted page as they will be but without a token (none exists yet)."""
+    samples, seen = [], set()
+    for given in contacts:
+        lang = given.get("lang") or site.default_lang
+        if lang in seen:
+            continue
+        seen.add(lang)
+        query = {"lang": lang, **({"touchpoint": touchpoint} if touchpoint else {})}
+        links = [(n, public_url(HOSTED_ENDPOINT, key=site.key, **query, score=n)) for n in range(11)]
+        texts = texts_for(lang, site.name, site.texts)
+        contact = Contact(email=given["email"], name=given.get("name"), lang=lang)
+        expires = utcnow() + timedelta(days=site.invitation_expiry_days)
+        text, _html = mail.render("public/mail/invitation", lang, site=site, contact=contact, question=texts["question"],
+                                  links=links, texts=texts, reminder=False, expires=expires, unsubscribe_url="…")  # fmt: skip
+        with force_locale(lang):
+            samples.append((lang, _("Your opinion of %(name)s", name=site.name), text))
+    return samples
+
+
 def bounced(message: MailMessage) -> None:
     """The server refused the address for good (5xx): no reminder, no later invitation there."""
     invitation = db.session.get(Invitation, (message.params or {}).get("invitation"))

@@ -300,3 +300,68 @@ def test_hostile_api_bodies_get_a_clear_4xx(client, site, token):
     bad = invite(client, site, token, [{"email": "a@example.org", "lang": "xx"}], send_at="tomorrow")
     assert bad.status_code == 422 and set(bad.json["errors"]) == {"contacts", "send_at"}
     assert client.post(f"/api/v1/sites/{site.key}/invitations", json={"contacts": FIVE}).status_code == 401
+
+
+CSV = (
+    "email,name,respondent,lang,start,attr.plan\n"
+    "ana@example.org,Ana,C-1,en,,pro\n"
+    "bea@example.org,Béa,,fr-CA,,\n"
+    "cy@example.org,,,fr,,trial\n"
+    "not-an-address,Nobody,,en,,\n"
+    "dan@example.org,Dan,,xx,,\n"
+    "dan@example.org,Dan,,en,,\n"
+    'eve@example.org,"Eve, of =SUM(1)",,en,2026-13-01,\n'
+    "eve@example.org,Eve,,en,,\n"
+)
+
+
+def test_a_csv_upload_previews_then_invites_and_the_page_counts_who_answered(client, db, site, token, smtp):
+    from tests.conftest import csrf_from, login
+
+    login(client, OWNER)
+    page = client.get(f"/admin/sites/{site.key}/invitations")
+    assert page.status_code == 200
+    import io
+
+    preview = client.post(
+        f"/admin/sites/{site.key}/invitations/preview",
+        data={
+            "csrf_token": csrf_from(page.get_data(as_text=True)),
+            "file": (io.BytesIO(CSV.encode()), "contacts.csv"),
+            "touchpoint": "after-delivery",
+            "reminder_days": "3",
+        },
+        content_type="multipart/form-data",
+    )
+    html = preview.get_data(as_text=True)
+    assert preview.status_code == 200, html
+    assert html.count("Refused:") == 3  # the bad address, the unknown language, the impossible date
+    assert "5 contacts will be invited" in html
+    assert "Bonjour Béa" in html and "Hello Ana" in html  # what will be sent, in each language
+    assert db.session.execute(db.select(db.func.count()).select_from(Invitation)).scalar() == 0
+    confirmed = client.post(
+        f"/admin/sites/{site.key}/invitations/confirm",
+        data={
+            "csrf_token": csrf_from(html),
+            "contacts": re.search(r'name="contacts" type="hidden" value="([^"]*)"', html)
+            .group(1)
+            .replace("&#34;", '"'),
+            "touchpoint": "after-delivery",
+            "reminder_days": "3",
+        },
+    )
+    assert confirmed.status_code == 302
+    send_all()
+    assert len(smtp.messages()) == 5
+    assert "Quelle est la probabilité" in smtp.messages("bea@example.org")[0].get_body(("plain",)).get_content()
+    link = score_links(smtp.messages("ana@example.org")[0])[9]
+    client.post(
+        f"/api/v1/sites/{site.key}/views",
+        json={"invitation": parse_qs(urlsplit(link).query)["i"][0]},
+        headers={"Origin": PLAUDIT},
+    )
+    answer_from_page(client, site, link)
+    page = client.get(f"/admin/sites/{site.key}/invitations").get_data(as_text=True)
+    assert "after-delivery" in page and "20%" in page.replace("\xa0", "")
+    row = re.search(r"<tbody><tr>(.*?)</tr>", page, re.S).group(1)
+    assert re.findall(r"<td>([^<]*)</td>", row)[:6] == ["5", "1", "1", "0", "0", "0"]
