@@ -478,6 +478,9 @@ class Invitation(db.Model):
     wave: Mapped[str] = mapped_column(String(100))
     nonce: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
     send_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # The public address its links are made from, as the request that scheduled it saw it (the
+    # mail worker, sending it later, has no request of its own).
+    base_url: Mapped[str] = mapped_column(String(300))
     reminder_days: Mapped[int | None] = mapped_column(Integer)
     # A journey's "every N months" step: sending it schedules the next, N months on.
     repeat_months: Mapped[int | None] = mapped_column(Integer)

@@ -29,7 +29,7 @@ from flask_babel import gettext as _
 from core import mail
 from core.enums import Category, Channel, InvitationSkip, MailKind
 from core.hosted import HOSTED_ENDPOINT
-from core.snippets import public_url
+from core.snippets import public_base_url, public_url
 from core.strings import texts_for
 from core.survey import Recorded, SurveyError, record_response
 from extensions import db
@@ -226,6 +226,7 @@ def _invite(contact, touchpoint, wave, at, reminder_days, repeat=None, follows=N
         touchpoint=touchpoint,
         wave=wave[:100],
         send_at=at,
+        base_url=public_base_url(),
         reminder_days=reminder_days,
         repeat_months=repeat,
         follows_response_id=follows,
@@ -292,13 +293,19 @@ def _send_one(invitation: Invitation, now: datetime, room: dict[int, int]) -> No
         return None  # over today's cap: tomorrow, first in line
     room[site.id] -= 1
     invitation.expires_at = now + timedelta(days=site.invitation_expiry_days)
-    message = mail.queue(site, MailKind.INVITATION, contact.email, contact.lang, params={"invitation": invitation.id})
+    with current_app.test_request_context(base_url=invitation.base_url):  # links as it was scheduled from
+        message = mail.queue(
+            site, MailKind.INVITATION, contact.email, contact.lang, params={"invitation": invitation.id}
+        )
     db.session.flush()
     invitation.mail_id = message.id if message else None
     if invitation.repeat_months:
         months = int((invitation.touchpoint or "month-0").rpartition("-")[2] or 0) + invitation.repeat_months
         at = _at(contact.start, months) if contact.start else invitation.send_at + timedelta(days=30 * months)
-        _invite(contact, f"month-{months}", f"month-{months}", at, invitation.reminder_days, invitation.repeat_months)
+        following = _invite(
+            contact, f"month-{months}", f"month-{months}", at, invitation.reminder_days, invitation.repeat_months
+        )
+        following.base_url = invitation.base_url
     return None
 
 
@@ -308,7 +315,8 @@ def _remind_one(invitation: Invitation, now: datetime, room: dict[int, int]) -> 
         return
     if _take(invitation.id, Invitation.reminded_at, now):
         room[site.id] -= 1
-        mail.queue(site, MailKind.REMINDER, invitation.contact.email, invitation.contact.lang,
+        with current_app.test_request_context(base_url=invitation.base_url):
+            mail.queue(site, MailKind.REMINDER, invitation.contact.email, invitation.contact.lang,
                    params={"invitation": invitation.id})  # fmt: skip
 
 

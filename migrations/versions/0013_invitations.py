@@ -57,6 +57,7 @@ def upgrade():
         sa.Column("wave", sa.String(length=100), nullable=False),
         sa.Column("nonce", sa.String(length=32), nullable=False),
         sa.Column("send_at", sa.DateTime(), nullable=False),
+        sa.Column("base_url", sa.String(length=300), nullable=False),
         sa.Column("reminder_days", sa.Integer(), nullable=True),
         sa.Column("repeat_months", sa.Integer(), nullable=True),
         sa.Column("follows_response_id", sa.Integer(), nullable=True),
