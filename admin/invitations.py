@@ -52,14 +52,23 @@ def waves(site: Site) -> list:
     return db.session.execute(query).all()
 
 
+def settings_form(site: Site) -> InvitationSettingsForm:
+    """The settings as they stand (shown, never validated: their form posts elsewhere)."""
+    form = InvitationSettingsForm(formdata=None, obj=site)
+    form.journey_months.data = ", ".join(map(str, site.journey_months or []))  # [3, 6, 12] → "3, 6, 12"
+    return form
+
+
+def page(site: Site, upload: InvitationUploadForm, status: int = 200):
+    return render_template(
+        "admin/invitations.html", site=site, waves=waves(site), upload=upload, settings=settings_form(site)
+    ), status
+
+
 @bp.get("/sites/<key>/invitations")
 @owner_required
 def invitations_page(key: str):
-    site = owned_site_or_404(key)
-    settings = InvitationSettingsForm(obj=site, journey_months=", ".join(map(str, site.journey_months or [])))
-    return render_template(
-        "admin/invitations.html", site=site, waves=waves(site), upload=InvitationUploadForm(), settings=settings
-    )
+    return page(owned_site_or_404(key), InvitationUploadForm())
 
 
 @bp.post("/sites/<key>/invitations/settings")
@@ -83,13 +92,11 @@ def preview_invitations(key: str):
     site = owned_site_or_404(key)
     form = InvitationUploadForm()
     if not form.validate_on_submit():
-        return render_template("admin/invitations.html", site=site, waves=waves(site), upload=form,
-                               settings=InvitationSettingsForm(obj=site)), 422  # fmt: skip
+        return page(site, form, 422)
     lines, refused = contact_upload.read(form.file.data.read())
     if refused:
         form.file.errors = [refused]
-        return render_template("admin/invitations.html", site=site, waves=waves(site), upload=form,
-                               settings=InvitationSettingsForm(obj=site)), 422  # fmt: skip
+        return page(site, form, 422)
     now, seen = utcnow(), set()
     for line in lines:
         if line.contact is not None:

@@ -365,3 +365,49 @@ def test_a_csv_upload_previews_then_invites_and_the_page_counts_who_answered(cli
     assert "after-delivery" in page and "20%" in page.replace("\xa0", "")
     row = re.search(r"<tbody><tr>(.*?)</tr>", page, re.S).group(1)
     assert re.findall(r"<td>([^<]*)</td>", row)[:6] == ["5", "1", "1", "0", "0", "0"]
+
+
+def test_the_sending_settings_and_journey_are_saved_from_the_invitations_page(client, db, site, token):
+    from tests.conftest import csrf_from, login
+
+    login(client, OWNER)
+    page = client.get(f"/admin/sites/{site.key}/invitations").get_data(as_text=True)
+    saved = client.post(
+        f"/admin/sites/{site.key}/invitations/settings",
+        data={
+            "csrf_token": csrf_from(page),
+            "invitation_daily_cap": "50",
+            "invitation_expiry_days": "14",
+            "journey_months": "12, 3,6",
+            "journey_every_months": "",
+            "ask_again_after_resolved_days": "21",
+        },
+    )
+    assert saved.status_code == 302
+    db.session.refresh(site)
+    assert (site.invitation_daily_cap, site.invitation_expiry_days, site.journey_months) == (50, 14, [3, 6, 12])
+    assert (site.journey_every_months, site.ask_again_after_resolved_days) == (None, 21)
+    assert 'value="3, 6, 12"' in client.get(f"/admin/sites/{site.key}/invitations").get_data(as_text=True)
+    refused = client.post(
+        f"/admin/sites/{site.key}/invitations/settings",
+        data={"csrf_token": csrf_from(page), "invitation_daily_cap": "0", "invitation_expiry_days": "14",
+              "journey_months": "3; drop table"},
+    )  # fmt: skip
+    assert refused.status_code == 302
+    db.session.refresh(site)
+    assert site.invitation_daily_cap == 50 and site.journey_months == [3, 6, 12]
+
+
+def test_resolving_a_detractors_follow_up_in_the_back_office_schedules_the_ask_again(client, db, site, token, smtp):
+    from tests.conftest import csrf_from, login
+
+    site.ask_again_after_resolved_days = 10
+    db.session.commit()
+    invite(client, site, token, FIVE[:1])
+    send_all()
+    response_id = answer_from_page(client, site, score_links(smtp.messages("ana@example.org")[0])[2]).json["id"]
+    login(client, OWNER)
+    page = client.get(f"/admin/responses/{response_id}").get_data(as_text=True)
+    client.post(f"/admin/responses/{response_id}/followup", data={"csrf_token": csrf_from(page), "status": "resolved"})
+    again = db.session.execute(db.select(Invitation).where(Invitation.follows_response_id == response_id)).scalar_one()
+    assert again.touchpoint == "after-resolution" and again.send_at > utcnow() + timedelta(days=9)

@@ -47,7 +47,11 @@ def responses_of(live_app, site) -> list[Response]:
 
 
 def test_five_contacts_invited_by_csv_answer_by_e_mail_and_the_unanswered_are_reminded_once(
-    page, browser, live_app, live_site, sending
+    page,
+    browser,
+    live_app,
+    live_site,
+    sending,  # noqa: F811  (the fixture imported above)
 ):
     smtp = sending
     site = live_site(name="Parcel Co")
