@@ -45,8 +45,10 @@ from models import MailAttempt, MailMessage, MailSuppression, NotificationSettin
 log = logging.getLogger("plaudit.mail")
 
 MAX_ATTEMPTS = 8
-# Far longer than an SMTP conversation may take (MAIL_TIMEOUT bounds each of its steps).
-CLAIM = timedelta(minutes=2)
+# Far longer than an SMTP conversation may take: MAIL_TIMEOUT (20 s) bounds each of its steps
+# (connect, EHLO, STARTTLS, AUTH, MAIL, RCPT, DATA, QUIT), so a slow server that takes its time at
+# every one still finishes well within the claim, and no other worker sends the message again.
+CLAIM = timedelta(minutes=10)
 NO_SERVER = "not sent: no mail server configured"
 UNSUBSCRIBED = "not sent: the recipient unsubscribed"
 NOTHING_TO_SAY = "not sent: nothing to send any more"
@@ -281,7 +283,19 @@ def _deliver(mail_id: int) -> bool:
         _close(mail_id, claim, UNSUBSCRIBED)
         return False
     if message.subject is None:
-        written = write(message)
+        try:
+            written = write(message)
+        except Exception:  # noqa: BLE001  (a message that cannot be written now is retried, then given up)
+            log.exception("mail %s could not be written", mail_id)
+            db.session.rollback()
+            error = "could not be written (see the log)"
+            _outbox.settle(
+                mail_id,
+                claim,
+                attempts=message.attempts + 1,
+                **_outbox.after_failure(message.attempts + 1, error, MAX_ATTEMPTS),
+            )
+            return True
         if written is None:
             _close(mail_id, claim, NOTHING_TO_SAY)
             return False

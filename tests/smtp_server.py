@@ -41,6 +41,6 @@ class SMTPServer:
             self.controller.stop()
             self.controller = None
 
-    def messages(self, to: str | None = None) -> list[EmailMessage]:
+    def messages(self, to: str | None = None, subject_has: str = "") -> list[EmailMessage]:
         with self.lock:
-            return [m for rcpt, m in self.received if to is None or to in rcpt]
+            return [m for rcpt, m in self.received if (to is None or to in rcpt) and subject_has in m["Subject"]]

@@ -424,10 +424,13 @@ def test_the_daily_digest_covers_yesterday(client, db, site, owner, smtp):
     )
     db.session.commit()
     seed(db, site, date(2026, 11, 30), [9, 9, 7])
+    seed(db, site, date(2026, 11, 29), [10])
     assert notifications.queue_due_digests(date(2026, 12, 1)) == 1
     mail.deliver_due()
     text, _ = parts(smtp.messages(OWNER)[0])
-    assert "NPS +67" in text and "from 3 answers" in text and "No change to show" in text
+    assert "NPS +67" in text and "from 3 answers" in text
+    assert "Previous period: NPS +100 (± 0.0 points), from 1 answer" in text.splitlines()
+    assert "not a meaningful change" in text
 
 
 def test_a_change_within_the_margin_is_not_called_meaningful():
@@ -541,3 +544,21 @@ def test_settings_come_from_the_environment_under_the_librarys_names(monkeypatch
     state = app.extensions["mailman"]
     assert (state.server, state.port, state.use_tls, state.backend) == ("smtp.shop.example", 2525, True, "smtp")
     assert state.default_sender == "Shop <hello@shop.example>" and state.timeout == 20
+
+
+def test_a_message_that_cannot_be_written_is_retried_not_lost(client, db, site, owner, smtp, monkeypatch):
+    answer(client, site, 2, why="Late")
+
+    def broken(message, unsubscribe_url):
+        raise KeyError("a template's bug")
+
+    monkeypatch.setattr(notifications, "write_detractor_alert", broken)
+    assert mail.deliver_due() == 1
+    db.session.expire_all()  # the worker ran in this very session
+    message = db.session.execute(db.select(MailMessage)).scalar_one()
+    assert message.attempts == 1 and message.subject is None and message.locked_until is None
+    assert message.last_error == "could not be written (see the log)" and message.next_attempt_at > utcnow()
+    monkeypatch.undo()
+    move_clock(db, message)
+    assert mail.deliver_due() == 1
+    assert "Late" in parts(smtp.messages(OWNER)[0])[0]

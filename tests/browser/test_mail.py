@@ -6,11 +6,13 @@ Also the screenshots of the new pages and of the e-mails as Chromium renders the
 from __future__ import annotations
 
 import os
+from datetime import date, timedelta
 from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
 
+from core import notifications
 from core.mail import MailWorker
 from extensions import db, mail
 from models import MailMessage, User, utcnow
@@ -26,7 +28,8 @@ def sending(live_app):
     """The live app with a mail server and its mail thread, as with MAIL_SERVER set."""
     smtp = SMTPServer()
     smtp.start()
-    saved = {k: live_app.config.get(k) for k in ("MAIL_SERVER", "MAIL_PORT", "PLAUDIT_WEBHOOK_GRACE_SECONDS")}
+    keys = ("MAIL_SERVER", "MAIL_PORT", "PLAUDIT_WEBHOOK_GRACE_SECONDS")
+    saved = {k: live_app.config[k] for k in keys if k in live_app.config}
     # The grace period as deployed (30 s); the test moves the clock past it (`grace_is_over`).
     live_app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port, PLAUDIT_WEBHOOK_GRACE_SECONDS=30)
     mail.init_app(live_app)  # Flask-Mailman reads its settings when initialised
@@ -34,6 +37,8 @@ def sending(live_app):
     worker.start(live_app, 0.2)
     yield smtp
     worker.stop()
+    for key in keys:  # as it was: a setting it did not have is not left behind as None
+        live_app.config.pop(key, None)
     live_app.config.update(saved)
     mail.init_app(live_app)
     smtp.stop()
@@ -45,6 +50,17 @@ def make_owner(live_app, site, email: str) -> None:
         user.set_password(PASSWORD)
         db.session.add(user)
         db.session.commit()
+
+
+def digest_of(live_app, site, smtp, page):
+    """This week's digest, as next Monday's round of the mail thread writes it."""
+    if not smtp.messages("owner@corner.example", subject_has="answers"):
+        with live_app.app_context():
+            owner = db.session.execute(db.select(User).filter_by(email="owner@corner.example")).scalar_one()
+            notifications.save_preferences(owner, db.session.merge(site), True, False, "weekly")
+            db.session.commit()
+            assert notifications.queue_due_digests(date.today() + timedelta(days=7)) == 1
+    return wait_for(lambda: smtp.messages("owner@corner.example", subject_has="answers"), page, "the digest")[0]
 
 
 def grace_is_over(live_app) -> None:
@@ -119,7 +135,11 @@ def test_a_detractor_on_a_host_page_alerts_the_owner_whose_link_opens_the_answer
             shoot(tab, f"notifications-{scheme}")
             blank = owner.new_page()  # off the back office, whose CSP would refuse the e-mail's styles
             blank.emulate_media(color_scheme=scheme)
-            for name, message in (("alert", alert), ("reply", reply)):
+            for name, message in (
+                ("alert", alert),
+                ("reply", reply),
+                ("digest", digest_of(live_app, site, sending, blank)),
+            ):
                 blank.set_content(message.get_body(("html",)).get_content())
                 shoot(blank, f"mail-{name}-{scheme}")
     owner.close()
