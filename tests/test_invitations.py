@@ -281,6 +281,11 @@ def test_a_resolved_detractor_is_asked_again_and_both_answers_show(client, db, s
         db.select(Response.touchpoint, Response.score).where(Response.respondent == "C-1").order_by(Response.id)
     ).all()
     assert scores == [(None, 3), ("after-resolution", 9)]
+    from tests.conftest import login
+
+    login(client, OWNER)
+    history = client.get(f"/admin/sites/{site.key}/respondents/C-1").get_data(as_text=True)
+    assert "3/10" in history and "9/10" in history and "+6 since the previous answer" in history
 
 
 def test_erasure_removes_contacts_invitations_and_their_messages(client, db, site, token, smtp):

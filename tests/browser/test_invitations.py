@@ -123,3 +123,22 @@ def test_five_contacts_invited_by_csv_answer_by_e_mail_and_the_unanswered_are_re
     shoot(page, "invitations-page-en")
     with live_app.app_context():
         assert db.session.execute(db.select(db.func.count()).select_from(Invitation)).scalar() == 5
+
+    # The same page in French, dark, at phone width; the e-mails as a phone's mail program shows them.
+    french = browser.new_context(
+        **PHONE, storage_state=page.context.storage_state(), locale="fr-FR", color_scheme="dark"
+    )
+    fr_page = french.new_page()
+    fr_page.goto(f"{live_app.config['LIVE_URL']}/admin/sites/{site.key}/invitations")
+    expect(fr_page.get_by_role("heading", name="Qui a répondu")).to_be_visible()
+    assert fr_page.evaluate("document.documentElement.scrollWidth") <= 390
+    shoot(fr_page, "invitations-page-fr-dark-phone")
+    for address, name in (
+        ("ana@example.org", "invitation-email-en-phone"),
+        ("bea@example.org", "invitation-email-fr-phone"),
+    ):
+        reader = french.new_page()  # about:blank: not under the back office's policy
+        reader.set_content(smtp.messages(address)[0].get_body(("html",)).get_content())
+        assert reader.evaluate("document.documentElement.scrollWidth") <= 390  # eleven scores fit a phone
+        shoot(reader, name)
+    french.close()
