@@ -6,7 +6,7 @@ from functools import cache
 
 from api import bp
 from api.schemas import WHY_MAX
-from core.enums import Channel, values
+from core.enums import Channel, InvitationSkip, values
 from core.nps import CATEGORIES
 from core.strings import LANGUAGES
 from models import MAX_ROW_ID
@@ -103,6 +103,61 @@ SCHEMAS = {
                 "type": "object",
                 "maxProperties": 20,
                 "additionalProperties": {"type": "string", "maxLength": 128},
+            },
+            "invitation": {
+                "type": "string",
+                "minLength": 3,
+                "maxLength": 80,
+                "description": "the hosted page's `i`: answers that e-mail invitation (channel email)",
+            },
+        },
+    },
+    "NewInvitations": {
+        "type": "object",
+        "required": ["contacts"],
+        "additionalProperties": False,
+        "properties": {
+            "contacts": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": 1000,
+                "items": {
+                    "type": "object",
+                    "required": ["email"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "email": {"type": "string", "format": "email", "maxLength": 254},
+                        "name": {"type": "string", "maxLength": 200},
+                        "respondent": {"type": "string", "minLength": 1, "maxLength": 128},
+                        "lang": {"type": "string", "enum": list(LANGUAGES)},
+                        "attributes": {
+                            "type": "object",
+                            "maxProperties": 20,
+                            "additionalProperties": {"type": "string", "maxLength": 128},
+                        },
+                        "start": {"type": "string", "format": "date"},
+                    },
+                },
+            },
+            "touchpoint": {"type": "string", "maxLength": 64, "pattern": "^[A-Za-z0-9][A-Za-z0-9 _.:/-]*$"},
+            "send_at": {"type": "string", "format": "date-time"},
+            "reminder_days": {"type": "integer", "minimum": 1, "maximum": 60},
+        },
+    },
+    "Scheduled": {
+        "type": "object",
+        "required": ["scheduled", "skipped"],
+        "properties": {
+            "scheduled": {"type": "integer"},
+            "skipped": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "email": {"type": "string"},
+                        "reason": {"type": "string", "enum": list(values(InvitationSkip))},
+                    },
+                },
             },
         },
     },
@@ -265,6 +320,16 @@ def spec() -> dict:
                     _json({"$ref": "#/components/schemas/Stats"}),
                     params=[KEY, *FILTERS, _query("by", {"type": "string"})],
                     secured=True,
+                )
+            },
+            "/sites/{key}/invitations": {
+                "post": _op(
+                    "Invite contacts by e-mail, now or at send_at (owner)",
+                    _json({"$ref": "#/components/schemas/Scheduled"}, "Scheduled"),
+                    params=[KEY],
+                    body={"$ref": "#/components/schemas/NewInvitations"},
+                    secured=True,
+                    code="202",
                 )
             },
             "/moderation/testimonials": {

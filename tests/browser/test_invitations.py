@@ -97,6 +97,13 @@ def test_five_contacts_invited_by_csv_answer_by_e_mail_and_the_unanswered_are_re
     shoot(phone, "invitation-answered-phone")
     phone.context.close()
 
+    # She thinks again and taps 6 in the same e-mail: the same answer changes, none is added.
+    again = browser.new_context(**PHONE).new_page()
+    again.goto(score_links(en)[6])
+    expect(again.get_by_role("radio", name="6 out of 10", exact=True)).to_be_checked()
+    wait_for(lambda: [r.score for r in responses_of(live_app, site)] == [6], again, "the same answer moved to 6")
+    again.context.close()
+
     # Cy unsubscribes with one click from the e-mail.
     unsubscribe = smtp.messages("cy@example.org")[0]["List-Unsubscribe"].strip().strip("<>")
     urllib.request.urlopen(urllib.request.Request(unsubscribe, data=b"List-Unsubscribe=One-Click", method="POST"))
