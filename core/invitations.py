@@ -128,14 +128,16 @@ def _open_invitation(site: Site, email: str) -> bool:
 
 def why_not(site: Site, contact: ContactIn, now: datetime, seen: set[str]) -> InvitationSkip | None:
     """Why this contact is not to be invited now, or None. `seen`: the addresses before it in
-    the same upload or call (it adds this one)."""
+    the same upload or call (it adds this one). A contact entering the journey is not refused
+    for a recent answer: its dates are months away, and each is checked when it falls due."""
     email = contact.email.lower()
     if email in seen:
         return InvitationSkip.DUPLICATE
     seen.add(email)
     if mail.is_suppressed(site.id, email):
         return InvitationSkip.UNSUBSCRIBED
-    if answered_recently(site, contact, now):
+    journey = contact.start is not None and has_journey(site)
+    if not journey and answered_recently(site, contact, now):
         return InvitationSkip.ANSWERED_RECENTLY
     if _open_invitation(site, email):
         return InvitationSkip.ALREADY_INVITED
@@ -491,7 +493,18 @@ def answer(site: Site, invitation: Invitation, data: dict, visitor: str) -> Reco
         "attributes": {**(contact.attributes or {}), **(data.get("attributes") or {})},
     }
     data.pop("respondent_hash", None)
-    recorded = record_response(site, {k: v for k, v in data.items() if v is not None}, visitor, Channel.EMAIL)
+    try:
+        recorded = record_response(site, {k: v for k, v in data.items() if v is not None}, visitor, Channel.EMAIL)
+    except Exception:
+        # Not saved: the invitation is free to be answered again, by this click retried or another.
+        db.session.rollback()
+        db.session.execute(
+            db.update(Invitation)
+            .where(Invitation.id == invitation.id, Invitation.response_id.is_(None))
+            .values(answered_at=None)
+        )
+        db.session.commit()
+        raise
     db.session.execute(db.update(Invitation).where(Invitation.id == invitation.id).values(response_id=recorded.id))
     db.session.commit()
     return recorded

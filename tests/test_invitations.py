@@ -416,3 +416,38 @@ def test_resolving_a_detractors_follow_up_in_the_back_office_schedules_the_ask_a
     client.post(f"/admin/responses/{response_id}/followup", data={"csrf_token": csrf_from(page), "status": "resolved"})
     again = db.session.execute(db.select(Invitation).where(Invitation.follows_response_id == response_id)).scalar_one()
     assert again.touchpoint == "after-resolution" and again.send_at > utcnow() + timedelta(days=9)
+
+
+def test_a_recent_answer_does_not_keep_a_contact_out_of_the_journey_but_holds_on_its_dates(client, db, site, smtp):
+    site.journey_months = [3]
+    db.session.commit()
+    client.post(
+        f"/api/v1/sites/{site.key}/responses",
+        json={"score": 8, "page_url": ORIGIN + "/", "respondent": "C-9"},
+        headers={"Origin": ORIGIN},
+    )
+    soon = invitations.ContactIn("zoe@example.org", respondent="C-9", start=utcnow().date())
+    assert invitations.schedule(site, [soon])[0] == 1
+    db.session.commit()
+    [step] = db.session.execute(db.select(Invitation)).scalars().all()
+    # Its date come while the answer is still recent (the interval made longer here): not sent.
+    site.resurvey_days = 400
+    db.session.commit()
+    invitations.queue_due(step.send_at)
+    db.session.refresh(step)
+    assert step.sent_at is None and step.cancel_reason == "answered_recently"
+
+
+def test_a_failed_first_save_leaves_the_invitation_free_to_answer(client, db, site, token, smtp, monkeypatch):
+    invite(client, site, token, FIVE[:1])
+    send_all()
+    link = score_links(smtp.messages("ana@example.org")[0])[7]
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(invitations, "record_response", broken)
+    with pytest.raises(RuntimeError):
+        answer_from_page(client, site, link)
+    monkeypatch.undo()
+    assert answer_from_page(client, site, link).status_code == 201

@@ -88,6 +88,7 @@ def test_five_contacts_invited_by_csv_answer_by_e_mail_and_the_unanswered_are_re
     phone.goto(score_links(en)[9])
     expect(phone.get_by_role("radio", name="9 out of 10", exact=True)).to_be_checked()
     expect(phone.get_by_label("What do you like most?")).to_be_visible()  # the follow-up
+    shoot(phone, "invitation-score-link-phone")
     [answer] = wait_for(lambda: responses_of(live_app, site), phone, "the e-mail's score recorded")
     assert (answer.score, answer.channel, answer.touchpoint, answer.respondent) == (9, "email", "after-delivery", "C-1")
     assert answer.attributes == {"plan": "pro"}
