@@ -125,6 +125,8 @@ class EraseForm(FlaskForm):
     site = SelectField("Site", choices=[])
     respondent = StringField("Respondent reference", validators=[Optional(), Length(max=128)], render_kw=TYPED)
     response_id = IntegerField("or response id", validators=[Optional(), NumberRange(min=1, max=MAX_ROW_ID)])
+    # A contact invited by e-mail may have no reference: their address names them.
+    email = EmailField(_l("or e-mail address"), validators=[Optional(), Length(max=254)])
     confirm = BooleanField("I understand this cannot be undone", validators=[DataRequired()])
 
 

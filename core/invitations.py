@@ -524,6 +524,17 @@ def _rescore(response: Response, score: int) -> Recorded:
 # --- erasure ----------------------------------------------------------------------------------
 
 
+def answers_of_address(site: Site, email: str):
+    """The ids of the site's answers given by an address: left to be contacted at, or answering
+    an invitation sent there (a select, for an erasure)."""
+    email = email.strip().lower()
+    invited = db.select(Invitation.response_id).join(Contact).where(Contact.site_id == site.id, Contact.email == email)
+    return db.select(Response.id).where(
+        Response.site_id == site.id,
+        db.or_(db.func.lower(Response.contact_email) == email, Response.id.in_(invited)),
+    )
+
+
 def erase(site: Site, *, respondent: str | None = None, response_ids: list[int] = (), email: str | None = None) -> int:
     """Delete the contacts an erasure names (by reference, by the answers they gave, by address),
     their invitations and every e-mail of those. The suppression list stays: it holds no address,
@@ -532,7 +543,7 @@ def erase(site: Site, *, respondent: str | None = None, response_ids: list[int] 
     if respondent:
         named.append(Contact.respondent == respondent)
     if email:
-        named.append(Contact.email == email.lower())
+        named.append(Contact.email == email.strip().lower())
     if response_ids:
         named.append(Contact.id.in_(db.select(Invitation.contact_id).where(Invitation.response_id.in_(response_ids))))
     if not named:

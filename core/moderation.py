@@ -178,7 +178,7 @@ def withdraw(testimonial: Testimonial, reason: str) -> None:
 
 
 def erase(
-    site: Site, *, respondent: str | None = None, response_id: int | None = None, actor: str
+    site: Site, *, respondent: str | None = None, response_id: int | None = None, email: str | None = None, actor: str
 ) -> tuple[int, list[str]]:
     """Delete everything a respondent gave: responses, testimonials, tags, their audit events.
 
@@ -190,8 +190,12 @@ def erase(
         query = query.where(Response.respondent == respondent)
     elif response_id is not None:
         query = query.where(Response.id == response_id)
+    elif email:
+        from core import invitations
+
+        query = query.where(Response.id.in_(invitations.answers_of_address(site, email)))
     else:
-        raise ModerationError("Name a respondent reference or a response id.", 422)
+        raise ModerationError("Name a respondent reference, a response id or an e-mail address.", 422)
     responses = db.session.execute(query).scalars().all()
     photos, testimonial_ids = [], []
     for response in responses:
@@ -211,6 +215,6 @@ def erase(
 
     # The contacts this names (by reference, or by the answers they gave), their invitations
     # and every e-mail of those.
-    invitations.erase(site, respondent=respondent, response_ids=[r.id for r in responses])
+    invitations.erase(site, respondent=respondent, response_ids=[r.id for r in responses], email=email)
     log(actor, "erase", site_id=site.id, responses=len(responses), testimonials=len(testimonial_ids))
     return len(responses), photos, testimonial_ids

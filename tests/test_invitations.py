@@ -451,3 +451,21 @@ def test_a_failed_first_save_leaves_the_invitation_free_to_answer(client, db, si
         answer_from_page(client, site, link)
     monkeypatch.undo()
     assert answer_from_page(client, site, link).status_code == 201
+
+
+def test_a_contact_without_a_reference_is_erased_by_address_from_the_back_office(client, db, site, token, smtp):
+    from tests.conftest import csrf_from, login
+
+    invite(client, site, token, FIVE[1:3])
+    send_all()
+    response_id = answer_from_page(client, site, score_links(smtp.messages("cy@example.org")[0])[5]).json["id"]
+    login(client, OWNER)
+    page = client.get("/admin/erase").get_data(as_text=True)
+    done = client.post(
+        "/admin/erase",
+        data={"csrf_token": csrf_from(page), "site": site.key, "email": "CY@example.org", "confirm": "y"},
+    )
+    assert done.status_code == 302
+    assert db.session.get(Response, response_id) is None
+    assert db.session.execute(db.select(Contact.email)).scalars().all() == ["bea@example.org"]
+    assert [m.to_address for m in db.session.execute(db.select(MailMessage)).scalars()] == ["bea@example.org"]
