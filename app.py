@@ -17,7 +17,7 @@ from core import generation, i18n, rollups
 from core.http_cache import Revalidations, build_id, is_public
 from core.mail import MailWorker
 from core.photos import allow_photo_body
-from core.strings import page_texts, public_lang
+from core.strings import direction, page_texts, public_lang
 from core.webhooks import Dispatcher
 from extensions import csrf, db, limiter, login_manager, mail, migrate
 from models import MAX_ROW_ID
@@ -89,6 +89,7 @@ def create_app(test_config: dict | type | None = None) -> Flask:
     app.before_request(refuse_nul)
     app.jinja_env.globals["page_texts"] = page_texts
     app.jinja_env.globals["public_lang"] = public_lang
+    app.jinja_env.globals["direction"] = direction
     app.config.setdefault("PLAUDIT_BUILD", build_id(app))
     if app.config.get("PLAUDIT_WEBHOOKS_WORKER", True):
         dispatcher = Dispatcher()

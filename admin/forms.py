@@ -24,6 +24,7 @@ from wtforms.validators import URL, DataRequired, EqualTo, Length, NumberRange, 
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from core.enums import ConsentScope, DigestFrequency, Event, FollowUpStatus, Language, Role, WebhookFormat
+from core.i18n import language_name
 from core.text import clean_text
 from models import MAX_ROW_ID
 
@@ -74,7 +75,6 @@ http_url = [
 ]
 
 
-LANGUAGE_NAMES = {Language.EN: "English", Language.FR: "Français"}
 CONSENT_SCOPE_LABELS = {ConsentScope.PROMOTERS: "promoters only (9–10)", ConsentScope.EVERYONE: "everyone"}
 WEBHOOK_FORMAT_LABELS = {WebhookFormat.JSON: "JSON (signed)", WebhookFormat.SLACK: "Slack message"}
 
@@ -85,7 +85,7 @@ class NewSiteForm(FlaskForm):
         "Allowed origins, one per line (e.g. https://blog.example)", validators=[DataRequired(), Length(max=4000)]
     )
     default_lang = SelectField(
-        "Default language", choices=[SelectChoice(lang.value, LANGUAGE_NAMES[lang]) for lang in Language]
+        "Default language", choices=[SelectChoice(lang.value, language_name(lang)) for lang in Language]
     )
 
 

@@ -84,6 +84,10 @@ def create_site(form: NewSiteForm) -> Site:
     return site
 
 
+# The languages whose consent text the settings form edits (the others keep their default).
+CONSENT_FIELDS = tuple(lang for lang in LANGUAGES if hasattr(SettingsForm, f"consent_{lang}"))
+
+
 def fill_settings_form(form: SettingsForm, site: Site) -> None:
     form.name.data, form.default_lang.data = site.name, site.default_lang
     form.origins.data = "\n".join(site.origins)
@@ -94,7 +98,7 @@ def fill_settings_form(form: SettingsForm, site: Site) -> None:
     form.thank_promoters.data = site.thank_promoters
     for category in CATEGORIES:
         getattr(form, f"cta_{category}").data = (site.cta_urls or {}).get(category, "")
-    for lang in LANGUAGES:
+    for lang in CONSENT_FIELDS:
         getattr(form, f"consent_{lang}").data = (site.texts or {}).get(lang, {}).get("consent", "")
 
 
@@ -114,7 +118,7 @@ def save_settings(form: SettingsForm, site: Site) -> None:
     site.thank_promoters = form.thank_promoters.data
     site.cta_urls = {c: getattr(form, f"cta_{c}").data for c in CATEGORIES if getattr(form, f"cta_{c}").data}
     texts = {lang: dict((site.texts or {}).get(lang, {})) for lang in LANGUAGES}
-    for lang in LANGUAGES:
+    for lang in CONSENT_FIELDS:
         own = clean_text(getattr(form, f"consent_{lang}").data or "")
         texts[lang].pop("consent", None)
         if own and own != DEFAULTS[lang]["consent"]:

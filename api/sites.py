@@ -13,7 +13,7 @@ from core.consent import current_texts
 from core.generation import snapshot
 from core.http_cache import cached
 from core.sites import NO_SUCH_SITE, site_by_key
-from core.strings import LANGUAGES, texts_for
+from core.strings import direction, texts_for, visitor_lang
 from models import Site
 
 
@@ -32,6 +32,7 @@ def widget_config(site: Site, lang: str) -> dict:
     return {
         "site": {"key": site.key, "name": site.name},
         "lang": lang,
+        "dir": direction(lang),  # the widget's root is laid out in it: Arabic right to left
         # Call-to-action labels travel with their links below; the rest is what the widget shows.
         "texts": {key: value for key, value in texts.items() if not key.startswith("cta_")},
         "consent_scope": site.consent_scope,
@@ -49,8 +50,8 @@ def site_config(key: str):
     valid_while = snapshot(("settings",))  # before the site is read: what the config shows
     site = site_or_404(key)
     require_origin(site, required=False, hosted=True)
-    lang = request.args.get("lang")
-    config = widget_config(site, lang if lang in LANGUAGES else site.default_lang)
+    # The texts of one language, the one `data-lang` or the page's `lang` asks for (BCP 47).
+    config = widget_config(site, visitor_lang(request.args.get("lang"), site.default_lang))
     # What every page view fetches, the same for every visitor: cached by browsers and CDNs, its
     # strong ETag the digest of the config itself (settings, consent text and version, language),
     # so any change to them is served at once to the next revalidation.

@@ -16,7 +16,7 @@ from core.http_cache import cached
 from core.queries import page_of, testimonials_query
 from core.query_args import testimonials_query_args, wall_query_args
 from core.snippets import public_url
-from core.strings import LANGUAGES, honest_numbers, wall_texts
+from core.strings import direction, honest_numbers, visitor_lang, wall_texts
 from core.wall import chosen_from, load_wall, public_state_or_404
 from extensions import limiter
 
@@ -51,7 +51,7 @@ def site_wall(key: str):
     def build():
         args = wall_query_args.load(request.args)
         site = site_or_404(key)
-        lang = args.get("lang") if args.get("lang") in LANGUAGES else site.default_lang
+        lang = visitor_lang(args.get("lang"), site.default_lang)
         wall = load_wall(site, limit=args["limit"], tag=args.get("tag"), summary=state.summary)
         if not wall.shown:
             # wall.js draws nothing; nothing here words or counts what is missing.
@@ -60,6 +60,7 @@ def site_wall(key: str):
         return {
             "site": {"key": site.key, "name": site.name, "url": public_url("wall.wall_page", key=site.key)},
             "lang": lang,
+            "dir": direction(lang),
             "texts": wall_texts(lang, site.name),
             "honest": {"chosen_from": honest.chosen_from, "nps": honest.nps_line},
             "theme": {"color": site.theme_color},

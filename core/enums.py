@@ -11,10 +11,18 @@ from enum import StrEnum
 
 
 class Language(StrEnum):
-    """The languages of the texts; a third is a new member and its texts."""
+    """The languages visitors can read (the `visitor` gettext domain): a new one is a member here
+    and its catalog, translations/LANG/LC_MESSAGES/visitor.po (README, "Languages"). Codes of
+    two letters: the columns that store them are String(2)."""
 
     EN = "en"
     FR = "fr"
+    DE = "de"
+    ES = "es"
+    IT = "it"
+    NL = "nl"
+    PT = "pt"
+    AR = "ar"
 
 
 # The back office is translated into these; visitors' surfaces may offer more (Language).

@@ -27,10 +27,12 @@ _SHARED = "plaudit.shared"
 
 
 def build_id(app: Flask) -> str:
-    """A digest of the templates and static files: a deploy that changes them changes every ETag."""
+    """A digest of the templates, static files and compiled catalogs: a deploy that changes them
+    (a translation too) changes every ETag."""
     digest = hashlib.sha256()
-    for folder in (Path(app.root_path) / "templates", Path(app.static_folder)):
-        for file in sorted(folder.rglob("*")):
+    root = Path(app.root_path)
+    for folder, pattern in ((root / "templates", "*"), (Path(app.static_folder), "*"), (root / "translations", "*.mo")):
+        for file in sorted(folder.rglob(pattern)):
             if file.is_file():
                 digest.update(file.relative_to(folder).as_posix().encode())
                 digest.update(file.read_bytes())

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 
+from babel import Locale
 from flask import Flask, g, request
 from flask_login import current_user
 
@@ -32,6 +33,12 @@ def negotiate(tag: str | None, offered: tuple[str, ...]) -> str | None:
     if wanted in by_lower:
         return by_lower[wanted]
     return by_lower.get(wanted.split("-", 1)[0])
+
+
+def language_name(lang: str) -> str:
+    """A language's name in itself, as its speakers look for it in a list: "Deutsch", "العربية"."""
+    name = Locale.parse(lang).get_display_name(lang)
+    return name[:1].upper() + name[1:]
 
 
 def back_office_locale() -> str:

@@ -7,7 +7,9 @@ picture is redrawn at a fixed size into a fresh JPEG, so no metadata (GPS includ
 appended to the file survive.
 
 Pictures Plaudit draws itself (badges, share cards) use the DejaVu Sans fonts shipped in
-core/fonts (Latin with every diacritic, Greek, Cyrillic…), the same on every machine.
+core/fonts (Latin with every diacritic, Greek, Cyrillic, Hebrew, Arabic…), the same on every
+machine. Right-to-left text is shaped and ordered by Pillow's complex layout (libraqm) and set
+against the right margin; without libraqm it is left out like a character no font has.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
+from babel import Locale
 from fontTools.ttLib import TTFont
 from PIL import Image, ImageDraw, ImageFont, ImageOps, JpegImagePlugin, UnidentifiedImageError, features
 
@@ -138,6 +141,12 @@ def _coverage(weight: str) -> frozenset[int]:
 _COMPLEX_LAYOUT = features.check("raqm")
 
 
+# Directional marks and isolates, which the layout engine reads and never draws (CLDR writes
+# Arabic's plus sign "\u200e+"; core.strings isolates figures and counts in right-to-left
+# sentences). Visitors' own words have none (core.text removes them).
+_BIDI_MARKS = frozenset("\u200e\u200f\u061c\u2066\u2067\u2068\u2069")
+
+
 def _invisible(char: str) -> bool:
     """Format characters (joiners, directional marks), controls and variation selectors: nothing
     to see, so nothing lost when a font has no glyph for them."""
@@ -157,6 +166,8 @@ def drawable(text: str, weight: str = "regular") -> str:
             kept.append(char)
         elif char.isspace():
             kept.append(" ")
+        elif char in _BIDI_MARKS and _COMPLEX_LAYOUT:  # ordering, not drawn: "‎+42" stays "+42" in Arabic
+            kept.append(char)
         elif _invisible(char):  # even where the font maps one: DejaVu draws U+FE0F as a box
             continue
         elif ord(char) in covered and (_COMPLEX_LAYOUT or unicodedata.bidirectional(char) not in ("R", "AL")):
@@ -165,6 +176,52 @@ def drawable(text: str, weight: str = "regular") -> str:
             cut = "".join(kept).rstrip()
             return f"{cut}…" if cut else ""
     return "".join(kept)
+
+
+def base_direction(text: str) -> str:
+    """ "rtl" or "ltr", from the first letter with a strong direction, as `dir="auto"` decides in
+    a browser: an Arabic quote is laid out from the right even when it quotes a Latin name."""
+    for char in text:
+        kind = unicodedata.bidirectional(char)
+        if kind in ("R", "AL"):
+            return "rtl"
+        if kind == "L":
+            return "ltr"
+    return "ltr"
+
+
+def _direction(lang: str | None) -> str | None:
+    """The direction of a language's own texts (CLDR), when the layout engine can follow it."""
+    return Locale.parse(lang).text_direction if lang and _COMPLEX_LAYOUT else None
+
+
+def _layout(text: str, lang: str | None, direction: str | None = None) -> dict:
+    """How Pillow lays out `text`: with libraqm, in its base direction (`direction`, else its
+    own) and language (which picks the font's local forms); without it, left to right
+    (right-to-left text is left out by `drawable` then)."""
+    if not _COMPLEX_LAYOUT:
+        return {}
+    return {"direction": direction or base_direction(text), "language": lang or None}
+
+
+def _text(draw, box: tuple[float, float], y: float, text: str, face, fill, lang=None, anchor="a", direction=None):
+    """One line between `box`'s left and right edges, from the left or the right by its direction
+    (`direction`: its paragraph's, for a line that is not the first of a wrapped text)."""
+    layout = _layout(text, lang, direction)
+    rtl = layout.get("direction") == "rtl"
+    draw.text(
+        (box[1] if rtl else box[0], y), text, font=face, fill=fill, anchor=("r" if rtl else "l") + anchor, **layout
+    )
+
+
+def text_width(text: str, face: ImageFont.FreeTypeFont, lang: str | None = None, direction: str | None = None) -> float:
+    """The width of `text` as it is drawn (shaped, in its direction)."""
+    return face.getlength(text, **_layout(text, lang, direction))
+
+
+def visible_length(text: str) -> int:
+    """How many characters of `text` take room (directional marks and isolates take none)."""
+    return sum(1 for char in text if not _invisible(char))
 
 
 def hex_rgb(color: str) -> tuple[int, int, int]:
@@ -177,18 +234,28 @@ def _png(image: Image.Image) -> bytes:
     return out.getvalue()
 
 
-def badge_png(label: str, value: str, color: str, scale: int = 2) -> bytes:
-    """A two-part badge (grey label, coloured value), drawn at `scale` for sharp e-mail signatures."""
+def badge_png(label: str, value: str, color: str, lang: str | None = None, scale: int = 2) -> bytes:
+    """A two-part badge (grey label, coloured value), drawn at `scale` for sharp e-mail signatures.
+    In a right-to-left language (`lang`) it reads from the right: the label is on the right."""
     size, pad, height = 11 * scale, 6 * scale, 20 * scale
     face = font(size)
     label, value = drawable(label), drawable(value)
-    left = int(face.getlength(label)) + 2 * pad
-    right = int(face.getlength(value)) + 2 * pad
+    left = int(text_width(label, face, lang, _direction(lang))) + 2 * pad
+    right = int(text_width(value, face, lang, _direction(lang))) + 2 * pad
     image = Image.new("RGB", (left + right, height), hex_rgb(color))
     draw = ImageDraw.Draw(image)
-    draw.rectangle((0, 0, left - 1, height), fill=(85, 85, 85))
-    for x, text in ((pad, label), (left + pad, value)):
-        draw.text((x, height / 2), text, font=face, fill=(255, 255, 255), anchor="lm")
+    parts = [(label, left), (value, right)]
+    # The badge's words are the language's (not a visitor's): laid out in its direction.
+    direction = _direction(lang)
+    if direction == "rtl":
+        parts.reverse()
+    x = 0
+    for text, part in parts:
+        if text is label:
+            draw.rectangle((x, 0, x + part - 1, height), fill=(85, 85, 85))
+        box = (x + pad, x + part - pad)
+        _text(draw, box, height / 2, text, face, (255, 255, 255), lang, anchor="m", direction=direction)
+        x += part
     return _png(image)
 
 
@@ -259,25 +326,45 @@ def wrap(text: str, face: ImageFont.FreeTypeFont, width: int, max_lines: int) ->
     return [*lines[: max_lines - 1], last[:fits].rstrip() + "…"]
 
 
-def share_card_png(quote: str, name: str, detail: str, color: str) -> bytes:
+def quoted(quote: str) -> str:
+    """The quote in quotation marks that read the right way in its own direction."""
+    return f"«{quote}»" if base_direction(quote) == "rtl" else f"“{quote}”"
+
+
+def card_lines(quote: str) -> list[str]:
+    """The lines of the quote as a card draws them."""
+    quote = drawable(quote)
+    return wrap(quoted(quote), font(42), CARD_TEXT_WIDTH, max_lines=6) if quote else []
+
+
+CARD_SIZE, CARD_MARGIN = (1200, 630), 80
+CARD_TEXT_WIDTH = CARD_SIZE[0] - 2 * CARD_MARGIN
+
+
+def share_card_png(quote: str, name: str, detail: str, color: str, lang: str | None = None) -> bytes:
     """A 1200×630 Open Graph card: the quote, who said it, and the score and site (`detail`).
     What the fonts cannot draw is left out as `drawable` says; a quote of which nothing can be
-    drawn leaves the card with the name and detail alone."""
-    width, height, margin = 1200, 630, 80
+    drawn leaves the card with the name and detail alone. `lang`, the answer's language: the
+    accent bar is on the side a reader of it starts from; each text is set from the left or the
+    right by its own direction, as `dir="auto"` does on the pages."""
+    (width, height), margin = CARD_SIZE, CARD_MARGIN
     accent = hex_rgb(color)
     image = Image.new("RGB", (width, height), (255, 255, 255))
     draw = ImageDraw.Draw(image)
-    draw.rectangle((0, 0, 24, height), fill=accent)
-    quote = drawable(quote)
+    rtl = _direction(lang) == "rtl"
+    draw.rectangle((width - 25, 0, width, height) if rtl else (0, 0, 24, height), fill=accent)
+    box = (margin, width - margin)
     y = margin
-    for line in wrap(f"“{quote}”", font(42), width - 2 * margin, max_lines=6) if quote else ():
-        draw.text((margin, y), line, font=font(42), fill=(31, 35, 40))
+    # One paragraph: every line takes the direction of its start, as dir="auto" does.
+    paragraph = base_direction(drawable(quote))
+    for line in card_lines(quote):
+        _text(draw, box, y, line, font(42), (31, 35, 40), lang, direction=paragraph)
         y += 56
     for text, size, weight, top, fill in (
         (name, 34, "bold", height - margin - 70, accent),
         (detail, 26, "regular", height - margin - 22, (87, 96, 106)),
     ):
-        lines = wrap(drawable(text, weight).replace("\n", " "), font(size, weight), width - 2 * margin, 1)
+        lines = wrap(drawable(text, weight).replace("\n", " "), font(size, weight), CARD_TEXT_WIDTH, 1)
         if lines:
-            draw.text((margin, top), lines[0], font=font(size, weight), fill=fill)
+            _text(draw, box, top, lines[0], font(size, weight), fill, lang)
     return _png(image)

@@ -92,7 +92,7 @@ def share_card(testimonial: Testimonial) -> bytes | None:
         return _drawn_by_another(card, claim)
     delete_cards(testimonial.id, keep=stem)
     try:
-        png = share_card_png(quote, name, detail, color)
+        png = share_card_png(quote, name, detail, color, testimonial.response.lang)
     except Exception:
         logger.exception("share card %s could not be drawn; it will not be tried again", stem)
         claim.rename(failed)

@@ -53,7 +53,7 @@ class WallQuery(Schema):
 
     limit = fields.Integer(load_default=12, validate=validate.Range(min=1, max=50))
     tag = fields.String(validate=validate.Length(max=40))
-    lang = fields.String(validate=validate.Length(max=5))
+    lang = fields.String(validate=validate.Length(max=35))  # BCP 47: core.i18n.negotiate
 
 
 testimonials_query_args = TestimonialsQuery()

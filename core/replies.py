@@ -5,6 +5,8 @@ was approved. An address that unsubscribed is never written to again (core.mail)
 
 from __future__ import annotations
 
+import re
+
 from flask import url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -47,8 +49,8 @@ def draft(response: Response) -> tuple[str, str]:
     with force_locale(response.lang):
         subject = _("About your answer to %(name)s", name=site.name)
         body = str(DRAFTS[response.category]) % {"first_name": first_name(response), "name": site.name, "link": link}
-    # Without a name, "Hello , thank you" reads "Hello, thank you" (in either language).
-    return subject, body.replace(" ,", ",", 1)
+    # Without a name, "Hello , thank you" reads "Hello, thank you" (Arabic's comma too).
+    return subject, re.sub(r"\s+([,،])", r"\1", body, count=1)
 
 
 def can_reply(response: Response) -> bool:

@@ -1,87 +1,120 @@
-"""Default texts in both languages (shared/PLAYBOOK.md). `{name}` is the site's name.
+"""The texts visitors read, in the `visitor` gettext domain (translations/LANG/LC_MESSAGES/
+visitor.po; README, "Languages"). English is the source; `{name}` is the site's name.
 
-Neutral on purpose: nothing here tells a visitor which score counts as "satisfied".
-A site overrides any key per language; the widget config merges overrides over these.
+Neutral on purpose (shared/PLAYBOOK.md): nothing here tells a visitor which score counts as
+"satisfied". A site overrides any key of DEFAULTS per language; the widget config merges the
+overrides over these. Each text is turned into a language with `flask_babel.force_locale`, so
+one request may speak a visitor's language while the process serves others; counts and numbers
+are CLDR's (plural forms, digits and separators of the language).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
+from babel import Locale
+from babel.numbers import get_plus_sign_symbol
+from flask_babel import force_locale, format_decimal, get_locale, get_translations, gettext, ngettext
+
 from core.enums import Language, values
+from core.i18n import negotiate
 from core.nps import Summary
 
 LANGUAGES = values(Language)
 
-DEFAULTS: dict[str, dict[str, str]] = {
-    "en": {
-        "question": "How likely are you to recommend {name} to a friend or colleague?",
-        "scale_low": "Not at all likely",
-        "scale_high": "Extremely likely",
-        "radio_label": "{n} out of 10",
-        "prompt_promoter": "What do you like most?",
-        "prompt_passive": "What could we do to earn one more point?",
-        "prompt_detractor": "What went wrong, and what should we improve?",
-        "consent": "I agree that {name} may publish my answer, with the name below, on its website.",
-        "display_name": "Name shown with your words (e.g. Camille D.)",
-        "role": "Your role or company (optional)",
-        "contact_opt_in": "You may contact me about my answer",
-        "email": "Your e-mail address",
-        "send": "Send",
-        "skip": "No thanks",
-        "thanks_promoter": "Thank you! It means a lot to us.",
-        "thanks_passive": "Thank you. We read every answer and will work to earn that extra point.",
-        "thanks_detractor": "Thank you for telling us. We are sorry, and we will look into it.",
-        "cta_promoter": "Recommend {name}",
-        "cta_passive": "See what is new",
-        "cta_detractor": "Contact us",
-        "withdraw": "Changed your mind? Withdraw your testimonial",
-        "add_photo": "Add a photo to your testimonial",
-        "offline": "Your answer is kept here; we will send it when the connection is back.",
-        "error": "Something went wrong. Please check your answer and try again.",
-        "selected": "{n} out of 10 selected.",
-        "need_words": "Please write the words you agree to publish, or untick the box.",
-        "consent_changed": "This text has just changed: please read it again.",
-        "anonymous": "Publish without my name",
-        "need_name": "Please give a name to show, or publish without it.",
-        "check_field": "Please check: {field}",
-    },
-    "fr": {
-        "question": "Quelle est la probabilité que vous recommandiez {name} à un ami ou un collègue ?",
-        "scale_low": "Pas du tout probable",
-        "scale_high": "Très probable",
-        "radio_label": "{n} sur 10",
-        "prompt_promoter": "Qu'appréciez-vous le plus ?",
-        "prompt_passive": "Que pourrions-nous faire pour gagner un point de plus ?",
-        "prompt_detractor": "Qu'est-ce qui n'a pas fonctionné, et que devrions-nous améliorer ?",
-        "consent": "J'accepte que {name} publie ma réponse, avec le nom ci-dessous, sur son site.",
-        "display_name": "Nom affiché avec votre réponse (ex. Camille D.)",
-        "role": "Votre fonction ou entreprise (facultatif)",
-        "contact_opt_in": "Vous pouvez me recontacter au sujet de ma réponse",
-        "email": "Votre adresse e-mail",
-        "send": "Envoyer",
-        "skip": "Non merci",
-        "thanks_promoter": "Merci ! Votre avis compte beaucoup pour nous.",
-        "thanks_passive": "Merci. Nous lisons chaque réponse et ferons tout pour mériter ce point de plus.",
-        "thanks_detractor": "Merci de nous l'avoir dit. Nous en sommes désolés et allons nous en occuper.",
-        "cta_promoter": "Recommander {name}",
-        "cta_passive": "Voir les nouveautés",
-        "cta_detractor": "Nous contacter",
-        "withdraw": "Vous avez changé d'avis ? Retirer votre témoignage",
-        "add_photo": "Ajouter une photo à votre témoignage",
-        "offline": "Votre réponse est conservée ; nous l'enverrons dès le retour de la connexion.",
-        "error": "Une erreur est survenue. Vérifiez votre réponse et réessayez.",
-        "selected": "{n} sur 10 sélectionné.",
-        "need_words": "Écrivez les mots que vous acceptez de publier, ou décochez la case.",
-        "consent_changed": "Ce texte vient de changer : merci de le relire.",
-        "anonymous": "Publier sans mon nom",
-        "need_name": "Indiquez un nom à afficher, ou publiez sans nom.",
-        "check_field": "Vérifiez : {field}",
-    },
+
+def _l(message: str) -> str:
+    """Marks a text for the catalogs (`make pot` extracts `_l(…)`); `_in` translates it into the
+    language asked for, all of a table under one look-up of that language's catalog."""
+    return message
+
+
+# The widget's texts. `{n}` is filled by the widget (the radio's number), `{field}` by the widget
+# (the label of the field the server refused).
+_WIDGET_TEXTS = {
+    # TRANSLATORS: the NPS question. Never hint which score is "good" (no "satisfied", no stars).
+    "question": _l("How likely are you to recommend {name} to a friend or colleague?"),
+    # TRANSLATORS: under 0, the low end of the scale: says how likely, not whether it is bad.
+    "scale_low": _l("Not at all likely"),
+    # TRANSLATORS: under 10, the high end of the scale.
+    "scale_high": _l("Extremely likely"),
+    # TRANSLATORS: what a screen reader says for each radio of the scale, e.g. "9 out of 10".
+    "radio_label": _l("{n} out of 10"),
+    "prompt_promoter": _l("What do you like most?"),
+    "prompt_passive": _l("What could we do to earn one more point?"),
+    "prompt_detractor": _l("What went wrong, and what should we improve?"),
+    "consent": _l("I agree that {name} may publish my answer, with the name below, on its website."),
+    "display_name": _l("Name shown with your words (e.g. Camille D.)"),
+    "role": _l("Your role or company (optional)"),
+    "contact_opt_in": _l("You may contact me about my answer"),
+    "email": _l("Your e-mail address"),
+    "send": _l("Send"),
+    "skip": _l("No thanks"),
+    "thanks_promoter": _l("Thank you! It means a lot to us."),
+    "thanks_passive": _l("Thank you. We read every answer and will work to earn that extra point."),
+    "thanks_detractor": _l("Thank you for telling us. We are sorry, and we will look into it."),
+    "cta_promoter": _l("Recommend {name}"),
+    "cta_passive": _l("See what is new"),
+    "cta_detractor": _l("Contact us"),
+    "withdraw": _l("Changed your mind? Withdraw your testimonial"),
+    "add_photo": _l("Add a photo to your testimonial"),
+    "offline": _l("Your answer is kept here; we will send it when the connection is back."),
+    "error": _l("Something went wrong. Please check your answer and try again."),
+    # TRANSLATORS: announced to screen readers once a score is chosen, e.g. "9 out of 10 selected."
+    "selected": _l("{n} out of 10 selected."),
+    "need_words": _l("Please write the words you agree to publish, or untick the box."),
+    "consent_changed": _l("This text has just changed: please read it again."),
+    "anonymous": _l("Publish without my name"),
+    "need_name": _l("Please give a name to show, or publish without it."),
+    # TRANSLATORS: {field} is the label of the field to check.
+    "check_field": _l("Please check: {field}"),
 }
 
-TEXT_KEYS = frozenset(DEFAULTS["en"])
+TEXT_KEYS = frozenset(_WIDGET_TEXTS)
+
+
+def _in(lang: str, messages: Mapping[str, str]) -> dict[str, str]:
+    """Every message of `messages` in `lang` (an app context gives the catalogs; without one, English)."""
+    with force_locale(lang):
+        translations = get_translations()
+        return {key: translations.gettext(message) for key, message in messages.items()}
+
+
+class _Defaults(Mapping):
+    """`DEFAULTS[lang][key]`: the default text of a key in a language, from the catalogs, with its
+    `{name}` still in place (what an owner's own text is compared with)."""
+
+    def __getitem__(self, lang: str) -> dict[str, str]:
+        if lang not in LANGUAGES:
+            raise KeyError(lang)
+        return _in(lang, _WIDGET_TEXTS)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(LANGUAGES)
+
+    def __len__(self) -> int:
+        return len(LANGUAGES)
+
+
+DEFAULTS: Mapping[str, dict[str, str]] = _Defaults()
+
+
+def default_text(key: str, lang: str) -> str:
+    """The default text of one key in one language, `{name}` still in place."""
+    return _in(lang, {key: _WIDGET_TEXTS[key]})[key]
+
+
+def direction(lang: str) -> str:
+    """ "rtl" or "ltr": how the language is laid out (CLDR), for `dir` on a page or the widget."""
+    return Locale.parse(lang).text_direction
+
+
+def visitor_lang(tag: str | None, default: str) -> str:
+    """The language a visitor gets for a BCP 47 tag (`?lang=`, `data-lang`, the page's `lang`):
+    `fr-CA` → fr, `pt-BR` → pt, anything unknown or absent → `default` (the site's)."""
+    return negotiate(tag, LANGUAGES) or default
 
 
 def texts_for(lang: str, name: str, overrides: dict[str, dict[str, str]] | None) -> dict[str, str]:
@@ -98,72 +131,32 @@ def _named(texts: dict[str, str], name: str) -> dict[str, str]:
     return {key: value.replace("{name}", name) for key, value in texts.items()}
 
 
-# Texts of the testimonial wall (page and wall.js), the badge and the share cards.
-WALL_TEXTS: dict[str, dict[str, str]] = {
-    "en": {
-        "title": "What people say about {name}",
-        "chosen_from": "{n} testimonials, chosen from {responses}",
-        "chosen_from_one": "{n} testimonial, chosen from {responses}",
-        "responses": "{n} responses",
-        "responses_one": "{n} response",
-        "curated": "Testimonials are published with their authors' consent, after moderation.",
-        "nps": "Net Promoter Score",
-        "nps_value": "{nps} ±{moe} · {responses}",
-        "collecting": "Collecting responses",
-        "needed": "{total} of {min} needed",
-        "edited": "edited",
-        "score": "Score {score}/10",
-        "previous": "Previous testimonial",
-        "next": "Next testimonial",
-        "pause": "Pause",
-        "play": "Play",
-        "slide": "Testimonial {i} of {n}",
-        "anonymous": "Anonymous",
-        "position": "{i} of {n}",
-        "more": "Read more",
-        "less": "Show less",
-        "share": "Share",
-        "all": "All testimonials",
-    },
-    "fr": {
-        "title": "Ce que l'on dit de {name}",
-        "chosen_from": "{n} témoignages, choisis parmi {responses}",
-        "chosen_from_one": "{n} témoignage, choisi parmi {responses}",
-        "responses": "{n} réponses",
-        "responses_one": "{n} réponse",
-        "curated": "Les témoignages sont publiés avec l'accord de leurs auteurs, après modération.",
-        "nps": "Net Promoter Score",
-        "nps_value": "{nps} ±{moe} · {responses}",
-        "collecting": "Réponses en cours de collecte",
-        "needed": "{total} sur {min} nécessaires",
-        "edited": "modifié",
-        "score": "Note {score}/10",
-        "previous": "Témoignage précédent",
-        "next": "Témoignage suivant",
-        "pause": "Pause",
-        "play": "Lecture",
-        "slide": "Témoignage {i} sur {n}",
-        "anonymous": "Anonyme",
-        "position": "{i} sur {n}",
-        "more": "Lire la suite",
-        "less": "Réduire",
-        "share": "Partager",
-        "all": "Tous les témoignages",
-    },
+# Texts of the testimonial wall (page and wall.js), the badge and the share cards. `{i}` and `{n}`
+# are filled by wall.js (the slide's position and the number of slides).
+_WALL_TEXTS = {
+    "title": _l("What people say about {name}"),
+    "curated": _l("Testimonials are published with their authors' consent, after moderation."),
+    "nps": _l("Net Promoter Score"),
+    "edited": _l("edited"),
+    # TRANSLATORS: the score a testimonial's author gave, e.g. "Score 9/10"; {score} is filled by wall.js.
+    "score": _l("Score {score}/10"),
+    "previous": _l("Previous testimonial"),
+    "next": _l("Next testimonial"),
+    "pause": _l("Pause"),
+    "play": _l("Play"),
+    "slide": _l("Testimonial {i} of {n}"),
+    # TRANSLATORS: the name shown with a testimonial published without one.
+    "anonymous": _l("Anonymous"),
+    "position": _l("{i} of {n}"),
+    "more": _l("Read more"),
+    "less": _l("Show less"),
+    "share": _l("Share"),
+    "all": _l("All testimonials"),
 }
 
 
 def wall_texts(lang: str, name: str) -> dict[str, str]:
-    return _named(WALL_TEXTS.get(lang, WALL_TEXTS["en"]), name)
-
-
-# Which counts take the singular: English says "0 responses", French "0 réponse".
-_SINGULAR = {"en": lambda n: n == 1, "fr": lambda n: n in (0, 1)}
-
-
-def _counted(texts: dict[str, str], key: str, lang: str, n: int, **values) -> str:
-    singular = _SINGULAR.get(lang, _SINGULAR["en"])(n)
-    return texts[f"{key}_one" if singular else key].format(n=n, **values)
+    return _named(_in(lang if lang in LANGUAGES else "en", _WALL_TEXTS), name)
 
 
 @dataclass(frozen=True)
@@ -176,82 +169,87 @@ class HonestNumbers:
     badge_title: str  # the badge's accessible name, which must say NPS either way
 
 
+def _isolated(text: str, lang: str, ltr: bool = False) -> str:
+    """`text` as one block inside a sentence of a right-to-left language (FSI…PDI, or LRI…PDI for
+    a figure that reads left to right, "+42 ±9"), so that a Latin word or a number beside it
+    ("NPS", "61") does not pull it apart; as it is in a left-to-right language."""
+    if direction(lang) != "rtl":
+        return text
+    return ("\u2066" if ltr else "\u2068") + text + "\u2069"
+
+
+def _responses(n: int, lang: str) -> str:
+    return _isolated(ngettext("%(count)s response", "%(count)s responses", n, count=format_decimal(n)), lang)
+
+
 def honest_numbers(lang: str, name: str, published: int, summary: Summary, pool: int | None = None) -> HonestNumbers:
     """The walls' and badges' sentences; `pool` is how many responses the testimonials were
     chosen from (core.wall.chosen_from), the NPS's own count when not given."""
-    texts = wall_texts(lang, name)
-    responses = _counted(texts, "responses", lang, summary.total)
-    pooled = responses if pool is None else _counted(texts, "responses", lang, pool)
-    chosen_from = _counted(texts, "chosen_from", lang, published, responses=pooled)
-    if not summary.enough_data:
-        # The walls say nothing of the NPS then: "12 of 30 needed" speaks to the owner, not to
-        # visitors. The badge, whose contract it is, says it is collecting responses.
-        needed = texts["needed"].format(total=summary.total, min=summary.min_sample)
-        return HonestNumbers(chosen_from, texts["collecting"], "", f"NPS: {texts['collecting']} ({needed})")
-    # Half away from zero, like the NPS itself (Python's round() would take 12.5 to 12).
-    moe = math.floor(summary.margin_of_error + 0.5)
-    value = texts["nps_value"].format(nps=f"{summary.nps:+d}" if summary.nps else "0", moe=moe, responses=responses)
-    return HonestNumbers(chosen_from, value, f"NPS {value}", f"NPS {value}")
+    with force_locale(lang if lang in LANGUAGES else "en"):
+        responses = _responses(summary.total, lang)
+        pooled = responses if pool is None else _responses(pool, lang)
+        chosen_from = ngettext(
+            "%(count)s testimonial, chosen from %(responses)s",
+            "%(count)s testimonials, chosen from %(responses)s",
+            published,
+            count=format_decimal(published),
+            responses=pooled,
+        )
+        if not summary.enough_data:
+            # The walls say nothing of the NPS then: "12 of 30 needed" speaks to the owner, not to
+            # visitors. The badge, whose contract it is, says it is collecting responses.
+            collecting = gettext("Collecting responses")
+            needed = gettext(
+                "%(total)s of %(min)s needed",
+                total=format_decimal(summary.total),
+                min=format_decimal(summary.min_sample),
+            )
+            title = gettext("NPS: %(collecting)s (%(needed)s)", collecting=collecting, needed=needed)
+            return HonestNumbers(chosen_from, collecting, "", title)
+        # Half away from zero, like the NPS itself (Python's round() would take 12.5 to 12).
+        moe = math.floor(summary.margin_of_error + 0.5)
+        # The language's own signs and digits; the figure "+42 ±9" reads left to right whatever
+        # the language.
+        sign = get_plus_sign_symbol(get_locale()) if summary.nps > 0 else ""
+        figure = _isolated(f"{sign}{format_decimal(summary.nps)} ±{format_decimal(moe)}", lang, ltr=True)
+        # TRANSLATORS: the badge's value, e.g. "+42 ±9 · 61 responses"; the first part is the NPS and its margin.
+        value = gettext("%(score)s · %(responses)s", score=figure, responses=responses)
+        line = gettext("NPS %(value)s", value=value)
+        return HonestNumbers(chosen_from, value, line, line)
 
 
 # Texts of the respondent's pages served by Plaudit itself (not by the widget).
-PAGE_TEXTS: dict[str, dict[str, str]] = {
-    "en": {
-        "private_title": "Your testimonial for {name}",
-        "withdraw_title": "Withdraw your testimonial",
-        "withdraw_intro": "You agreed that {name} may publish these words:",
-        "state_pending": "Awaiting review: {name} has not published your testimonial yet.",
-        "state_approved": "Published: {name} shows your testimonial on its pages.",
-        "state_rejected": "{name} chose not to publish your testimonial: it is not shown anywhere.",
-        "edited_approved": "Published as edited by {name}:",
-        "edited": "As edited by {name}:",
-        "own_words": "Your own words:",
-        "withdraw_button": "Withdraw my testimonial",
-        "withdraw_done": "Your testimonial is withdrawn. It no longer appears anywhere on {name}'s pages.",
-        "photo_title": "Add a photo (optional)",
-        "photo_hint": "JPEG, PNG or WebP. It is cropped to a square, and its location and camera data are removed.",
-        "photo_button": "Upload the photo",
-        "photo_done": "Your photo is saved. It appears with your words once they are published.",
-        "photo_shown": "Your photo is saved. It now shows with your published testimonial.",
-        "photo_closed": "This testimonial takes no photo: it was withdrawn, or it will not be published.",
-        "photo_refused": "This file could not be used: please choose a JPEG, PNG or WebP photo.",
-        "error_title": "Nothing to show",
-        "error_404": "There is nothing to show at this address.",
-        "error_other": "This page cannot be shown right now.",
-    },
-    "fr": {
-        "private_title": "Votre témoignage pour {name}",
-        "withdraw_title": "Retirer votre témoignage",
-        "withdraw_intro": "Vous avez accepté que {name} publie ces mots :",
-        "state_pending": "En attente de relecture : {name} n'a pas encore publié votre témoignage.",
-        "state_approved": "Publié : {name} affiche votre témoignage sur ses pages.",
-        "state_rejected": "{name} a choisi de ne pas publier votre témoignage : il n'apparaît nulle part.",
-        "edited_approved": "Publié tel que modifié par {name} :",
-        "edited": "Tel que modifié par {name} :",
-        "own_words": "Vos propres mots :",
-        "withdraw_button": "Retirer mon témoignage",
-        "withdraw_done": "Votre témoignage est retiré. Il n'apparaît plus nulle part sur les pages de {name}.",
-        "photo_title": "Ajouter une photo (facultatif)",
-        "photo_hint": "JPEG, PNG ou WebP. Elle est recadrée en carré, sans données de lieu ni d'appareil.",
-        "photo_button": "Envoyer la photo",
-        "photo_done": "Votre photo est enregistrée. Elle apparaîtra avec vos mots une fois publiés.",
-        "photo_shown": "Votre photo est enregistrée. Elle apparaît dès maintenant avec votre témoignage publié.",
-        "photo_closed": "Ce témoignage ne prend pas de photo : il a été retiré, ou il ne sera pas publié.",
-        "photo_refused": "Ce fichier n'a pas pu être utilisé : choisissez une photo JPEG, PNG ou WebP.",
-        "error_title": "Rien à afficher",
-        "error_404": "Il n'y a rien à afficher à cette adresse.",
-        "error_other": "Cette page ne peut pas être affichée pour le moment.",
-    },
+_PAGE_TEXTS = {
+    "private_title": _l("Your testimonial for {name}"),
+    "withdraw_title": _l("Withdraw your testimonial"),
+    "withdraw_intro": _l("You agreed that {name} may publish these words:"),
+    "state_pending": _l("Awaiting review: {name} has not published your testimonial yet."),
+    "state_approved": _l("Published: {name} shows your testimonial on its pages."),
+    "state_rejected": _l("{name} chose not to publish your testimonial: it is not shown anywhere."),
+    "edited_approved": _l("Published as edited by {name}:"),
+    "edited": _l("As edited by {name}:"),
+    "own_words": _l("Your own words:"),
+    "withdraw_button": _l("Withdraw my testimonial"),
+    "withdraw_done": _l("Your testimonial is withdrawn. It no longer appears anywhere on {name}'s pages."),
+    "photo_title": _l("Add a photo (optional)"),
+    "photo_hint": _l("JPEG, PNG or WebP. It is cropped to a square, and its location and camera data are removed."),
+    "photo_button": _l("Upload the photo"),
+    "photo_done": _l("Your photo is saved. It appears with your words once they are published."),
+    "photo_shown": _l("Your photo is saved. It now shows with your published testimonial."),
+    "photo_closed": _l("This testimonial takes no photo: it was withdrawn, or it will not be published."),
+    "photo_refused": _l("This file could not be used: please choose a JPEG, PNG or WebP photo."),
+    "error_title": _l("Nothing to show"),
+    "error_404": _l("There is nothing to show at this address."),
+    "error_other": _l("This page cannot be shown right now."),
 }
 
 
 def page_texts(lang: str, name: str) -> dict[str, str]:
-    return _named(PAGE_TEXTS.get(lang, PAGE_TEXTS["en"]), name)
+    return _named(_in(lang if lang in LANGUAGES else "en", _PAGE_TEXTS), name)
 
 
 def public_lang() -> str:
     """The language of a public page's error: the page's own when it got that far, else `?lang=`."""
     from flask import g, request
 
-    lang = g.get("page_lang") or request.args.get("lang")
-    return lang if lang in LANGUAGES else "en"
+    return g.get("page_lang") or visitor_lang(request.args.get("lang"), "en")

@@ -172,14 +172,16 @@ def make_testimonial(db):
 
     counter = iter(range(1, 10_000))
 
-    def make(site, *, quote="Great service", score=10, status="pending", receipt=True, respondent=None, **fields):
+    def make(
+        site, *, quote="Great service", score=10, status="pending", receipt=True, respondent=None, lang="en", **fields
+    ):
         n = next(counter)
         response = Response(
             site=site,
             score=score,
             category="promoter" if score >= 9 else "passive" if score >= 7 else "detractor",
             why=quote,
-            lang="en",
+            lang=lang,
             visitor_hash=f"{n:064d}",
             token_hash="x" * 64,
             respondent=respondent,

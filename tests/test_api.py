@@ -48,7 +48,13 @@ def test_config_gives_the_widget_its_texts_in_the_asked_language(client, site):
     assert en.headers["Access-Control-Allow-Origin"] == ORIGIN
     fr = client.get(f"/api/v1/sites/{site.key}/config?lang=fr", headers=HEADERS)
     assert fr.json["texts"]["radio_label"] == "{n} sur 10"
-    assert client.get(f"/api/v1/sites/{site.key}/config?lang=de").json["lang"] == "en"
+    assert client.get(f"/api/v1/sites/{site.key}/config?lang=zh").json["lang"] == "en"  # the site's default
+    # BCP 47 tags fall back to their language; the direction comes with the texts.
+    assert client.get(f"/api/v1/sites/{site.key}/config?lang=fr-CA").json["texts"]["radio_label"] == "{n} sur 10"
+    portuguese = client.get(f"/api/v1/sites/{site.key}/config?lang=pt-BR").json
+    assert (portuguese["lang"], portuguese["dir"], portuguese["texts"]["send"]) == ("pt", "ltr", "Enviar")
+    arabic = client.get(f"/api/v1/sites/{site.key}/config?lang=ar-EG").json
+    assert (arabic["lang"], arabic["dir"], arabic["texts"]["send"]) == ("ar", "rtl", "إرسال")
 
 
 def test_site_overrides_and_call_to_action(client, make_site):
@@ -205,7 +211,7 @@ BAD_BODIES = {
     "score as bool": {"score": True},
     "score missing": {"lang": "en"},
     "unknown field": {"score": 9, "admin": True},
-    "bad language": {"score": 9, "lang": "de"},
+    "bad language": {"score": 9, "lang": "zh"},
     "javascript page": {"score": 9, "page_url": "javascript:alert(1)"},
     "bad touchpoint": {"score": 9, "touchpoint": "<script>"},
     "too many attributes": {"score": 9, "attributes": {f"k{i}": "v" for i in range(21)}},

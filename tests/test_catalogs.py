@@ -108,3 +108,41 @@ def test_every_message_is_translated_with_its_placeholders(path):
 def test_compiled_catalog_is_current(path):
     compiled = path[: -len(".po")] + ".mo"
     assert os.path.exists(compiled) and os.path.getmtime(compiled) >= os.path.getmtime(path), "run `make catalogs`"
+
+
+def test_a_changed_translation_changes_every_etag(tmp_path):
+    """Public answers are cached by ETag: new words in a catalog must reach visitors at the deploy."""
+    from flask import Flask
+
+    from core.http_cache import build_id
+
+    for folder in ("templates", "static", "translations/de/LC_MESSAGES"):
+        (tmp_path / folder).mkdir(parents=True)
+    app = Flask("probe", root_path=str(tmp_path), static_folder=str(tmp_path / "static"))
+    compiled = tmp_path / "translations/de/LC_MESSAGES/visitor.mo"
+    compiled.write_bytes(b"Senden")
+    before = build_id(app)
+    compiled.write_bytes(b"Absenden")
+    assert build_id(app) != before
+
+
+def test_the_default_texts_come_from_the_catalogs(app):
+    """core.strings.DEFAULTS[lang][key] and default_text(key, lang): every key in every language,
+    with `{name}` still in place, translated (a language showing the English question is not)."""
+    from core.strings import DEFAULTS, TEXT_KEYS, default_text
+
+    with app.test_request_context():
+        assert list(DEFAULTS) == list(values(Language))
+        english = DEFAULTS["en"]
+        assert english["question"] == "How likely are you to recommend {name} to a friend or colleague?"
+        assert (
+            DEFAULTS["fr"]["consent"] == "J'accepte que {name} publie ma réponse, avec le nom ci-dessous, sur son site."
+        )
+        assert default_text("send", "de") == "Senden" and default_text("radio_label", "ar") == "{n} من 10"
+        for lang in values(Language):
+            texts = DEFAULTS[lang]
+            assert set(texts) == TEXT_KEYS and "{name}" in texts["question"]
+            if lang != "en":
+                assert texts["question"] != english["question"] and texts["send"] != english["send"], lang
+        with pytest.raises(KeyError):
+            DEFAULTS["zh"]

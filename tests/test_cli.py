@@ -1,5 +1,7 @@
 import json
 
+import pytest
+
 import models
 from models import ApiToken, Site, User, sha256_hex
 
@@ -33,6 +35,20 @@ def test_site_create_json(runner, db):
     data = json.loads(result.output)
     assert data["name"] == "Blog" and data["origins"] == ["https://a.example", "http://localhost:8000"]
     assert len(data["key"]) >= 16 and data["lang"] == "fr"
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "de", "es", "it", "nl", "pt", "ar"])
+def test_site_create_takes_every_visitor_language(runner, db, lang):
+    result = runner.invoke(
+        args=["site", "create", "--name", "B", "--origin", "https://b.example", "--lang", lang, "--json"]
+    )
+    assert result.exit_code == 0 and json.loads(result.output)["lang"] == lang
+
+
+def test_site_create_refuses_a_language_it_does_not_offer(runner, db):
+    result = runner.invoke(args=["site", "create", "--name", "B", "--origin", "https://b.example", "--lang", "zh"])
+    assert result.exit_code != 0 and "zh" in result.output
+    assert db.session.execute(db.select(Site)).first() is None
 
 
 def test_site_create_refuses_bad_origins(runner, db):

@@ -86,9 +86,9 @@ def test_no_template_spells_out_a_closed_set():
 def test_the_checks_see_a_retyped_set(tmp_path):
     # The checks above must be able to fail: a tuple and a Jinja list that spell a set out.
     module, page = tmp_path / "m.py", tmp_path / "p.html"
-    module.write_text('LANGS = ("fr", "en")\nONE = ["pending"]\n')
+    module.write_text(f"LANGS = {values_of(Language)!r}\nONE = ['pending']\n")
     page.write_text('{% for s in ("new", "contacted", "resolved") %}{% if s in ("pending", "approved") %}')
-    assert [name for name in retyped(["fr", "en", "x"])] == ["Language"]
+    assert [name for name in retyped([*values_of(Language), "x"])] == ["Language"]
     assert python_retypings(module, tmp_path) == ["m.py:1 retypes Language"]
     assert len(template_retypings(page, tmp_path)) == 1 and "FollowUpStatus" in template_retypings(page, tmp_path)[0]
 

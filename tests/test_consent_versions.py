@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from core.strings import LANGUAGES
 from models import ConsentText, Response, Testimonial
 from tests.conftest import csrf_from, login
 from tests.test_api import HEADERS, assert_error_shape, count, patch, post_score
@@ -113,7 +114,7 @@ def test_saving_unchanged_texts_keeps_the_version(client, db, site, owner):
     config(client, site)
     owner_saves(client, site, theme_color="#112233")
     db.session.refresh(site)
-    assert site.consent_version == 1 and count(db, ConsentText) == 2
+    assert site.consent_version == 1 and count(db, ConsentText) == len(LANGUAGES)
 
 
 def test_unknown_versions_and_other_sites_versions_are_refused(client, db, site, make_site, owner):
@@ -155,9 +156,29 @@ def test_a_site_from_before_versions_were_stored_gets_its_texts_when_first_shown
     assert count(db, ConsentText) == 0
     shown = config(client, site, "fr")
     assert shown["consent_version"] == 3 and shown["texts"]["consent"] == "Oui, Test blog."
-    assert count(db, ConsentText) == 2
+    assert count(db, ConsentText) == len(LANGUAGES)
     created = post_score(client, site, {"score": 10, "lang": "fr"})
     assert consent(client, created, 3).status_code == 200
+
+
+def test_a_version_stored_before_the_new_languages_gains_theirs_and_keeps_its_own(client, db, site):
+    """A site whose current version was stored in English and French only (before more visitor
+    languages existed): its first visitor in German gets the German text of that same version,
+    and the English and French rows stay exactly as they were shown."""
+    from models import utcnow
+
+    for lang, words in (("en", "Stored English words"), ("fr", "Mots français stockés")):
+        db.session.add(ConsentText(site_id=site.id, version=1, lang=lang, text=words, created_at=utcnow()))
+    db.session.commit()
+    german = config(client, site, "de-CH")
+    assert german["consent_version"] == 1 and german["texts"]["consent"].startswith(
+        "Ich bin einverstanden, dass Test blog"
+    )
+    assert count(db, ConsentText) == len(LANGUAGES)
+    assert config(client, site, "fr")["texts"]["consent"] == "Mots français stockés"
+    created = post_score(client, site, {"score": 10, "lang": "de"})
+    assert consent(client, created, 1).status_code == 200
+    assert db.session.execute(db.select(Testimonial)).scalar_one().consent_text == german["texts"]["consent"]
 
 
 def test_without_a_version_the_text_in_force_when_the_answer_began_is_recorded(client, db, site, owner):

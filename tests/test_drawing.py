@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import time
 from pathlib import Path
 
 import pytest
 from fontTools.ttLib import TTFont
-from PIL import Image, ImageChops, ImageDraw
+from PIL import Image, ImageChops, ImageDraw, ImageFont
 
 from core import images, photos
+from core.enums import Language, values
 from core.images import FONT_FILES, badge_png, drawable, font, share_card_png, wrap
 
 FRENCH = "Pain délicieux, œufs, 5 € : ça, c’est très bien ! À bientôt, Éloïse « Œuvre »"
@@ -234,3 +236,137 @@ def test_two_workers_asking_at_once_draw_the_card_once(app, site, make_testimoni
     for thread in threads:
         thread.join()
     assert len(drawn) == 1 and len(cards) == 2 and cards[0] == cards[1] is not None
+
+
+# --- Every language offered, and the scripts visitors write in ------------------------------------
+
+ARABIC = "خدمة ممتازة وسريعة، شكرًا جزيلًا لكم. أنصح بها جميع أصدقائي وزملائي في العمل"
+MIXED = f"Pain délicieux — Straße — Ωραίο — Отлично — {ARABIC}"
+
+
+def raqm(size: int, weight: str = "regular") -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(FONT_FILES[weight], size, layout_engine=ImageFont.Layout.RAQM)
+
+
+def basic(size: int, weight: str = "regular") -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(FONT_FILES[weight], size, layout_engine=ImageFont.Layout.BASIC)
+
+
+def drawn(face, text: str, **layout) -> bytes:
+    image = Image.new("L", (900, 120))
+    ImageDraw.Draw(image).text((10, 20), text, font=face, fill=255, **layout)
+    return image.tobytes()
+
+
+def test_arabic_is_shaped_and_laid_out_right_to_left():
+    """What the layout engine draws for "شكرا" is its joined forms in visual order (the
+    presentation forms isolated alif, final ra, medial kaf, initial shin, drawn left to right
+    without any shaping): the letters join, and the word reads from the right."""
+    assert images._COMPLEX_LAYOUT, "Pillow here has no libraqm: Arabic would be left out of pictures"
+    shaped = drawn(raqm(42), "شكرا", direction="rtl", language="ar")
+    assert shaped == drawn(basic(42), "\ufe8d\ufeae\ufedc\ufeb7")
+    assert shaped != drawn(basic(42), "شكرا")  # unshaped and left to right: not the word
+    assert raqm(42).getlength("شكرا", direction="rtl") < sum(raqm(42).getlength(c) for c in "شكرا")
+
+
+@pytest.mark.parametrize("weight", ["regular", "bold"])
+def test_every_script_of_a_mixed_quote_has_its_glyphs(weight):
+    assert drawable(MIXED, weight) == MIXED  # nothing left out
+    box_free(MIXED, 42, weight)
+
+
+def test_a_card_with_mixed_quotes_is_drawn_whole_and_each_line_fits(client, site, make_testimonial, monkeypatch):
+    calls = []
+    real = photos.share_card_png
+    monkeypatch.setattr(photos, "share_card_png", lambda *args: calls.append(args) or real(*args))
+    testimonial = make_testimonial(site, quote=MIXED, status="approved", display_name="Ελένη Ö.", role="Straße 5")
+    card = client.get(f"/t/{testimonial.id}.png")
+    assert card.status_code == 200
+    [(quote, name, detail, color, lang)] = calls
+    lines = images.card_lines(quote)
+    # Every word is on the card, in the order written, and no line is wider than the card once shaped.
+    assert " ".join(lines) == f"“{MIXED}”"
+    for line in lines:
+        assert images.text_width(line, font(42), lang, images.base_direction(MIXED)) <= images.CARD_TEXT_WIDTH
+    box_free("".join(lines) + name + detail, 42)
+    assert Image.open(io.BytesIO(card.data)) == Image.open(io.BytesIO(real(quote, name, detail, color, lang)))
+
+
+def ink(image: Image.Image, box: tuple[int, int, int, int]) -> int:
+    """How many pixels of `box` are not white."""
+    region = image.crop(box).convert("L")
+    return sum(1 for value in region.tobytes() if value < 200)
+
+
+def test_an_arabic_card_reads_from_the_right(client, site, make_testimonial):
+    testimonial = make_testimonial(site, quote=ARABIC, status="approved", display_name="سارة م.", lang="ar")
+    card = Image.open(io.BytesIO(client.get(f"/t/{testimonial.id}.png").data)).convert("RGB")
+    # The accent bar is on the right, and the quote starts at the right margin: its first line has
+    # ink just inside the right margin and its second line ends before reaching the left one.
+    assert card.getpixel((1190, 300)) == images.hex_rgb(site.theme_color) and card.getpixel((5, 300)) == (255,) * 3
+    assert ink(card, (1080, 80, 1120, 130)) > 0
+    lines = images.card_lines(ARABIC)
+    assert lines[0].startswith("«") and lines[-1].endswith("»") and len(lines) == 2
+    assert " ".join(lines) == f"«{ARABIC}»"
+    last = images.text_width(lines[-1], font(42), "ar", "rtl")
+    assert (
+        ink(card, (80, 136, int(1120 - last) - 4, 190)) == 0 and ink(card, (int(1120 - last) + 4, 136, 1120, 190)) > 0
+    )
+
+
+def test_an_arabic_badge_is_shaped_and_mirrored(client, make_site):
+    from tests.test_wall import add_answers
+
+    site = make_site(min_sample=1)
+    add_answers(client, site, [10, 9])
+    badge = client.get(f"/badge/{site.key}.png?lang=ar")
+    assert badge.status_code == 200
+    value = "\u2066\u200e+100 ±0\u2069 · \u2068إجابتان\u2069"
+    assert client.get(f"/badge/{site.key}.svg?lang=ar").data.decode().count(value) == 3  # name, title, text
+    picture = Image.open(io.BytesIO(badge.data)).convert("RGB")
+    assert picture.tobytes() == Image.open(io.BytesIO(badge_png("NPS", value, site.theme_color, "ar"))).tobytes()
+    # "NPS", on grey, is on the right; the value on the site's colour on the left.
+    assert picture.getpixel((2, 2)) == images.hex_rgb(site.theme_color)
+    assert picture.getpixel((picture.width - 3, 2)) == (85, 85, 85)
+    assert drawable(value) == value  # the marks stay for the layout engine, which draws none of them
+    box_free("".join(char for char in value if char not in "\u2066\u2068\u2069\u200e"), 22)
+
+
+@pytest.mark.parametrize("lang", values(Language))
+def test_every_visitor_text_of_every_language_can_be_drawn(app, lang):
+    """A picture may show any of them (the badge's value, "Anonymous" on a card): each has a glyph
+    for every character, in both weights, so a new language without its script's glyphs fails here."""
+    from core.nps import Summary
+    from core.strings import honest_numbers, page_texts, texts_for, wall_texts
+
+    with app.test_request_context():
+        honest = honest_numbers(lang, "Blog", 3, Summary(42, 1234, 0, 0, 0, 9.2, True, 30))
+        collecting = honest_numbers(lang, "Blog", 3, Summary(0, 12, 0, 0, 0, 30.0, False, 30))
+        words = [
+            *texts_for(lang, "Blog", None).values(),
+            *wall_texts(lang, "Blog").values(),
+            *page_texts(lang, "Blog").values(),
+            honest.nps,
+            collecting.nps,
+        ]
+    for weight in ("regular", "bold"):
+        for text in words:
+            # Nothing cut; only the spaces become plain ones (French writes "1 234" with a narrow one).
+            assert drawable(text, weight) == re.sub(r"[^\S\n]", " ", text), text
+        box_free(
+            "".join(words).replace("\u2066", "").replace("\u2068", "").replace("\u2069", "").replace("\u200e", ""),
+            26,
+            weight,
+        )
+
+
+def test_without_a_layout_engine_arabic_is_left_out_never_drawn_unjoined(monkeypatch):
+    """A Pillow without libraqm: the badge keeps the figure and stops at the Arabic word, the card
+    keeps nothing of an Arabic quote, and nothing is mirrored (README, "Share cards")."""
+    monkeypatch.setattr(images, "_COMPLEX_LAYOUT", False)
+    assert drawable("\u2066\u200e+42 ±9\u2069 · \u2068إجابة\u2069") == "+42 ±9 ·…"
+    assert images.card_lines(ARABIC) == []
+    assert images._direction("ar") is None
+    # Drawn as its drawable part, left to right, "NPS" on the left.
+    arabic = badge_png("NPS", "\u2066\u200e+42 ±9\u2069 · \u2068إجابة\u2069", "#4f46e5", "ar")
+    assert arabic == badge_png("NPS", "+42 ±9 ·…", "#4f46e5")

@@ -562,3 +562,18 @@ def test_a_message_that_cannot_be_written_is_retried_not_lost(client, db, site, 
     move_clock(db, message)
     assert mail.deliver_due() == 1
     assert "Late" in parts(smtp.messages(OWNER)[0])[0]
+
+
+@pytest.mark.parametrize(
+    ("lang", "opening"),
+    [
+        ("de", "Hallo, vielen Dank, dass Sie sich die Zeit"),
+        ("ar", "مرحبًا، شكرًا لأنك خصصت وقتًا"),
+        ("es", "Hola, gracias"),
+    ],
+)
+def test_the_draft_speaks_every_respondents_language(client, db, site, owner, lang, opening):
+    response_id = answer(client, site, 7, why="Ok", email="x@example.org", lang=lang)
+    login(client, OWNER)
+    page = client.get(f"/admin/responses/{response_id}").get_data(as_text=True)
+    assert opening in page

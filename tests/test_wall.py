@@ -241,7 +241,7 @@ def test_wall_page_is_honest_and_featured_first(client, make_site, make_testimon
     assert "NPS +63 ±48 · 8 responses" in page
     assert "<script" not in page  # works without JavaScript; no JSON-LD unless the owner opts in
     fr = client.get(f"/wall/{site.key}?lang=fr").get_data(as_text=True)
-    assert '<html lang="fr">' in fr and "2 témoignages, choisis parmi 8 réponses" in fr
+    assert '<html lang="fr" dir="ltr">' in fr and "2 témoignages, choisis parmi 8 réponses" in fr
 
 
 def test_walls_below_minimum_sample_show_no_nps_and_no_owner_words(client, site, make_testimonial):
@@ -270,7 +270,7 @@ def test_every_surface_counts_in_the_singular_where_the_language_does(client, ma
     assert fr == {"chosen_from": "1 témoignage, choisi parmi 1 réponse", "nps": "NPS +100 ±0 · 1 réponse"}
 
 
-def test_honest_numbers_word_each_count_and_round_the_margin_half_up():
+def test_honest_numbers_word_each_count_and_round_the_margin_half_up(app):
     from core.nps import Summary
     from core.strings import honest_numbers
 
@@ -286,18 +286,37 @@ def test_honest_numbers_word_each_count_and_round_the_margin_half_up():
             min_sample=30,
         )
 
-    en, fr = "My blog", "Mon blog"
-    assert honest_numbers("en", en, 0, summary(40, 12.5)).nps_line == "NPS -7 ±13 · 40 responses"
-    assert honest_numbers("en", en, 0, summary(40, 12.4)).chosen_from == "0 testimonials, chosen from 40 responses"
-    # French takes the singular for zero, and the participle agrees with the testimonials.
-    assert honest_numbers("fr", fr, 0, summary(40, 1.0)).chosen_from == "0 témoignage, choisi parmi 40 réponses"
-    assert honest_numbers("fr", fr, 2, summary(0, None, False)).chosen_from == "2 témoignages, choisis parmi 0 réponse"
-    collecting = honest_numbers("en", en, 0, summary(12, 30.0, False))
-    assert (collecting.nps, collecting.nps_line, collecting.badge_title) == (
-        "Collecting responses",
-        "",
-        "NPS: Collecting responses (12 of 30 needed)",
-    )
+    with app.test_request_context():
+        en, fr = "My blog", "Mon blog"
+        assert honest_numbers("en", en, 0, summary(40, 12.5)).nps_line == "NPS -7 ±13 · 40 responses"
+        assert honest_numbers("en", en, 0, summary(40, 12.4)).chosen_from == "0 testimonials, chosen from 40 responses"
+        # French takes the singular for zero, and the participle agrees with the testimonials.
+        assert honest_numbers("fr", fr, 0, summary(40, 1.0)).chosen_from == "0 témoignage, choisi parmi 40 réponses"
+        assert (
+            honest_numbers("fr", fr, 2, summary(0, None, False)).chosen_from == "2 témoignages, choisis parmi 0 réponse"
+        )
+        collecting = honest_numbers("en", en, 0, summary(12, 30.0, False))
+        assert (collecting.nps, collecting.nps_line, collecting.badge_title) == (
+            "Collecting responses",
+            "",
+            "NPS: Collecting responses (12 of 30 needed)",
+        )
+        # CLDR's plural forms and digits: "1 234 réponses" (a narrow no-break space), "0 réponse".
+        many = honest_numbers("fr", fr, 1, summary(1234, 2.4))
+        assert many.nps_line == "NPS -7 ±2 · 1\u202f234 réponses"
+        assert many.chosen_from == "1 témoignage, choisi parmi 1\u202f234 réponses"
+        assert honest_numbers("de", "Blog", 2, summary(1234, 2.4)).chosen_from == (
+            "2 Erfahrungsberichte, ausgewählt aus 1.234 Antworten"
+        )
+        # Arabic: six forms (two is a dual), and the figure isolated left to right in its sentence.
+        arabic = honest_numbers("ar", "Blog", 2, Summary(42, 61, 0, 0, 0, 9.2, True, 30))
+        assert arabic.chosen_from == "شهادتان، اختيرتا من بين \u206861 إجابة\u2069"
+        assert arabic.nps == "\u2066\u200e+42 ±9\u2069 · \u206861 إجابة\u2069"
+        assert honest_numbers("ar", "Blog", 0, summary(3, 1.0)).chosen_from.startswith("0 شهادة")
+        assert (
+            honest_numbers("ar", "Blog", 5, summary(3, 1.0)).chosen_from
+            == "5 شهادات، اختيرت من بين \u20683 إجابات\u2069"
+        )
 
 
 def test_every_page_names_an_icon_that_is_served(client, site, make_testimonial):
@@ -451,7 +470,7 @@ def test_the_share_card_of_a_nameless_testimonial_credits_no_one(client, site, m
     monkeypatch.setattr(core.photos, "share_card_png", lambda *args: drawn.append(args) or real(*args))
     testimonial = make_testimonial(site, quote="Anonymous words", status="approved", display_name=None)
     assert client.get(f"/t/{testimonial.id}.png").status_code == 200
-    [(quote, name, detail, color)] = drawn
+    [(quote, name, detail, color, lang)] = drawn
     assert name == "Anonymous" and name != site.name
 
 
@@ -460,7 +479,7 @@ def test_public_pages_answer_their_errors_as_pages_in_the_visitors_language(clie
     below_minimum = client.get(f"/wall/{site.key}")
     assert below_minimum.status_code == 404 and below_minimum.mimetype == "text/html"
     page = below_minimum.get_data(as_text=True)
-    assert '<html lang="fr">' in page and "Il n&#39;y a rien à afficher à cette adresse." in page
+    assert '<html lang="fr" dir="ltr">' in page and "Il n&#39;y a rien à afficher à cette adresse." in page
     english = client.get(f"/wall/{site.key}?lang=en", headers={"Accept": "application/json"})
     assert english.mimetype == "text/html" and "There is nothing to show at this address." in english.get_data(
         as_text=True
@@ -482,3 +501,46 @@ def test_testimonials_from_repeat_answers_are_counted_in_what_they_were_chosen_f
     assert data["honest"]["chosen_from"] == "3 testimonials, chosen from 3 responses"
     assert client.get(f"/api/v1/sites/{site.key}/testimonials").json["chosen_from"] == 3
     assert "3 testimonials, chosen from 3 responses" in client.get(f"/wall/{site.key}?lang=en").get_data(as_text=True)
+
+
+def test_every_public_surface_takes_a_bcp47_language_and_falls_back_to_the_sites(
+    app, client, make_site, make_testimonial
+):
+    from core.links import private_link_token
+
+    site = make_site(min_sample=1, default_lang="de")
+    shared = make_testimonial(site, quote="خدمة ممتازة", status="approved", lang="ar")
+    add_answers(client, site, [10])
+
+    def badge(query=""):
+        return ET.fromstring(client.get(f"/badge/{site.key}.svg{query}").data).get("aria-label")
+
+    assert badge() == badge("?lang=zh-Hant") == "NPS +100 ±0 · 2 Antworten"  # the site's default
+    assert badge("?lang=pt-BR") == "NPS +100 ±0 · 2 respostas"
+    assert badge("?lang=fr-CA") == "NPS +100 ±0 · 2 réponses"
+    data = client.get(f"/api/v1/sites/{site.key}/wall?lang=ar-EG").json
+    assert (data["lang"], data["dir"], data["texts"]["title"]) == ("ar", "rtl", "ماذا يقول الناس عن Test blog")
+    assert client.get(f"/api/v1/sites/{site.key}/wall?lang=es-MX").json["texts"]["more"] == "Leer más"
+    page = client.get(f"/wall/{site.key}?lang=es-MX").get_data(as_text=True)
+    assert '<html lang="es" dir="ltr">' in page and "Lo que se dice de Test blog" in page
+    assert '<html lang="de" dir="ltr">' in client.get(f"/wall/{site.key}?lang=xx").get_data(as_text=True)
+    # The share page speaks its answer's language unless asked for another.
+    share = client.get(f"/t/{shared.id}").get_data(as_text=True)
+    assert (
+        '<html lang="ar" dir="rtl">' in share and '<blockquote lang="ar" dir="auto">خدمة ممتازة</blockquote>' in share
+    )
+    assert '<html lang="nl" dir="ltr">' in client.get(f"/t/{shared.id}?lang=nl-BE").get_data(as_text=True)
+    # The respondent's own page, and a public error, in the respondent's or the asked language.
+    with app.app_context():
+        token = private_link_token(app.config["SECRET_KEY"], db_testimonial(shared.id))
+    private = client.get(f"/withdraw/{token}").get_data(as_text=True)
+    assert '<html lang="ar" dir="rtl">' in private and "اسحب شهادتك" in private
+    missing = client.get("/wall/no-such-site?lang=ar")
+    assert missing.status_code == 404 and '<html lang="ar" dir="rtl">' in missing.get_data(as_text=True)
+
+
+def db_testimonial(testimonial_id):
+    from extensions import db
+    from models import Testimonial
+
+    return db.session.get(Testimonial, testimonial_id)

@@ -8,11 +8,11 @@ from flask_login import current_user
 from core.assets import asset_response
 from core.enums import TestimonialStatus
 from core.http_cache import cached
-from core.images import badge_png, drawing_version
+from core.images import badge_png, drawing_version, visible_length
 from core.photos import media_dir, share_card
 from core.sites import site_or_404
 from core.snippets import public_url
-from core.strings import LANGUAGES, honest_numbers, wall_texts
+from core.strings import direction, honest_numbers, visitor_lang, wall_texts
 from core.wall import load_wall, public_state_or_404
 from extensions import db
 from models import Site, Testimonial
@@ -22,8 +22,7 @@ WALL_PAGE_LIMIT = 100
 
 
 def wall_lang(site: Site) -> str:
-    lang = request.args.get("lang")
-    g.page_lang = lang if lang in LANGUAGES else site.default_lang  # also for an error page
+    g.page_lang = visitor_lang(request.args.get("lang"), site.default_lang)  # also for an error page
     return g.page_lang
 
 
@@ -39,7 +38,9 @@ def wall_page(key: str):
             abort(404, description="Nothing is published here yet.")
         honest = honest_numbers(lang, site.name, wall.published, wall.summary, wall.chosen_from)
         t = wall_texts(lang, site.name)
-        return render_template("wall.html", wall=wall, lang=lang, t=t, honest=honest, public_url=public_url)
+        return render_template(
+            "wall.html", wall=wall, lang=lang, dir=direction(lang), t=t, honest=honest, public_url=public_url
+        )
 
     return cached(state.etag_parts, build, links=True, valid_while=state.valid_while)
 
@@ -51,8 +52,9 @@ def badge(key: str, draw, *version):
 
     def build():
         site = site_or_404(key)
-        honest = honest_numbers(wall_lang(site), site.name, 0, state.summary)
-        return draw(site, honest.nps, honest.badge_title)
+        lang = wall_lang(site)
+        honest = honest_numbers(lang, site.name, 0, state.summary)
+        return draw(site, honest.nps, honest.badge_title, lang)
 
     return cached((*state.etag_parts, *version), build, valid_while=state.valid_while)
 
@@ -61,8 +63,17 @@ def badge(key: str, draw, *version):
 def badge_svg(key: str):
     return badge(
         key,
-        lambda site, value, title: Response(
-            render_template("badge.svg", value=value, title=title, color=site.theme_color), mimetype="image/svg+xml"
+        lambda site, value, title, lang: Response(
+            render_template(
+                "badge.svg",
+                value=value,
+                chars=visible_length(value),
+                title=title,
+                color=site.theme_color,
+                lang=lang,
+                dir=direction(lang),
+            ),
+            mimetype="image/svg+xml",
         ),
     )
 
@@ -71,7 +82,9 @@ def badge_svg(key: str):
 def badge_image(key: str):
     return badge(
         key,
-        lambda site, value, title: Response(badge_png("NPS", value, site.theme_color), mimetype="image/png"),
+        lambda site, value, title, lang: Response(
+            badge_png("NPS", value, site.theme_color, lang), mimetype="image/png"
+        ),
         drawing_version(),
     )
 
@@ -86,11 +99,17 @@ def approved_or_404(testimonial_id: int) -> Testimonial:
 @bp.get("/t/<id:testimonial_id>")
 def share_page(testimonial_id: int):
     t = approved_or_404(testimonial_id)
-    lang = t.response.lang
+    # The answer's language unless `?lang=` asks for another (the URL is part of the ETag).
+    lang = g.page_lang = visitor_lang(request.args.get("lang"), t.response.lang)
     return cached(
         (t.site.public_version, t.updated_at),
         lambda: render_template(
-            "share.html", t=t, lang=lang, texts=wall_texts(lang, t.site.name), public_url=public_url
+            "share.html",
+            t=t,
+            lang=lang,
+            dir=direction(lang),
+            texts=wall_texts(lang, t.site.name),
+            public_url=public_url,
         ),
         links=True,
     )

@@ -98,7 +98,8 @@
       prev.addEventListener("click", function () { go(index - 1); tick(); });
       next.addEventListener("click", function () { go(index + 1); tick(); });
       region.addEventListener("keydown", function (e) {
-        if (e.key == "ArrowLeft" || e.key == "ArrowRight") { go(index + (e.key == "ArrowLeft" ? -1 : 1)); tick(); e.preventDefault(); }
+        // Right to left, the arrow keys mirror as the buttons do: ArrowLeft is the next slide.
+        if (e.key == "ArrowLeft" || e.key == "ArrowRight") { go(index + ((e.key == "ArrowLeft") == (data.dir != "rtl") ? -1 : 1)); tick(); e.preventDefault(); }
       });
     }
     // Nothing moves under the pointer or the keyboard focus.
@@ -116,7 +117,7 @@
     var shadow = host.shadowRoot || host.attachShadow({ mode: "open" });
     style(shadow, css, data.theme.color);
     var layout = /^(grid|carousel|single)$/.test(opts.layout) ? opts.layout : "grid";
-    var root = add(shadow, "div", { "class": "pw", "data-theme": opts.theme || "auto", "data-layout": layout, lang: data.lang });
+    var root = add(shadow, "div", { "class": "pw", "data-theme": opts.theme || "auto", "data-layout": layout, lang: data.lang, dir: data.dir });
     header(root, data);
     if (layout == "grid") {
       var list = add(root, "ul", { "class": "grid" });
@@ -130,8 +131,9 @@
     base = (opts.base || base).replace(/\/$/, "");
     var q = "?limit=" + (parseInt(opts.limit, 10) || 12);
     if (opts.tag) q += "&tag=" + encodeURIComponent(opts.tag);
-    var lang = opts.lang || (document.documentElement.lang || "").slice(0, 2).toLowerCase();
-    if (/^(en|fr)$/.test(lang)) q += "&lang=" + lang;
+    // A BCP 47 tag (fr-CA, pt-BR): the server answers in the nearest language it has.
+    var lang = opts.lang || document.documentElement.lang;
+    if (lang) q += "&lang=" + encodeURIComponent(lang);
     var get = function (url) { return fetch(url, { mode: "cors", credentials: "omit" }); };
     Promise.all([
       get(base + "/api/v1/sites/" + encodeURIComponent(opts.site) + "/wall" + q).then(function (r) {

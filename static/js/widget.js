@@ -77,7 +77,8 @@
     var shadow = host.shadowRoot || host.attachShadow({ mode: "open" });
     styleShadow(shadow, css, config.theme && config.theme.color);
     // Built node by node (no innerHTML): every text is set with textContent, never parsed.
-    var root = add(shadow, "div", { "class": "plaudit", "data-theme": opts.theme || "auto", lang: config.lang });
+    // Laid out in the texts' direction (dir="rtl" in Arabic): the CSS mirrors with it.
+    var root = add(shadow, "div", { "class": "plaudit", "data-theme": opts.theme || "auto", lang: config.lang, dir: config.dir });
     var form = add(root, "form", { novalidate: true });
     var group = add(form, "fieldset", { role: "radiogroup", "aria-labelledby": "q", "aria-describedby": "ends" });
     add(group, "legend", { id: "q" }, t.question);
@@ -292,7 +293,8 @@
     // always is: it changes that invitation's one answer).
     if (!host || !opts.site || mounted.has(host) || !opts.invitation && (seen = stored("localStorage", "plaudit:" + opts.site)) && Date.now() - seen.t < seen.days * 864e5) return;
     mounted.add(host);
-    var lang = opts.lang || (doc.documentElement.lang || "").slice(0, 2).toLowerCase();
+    // A BCP 47 tag (fr-CA, pt-BR): the server answers in the nearest language it has.
+    var lang = encodeURIComponent(opts.lang || doc.documentElement.lang);
     var get = function (url) { return fetch(url, { mode: "cors", credentials: "omit" }); };
     Promise.all([
       get(opts.base + "/api/v1/sites/" + encodeURIComponent(opts.site) + "/config?lang=" + lang).then(answer),

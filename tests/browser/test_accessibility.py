@@ -12,6 +12,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from core.links import private_link_token
+from core.strings import texts_for
 from extensions import db
 from models import Response, Testimonial
 from tests.browser.conftest import seed_testimonial
@@ -46,7 +47,7 @@ def audited_site(live_app, live_site):
     return site
 
 
-def landmarked_post(host_pages, live_app, site) -> str:
+def landmarked_post(host_pages, live_app, site, attrs: str = "") -> str:
     """A blog post that pastes the widget, the wall and the badge inside its own landmarks, as a
     well-made page does: what axe finds there is Plaudit's."""
     base = live_app.config["LIVE_URL"]
@@ -55,9 +56,9 @@ def landmarked_post(host_pages, live_app, site) -> str:
         path,
         f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>A post</title></head>
 <body><main><article><h1>A post</h1><p>Words.</p>
-<script async src="{base}/widget.js" data-site="{site.key}"></script></article>
+<script async src="{base}/widget.js" data-site="{site.key}" {attrs}></script></article>
 <section aria-label="What readers say"><h2>What readers say</h2>
-<script async src="{base}/wall.js" data-site="{site.key}" data-layout="carousel"></script>
+<script async src="{base}/wall.js" data-site="{site.key}" data-layout="carousel" {attrs}></script>
 <img src="{base}/badge/{site.key}.svg" alt="Net Promoter Score"></section></main></body></html>""",
     )
     return host_pages.origin + path
@@ -86,6 +87,27 @@ def test_the_widget_and_the_wall_in_a_host_page(browser, live_app, host_pages, a
         context.close()
 
 
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_widget_and_the_wall_in_arabic(browser, live_app, host_pages, audited_site, scheme):
+    """Right to left, in the language's own words: the same audit, each step."""
+    with live_app.test_request_context():
+        t = texts_for("ar", audited_site.name, None)
+    context = browser.new_context(color_scheme=scheme)
+    page = context.new_page()
+    page.goto(landmarked_post(host_pages, live_app, audited_site, 'data-lang="ar"'))
+    expect(page.get_by_text("Clear and kind")).to_be_visible()
+    assert violations(page) == [], "before answering"
+    page.get_by_role("radio", name="10 من 10", exact=True).click()
+    page.get_by_role("checkbox", name=t["consent"]).check()
+    page.get_by_label(t["prompt_promoter"]).fill("واضح ولطيف")
+    page.get_by_label(t["display_name"]).fill("سارة")
+    assert violations(page) == [], "the follow-up"
+    page.get_by_role("button", name=t["send"]).click()
+    expect(page.get_by_text(t["thanks_promoter"])).to_be_visible()
+    assert violations(page) == [], "the thank-you"
+    context.close()
+
+
 def test_plaudits_public_pages(page, live_app, audited_site):
     base = live_app.config["LIVE_URL"]
     with live_app.app_context():
@@ -93,7 +115,15 @@ def test_plaudits_public_pages(page, live_app, audited_site):
         shared_testimonial = shared.scalar_one()
         shared_id = shared_testimonial.id
         token = private_link_token(live_app.config["SECRET_KEY"], shared_testimonial)  # the respondent's page
-    pages = ("/", f"/wall/{audited_site.key}", f"/wall/{audited_site.key}?lang=fr", f"/t/{shared_id}", "/demo")
+    pages = (
+        "/",
+        f"/wall/{audited_site.key}",
+        *(f"/wall/{audited_site.key}?lang={lang}" for lang in ("fr", "de", "ar")),
+        f"/t/{shared_id}",
+        f"/t/{shared_id}?lang=ar",
+        "/wall/nothing-here?lang=ar",
+        "/demo",
+    )
     for path in (*pages, f"/withdraw/{token}"):
         page.goto(base + path)
         page.wait_for_load_state("networkidle")
