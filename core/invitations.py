@@ -346,6 +346,7 @@ def queue_due(now: datetime | None = None) -> int:
                 Invitation.response_id.is_(None),
                 Invitation.answered_at.is_(None),
                 Invitation.bounced_at.is_(None),
+                Invitation.unsubscribed_at.is_(None),
                 Invitation.cancelled_at.is_(None),
                 Invitation.expires_at > now,
             )
