@@ -490,6 +490,8 @@ class Invitation(db.Model):
     # Taken by one worker when queued (a conditional update), with the mail it became.
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
     mail_id: Mapped[int | None] = mapped_column(Integer)
+    # When its one reminder falls due (sent_at + reminder_days), set when it is sent.
+    remind_at: Mapped[datetime | None] = mapped_column(DateTime)
     reminded_at: Mapped[datetime | None] = mapped_column(DateTime)
     expires_at: Mapped[datetime | None] = mapped_column(DateTime)
     opened_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -295,6 +295,8 @@ def _send_one(invitation: Invitation, now: datetime, room: dict[int, int]) -> No
         return None  # over today's cap: tomorrow, first in line
     room[site.id] -= 1
     invitation.expires_at = now + timedelta(days=site.invitation_expiry_days)
+    if invitation.reminder_days:
+        invitation.remind_at = now + timedelta(days=invitation.reminder_days)
     with current_app.test_request_context(base_url=invitation.base_url):  # links as it was scheduled from
         message = mail.queue(
             site, MailKind.INVITATION, contact.email, contact.lang, params={"invitation": invitation.id}
@@ -326,10 +328,15 @@ def queue_due(now: datetime | None = None) -> int:
     """Put the invitations and reminders that fell due into the mail outbox, within each site's
     daily cap; what is over the cap waits for the next day. How many were queued."""
     now = now or utcnow()
+    unsent = (Invitation.sent_at.is_(None), Invitation.cancelled_at.is_(None), Invitation.send_at <= now)
+    # Only sites with room left today: a site over its cap must not fill every round's batch.
+    waiting = db.session.execute(db.select(Invitation.site_id).where(*unsent).distinct()).scalars().all()
+    caps = dict(db.session.execute(db.select(Site.id, Site.invitation_daily_cap).where(Site.id.in_(waiting))).all())
+    open_sites = [site_id for site_id, cap in caps.items() if cap - sent_today(site_id, now) > 0]
     due = (
         db.session.execute(
             db.select(Invitation)
-            .where(Invitation.sent_at.is_(None), Invitation.cancelled_at.is_(None), Invitation.send_at <= now)
+            .where(*unsent, Invitation.site_id.in_(open_sites))
             .order_by(Invitation.send_at, Invitation.id)
             .limit(BATCH)
         )
@@ -340,8 +347,7 @@ def queue_due(now: datetime | None = None) -> int:
         db.session.execute(
             db.select(Invitation)
             .where(
-                Invitation.sent_at.is_not(None),
-                Invitation.reminder_days.is_not(None),
+                Invitation.remind_at <= now,
                 Invitation.reminded_at.is_(None),
                 Invitation.response_id.is_(None),
                 Invitation.answered_at.is_(None),
@@ -350,13 +356,12 @@ def queue_due(now: datetime | None = None) -> int:
                 Invitation.cancelled_at.is_(None),
                 Invitation.expires_at > now,
             )
-            .order_by(Invitation.sent_at, Invitation.id)
+            .order_by(Invitation.remind_at, Invitation.id)
             .limit(BATCH)
         )
         .scalars()
         .all()
     )
-    reminders = [r for r in reminders if r.sent_at + timedelta(days=r.reminder_days) <= now]
     sites = {i.site_id: i.site for i in [*due, *reminders]}
     room = {site_id: site.invitation_daily_cap - sent_today(site_id, now) for site_id, site in sites.items()}
     queued = 0

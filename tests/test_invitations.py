@@ -469,3 +469,27 @@ def test_a_contact_without_a_reference_is_erased_by_address_from_the_back_office
     assert db.session.get(Response, response_id) is None
     assert db.session.execute(db.select(Contact.email)).scalars().all() == ["bea@example.org"]
     assert [m.to_address for m in db.session.execute(db.select(MailMessage)).scalars()] == ["bea@example.org"]
+
+
+def test_a_site_over_its_cap_does_not_hold_back_another_sites_invitations(db, make_site, smtp, monkeypatch):
+    monkeypatch.setattr(invitations, "BATCH", 2)
+    full, other = make_site(name="Full", invitation_daily_cap=1), make_site(name="Other")
+    now = utcnow()
+    for n in range(4):
+        invitations.schedule(full, [invitations.ContactIn(f"f{n}@example.org")], now=now - timedelta(hours=2))
+    invitations.schedule(other, [invitations.ContactIn("o@example.org")], now=now - timedelta(hours=1))
+    db.session.commit()
+    invitations.queue_due(now)
+    invitations.queue_due(now)
+    sent = db.session.execute(db.select(Invitation.site_id).where(Invitation.sent_at.is_not(None))).scalars().all()
+    assert sorted(sent) == sorted([full.id, other.id])
+
+
+def test_a_reminder_due_is_not_held_back_by_later_ones(client, db, site, token, smtp, monkeypatch):
+    monkeypatch.setattr(invitations, "BATCH", 1)
+    invite(client, site, token, FIVE[:1], reminder_days=30)
+    invite(client, site, token, FIVE[1:2], reminder_days=1)
+    send_all()
+    send_all()  # one a round, with a batch of one
+    send_all(utcnow() + timedelta(days=1, minutes=1))
+    assert len(smtp.messages("bea@example.org")) == 2 and len(smtp.messages("ana@example.org")) == 1

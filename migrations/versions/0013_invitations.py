@@ -63,6 +63,7 @@ def upgrade():
         sa.Column("follows_response_id", sa.Integer(), nullable=True),
         sa.Column("sent_at", sa.DateTime(), nullable=True),
         sa.Column("mail_id", sa.Integer(), nullable=True),
+        sa.Column("remind_at", sa.DateTime(), nullable=True),
         sa.Column("reminded_at", sa.DateTime(), nullable=True),
         sa.Column("expires_at", sa.DateTime(), nullable=True),
         sa.Column("opened_at", sa.DateTime(), nullable=True),
