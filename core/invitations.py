@@ -471,6 +471,16 @@ def usable(site: Site, token: str) -> Invitation:
     return invitation
 
 
+def answerable(site: Site, token: str) -> bool:
+    """Whether this link's invitation can still be answered (the hosted page asks, and records
+    nothing)."""
+    try:
+        usable(site, token)
+    except InvitationRefused:
+        return False
+    return True
+
+
 def opened(site: Site, token: str) -> None:
     """The hosted page was shown to someone (its script ran): the invitation was opened."""
     invitation = by_token(site, token)

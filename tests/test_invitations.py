@@ -493,3 +493,18 @@ def test_a_reminder_due_is_not_held_back_by_later_ones(client, db, site, token, 
     send_all()  # one a round, with a batch of one
     send_all(utcnow() + timedelta(days=1, minutes=1))
     assert len(smtp.messages("bea@example.org")) == 2 and len(smtp.messages("ana@example.org")) == 1
+
+
+def test_an_expired_or_forged_link_says_so_on_the_page_and_offers_no_survey(client, db, site, token, smtp):
+    invite(client, site, token, FIVE[1:2])
+    send_all()
+    link = score_links(smtp.messages("bea@example.org")[0])[8]
+    open_page = client.get(path_of(link)).get_data(as_text=True)
+    assert 'data-invitation="' in open_page and "expiré" not in open_page
+    token_ = parse_qs(urlsplit(link).query)["i"][0]
+    forged = client.get(path_of(link).replace(token_, token_[:-2] + "xx")).get_data(as_text=True)
+    assert "Cette invitation a expiré" in forged and 'id="survey"' not in forged
+    db.session.execute(db.update(Invitation).values(expires_at=utcnow() - timedelta(seconds=1)))
+    db.session.commit()
+    expired = client.get(path_of(link)).get_data(as_text=True)
+    assert "Cette invitation a expiré" in expired and 'id="survey"' not in expired

@@ -9,6 +9,7 @@ import re
 
 from flask import Response, g, render_template, request
 
+from core import invitations
 from core.generation import snapshot
 from core.hosted import hosted_link, qr_png, qr_svg
 from core.http_cache import cached
@@ -49,8 +50,11 @@ def hosted_page(key: str):
     lang = g.page_lang = g.locale = survey["lang"] or site.default_lang
     color = accent(site)
     inline_css = f":root{{--accent:{color}}}"
+    # An invitation's link that can no longer be answered says so, rather than a survey whose
+    # answer would be refused. Its state changes with time, not settings: never replayed.
+    closed = bool(survey["i"]) and not invitations.answerable(site, survey["i"])
     response = cached(
-        (site.name, color, site.default_lang),
+        (site.name, color, site.default_lang, closed),
         lambda: render_template(
             "public/hosted.html",
             site=site,
@@ -58,8 +62,9 @@ def hosted_page(key: str):
             survey=survey,
             color=color,
             inline_css=inline_css,
+            closed=closed,
         ),
-        valid_while=valid_while,
+        valid_while=None if survey["i"] else valid_while,
     )
     response.headers["Content-Security-Policy"] = page_policy(inline_css)
     # The page's address may carry a score or a segment: it is nobody else's business.

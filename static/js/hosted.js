@@ -4,7 +4,9 @@
 // showing the page, chooses the score, and the widget saves it as if the person had tapped it.
 (function () {
   "use strict";
-  var host = document.getElementById("survey"), d = host.dataset, attributes = {};
+  var host = document.getElementById("survey"), attributes = {};
+  if (!host) return; // an invitation that can no longer be answered: the page says so
+  var d = host.dataset;
   [].forEach.call(host.attributes, function (a) {
     if (a.name.indexOf("data-attr-") === 0) attributes[a.name.slice(10)] = a.value;
   });
