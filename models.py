@@ -101,6 +101,15 @@ class Site(db.Model):
     wall_jsonld: Mapped[bool] = mapped_column(Boolean, default=False)
     # E-mail promoters who left an address a thank-you once their testimonial is approved.
     thank_promoters: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # E-mail invitations (core/invitations.py): at most this many sent a day (UTC), links that
+    # work this many days after they were sent, and the site's journey: invitations the given
+    # months after a contact's start date (`[3, 6, 12]`), and/or every N months from it.
+    invitation_daily_cap: Mapped[int] = mapped_column(Integer, default=200, server_default="200")
+    invitation_expiry_days: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
+    journey_months: Mapped[list[int]] = mapped_column(JSON, default=list, server_default="[]")
+    journey_every_months: Mapped[int | None] = mapped_column(Integer)
+    # Ask a detractor again this many days after their follow-up is marked resolved; None: never.
+    ask_again_after_resolved_days: Mapped[int | None] = mapped_column(Integer)
     # Bumped by every change to what the public surfaces show (moderation, settings); part of
     # their ETags, so caches revalidate at once when a testimonial is approved or withdrawn.
     public_version: Mapped[int] = mapped_column(Integer, default=1)
@@ -429,6 +438,79 @@ class MailSuppression(db.Model):
     site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"), primary_key=True)
     address_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Contact(db.Model):
+    """Someone a site may invite by e-mail, as an upload or the API gave them. Unique per site
+    and address: uploading them again updates them, and never lifts an unsubscribe (the
+    suppression list is separate, and keyed by a hash of the address)."""
+
+    __tablename__ = "contact"
+    __table_args__ = (UniqueConstraint("site_id", "email", name="uq_contact_site_email"), NEVER_REUSE_IDS)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    # Stored lower-cased: one contact per address, whatever case an upload gave it in.
+    email: Mapped[str] = mapped_column(String(254))
+    name: Mapped[str | None] = mapped_column(String(200))
+    respondent: Mapped[str | None] = mapped_column(String(128), index=True)
+    lang: Mapped[str] = mapped_column(String(2))
+    attributes: Mapped[dict] = mapped_column(JSON, default=dict)
+    # The date the site's journey counts from (a purchase, a contract…).
+    start: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    invitations: Mapped[list[Invitation]] = relationship(
+        back_populates="contact", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class Invitation(db.Model):
+    """One invitation of one contact, sent on `send_at` (core/invitations.py queues it into the
+    mail outbox then), reminded once, answered by at most one response. Its link's token is an
+    HMAC of the id and `nonce` under the app's secret key: nothing stored is the token."""
+
+    __tablename__ = "invitation"
+    __table_args__ = (Index("ix_invitation_due", "sent_at", "cancelled_at", "send_at"), NEVER_REUSE_IDS)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"), index=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id", ondelete="CASCADE"), index=True)
+    touchpoint: Mapped[str | None] = mapped_column(String(64))
+    # What the invitations page groups by: one upload, one API call, one journey step.
+    wave: Mapped[str] = mapped_column(String(100))
+    nonce: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
+    send_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # The public address its links are made from, as the request that scheduled it saw it (the
+    # mail worker, sending it later, has no request of its own).
+    base_url: Mapped[str] = mapped_column(String(300))
+    reminder_days: Mapped[int | None] = mapped_column(Integer)
+    # A journey's "every N months" step: sending it schedules the next, N months on.
+    repeat_months: Mapped[int | None] = mapped_column(Integer)
+    # The detractor's answer whose resolved follow-up this asks about again: that answer does
+    # not count against the resurvey interval, and the two show side by side.
+    follows_response_id: Mapped[int | None] = mapped_column(ForeignKey("response.id", ondelete="SET NULL"))
+    # Taken by one worker when queued (a conditional update), with the mail it became.
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    mail_id: Mapped[int | None] = mapped_column(Integer)
+    # When its one reminder falls due (sent_at + reminder_days), set when it is sent.
+    remind_at: Mapped[datetime | None] = mapped_column(DateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(DateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime)
+    opened_at: Mapped[datetime | None] = mapped_column(DateTime)
+    response_id: Mapped[int | None] = mapped_column(ForeignKey("response.id", ondelete="SET NULL"), unique=True)
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime)
+    bounced_at: Mapped[datetime | None] = mapped_column(DateTime)
+    unsubscribed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Not sent, and never to be (core.enums.InvitationSkip at send time: unsubscribed, answered
+    # recently…), with why.
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    cancel_reason: Mapped[str | None] = mapped_column(String(30))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    contact: Mapped[Contact] = relationship(back_populates="invitations")
+    response: Mapped[Response | None] = relationship(foreign_keys=[response_id])
+    site: Mapped[Site] = relationship()
 
 
 user_site = Table(

@@ -68,4 +68,4 @@ def page_locale() -> str:
     return str(get_locale() or "en")
 
 
-from admin import auth, insights, mails, owner, queue, users  # noqa: E402,F401
+from admin import auth, insights, invitations, mails, owner, queue, users  # noqa: E402,F401

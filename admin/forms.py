@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
+    DateField,
     EmailField,
     FieldList,
     FormField,
@@ -155,6 +156,8 @@ class EraseForm(FlaskForm):
     site = SelectField(_l("Site"), choices=[])
     respondent = StringField(_l("Respondent reference"), validators=[Optional(), Length(max=128)], render_kw=TYPED)
     response_id = IntegerField(_l("or response id"), validators=[Optional(), NumberRange(min=1, max=MAX_ROW_ID)])
+    # A contact invited by e-mail may have no reference: their address names them.
+    email = EmailField(_l("or e-mail address"), validators=[Optional(), Length(max=254)])
     confirm = BooleanField(_l("I understand this cannot be undone"), validators=[DataRequired()])
 
 
@@ -310,4 +313,42 @@ class ReplyForm(FlaskForm):
         validators=[DataRequired(), Length(max=10000)],
         filters=[lambda value: clean_text(value or "", multiline=True)],
         render_kw={**TYPED, "rows": 10},
+    )
+
+
+class InvitationUploadForm(FlaskForm):
+    """Contacts to invite (README, "Invitations"): the file, then what every invitation shares."""
+
+    file = FileField(_l("Contacts (CSV: email, name, respondent, lang, start, attr.NAME)"), validators=[FileRequired()])
+    touchpoint = StringField(
+        _l("Touchpoint label"), validators=[Optional(), Length(max=64), Regexp(r"^[A-Za-z0-9._:-]+$")]
+    )
+    send_on = DateField(_l("Send on (empty: now)"), validators=[Optional()])
+    reminder_days = IntegerField(
+        _l("One reminder after (days; empty: none)"), validators=[Optional(), NumberRange(1, 60)]
+    )
+
+
+class InvitationConfirmForm(FlaskForm):
+    """The previewed upload, sent back as it was read, to be scheduled."""
+
+    contacts = HiddenField(validators=[DataRequired()])
+    touchpoint = HiddenField(validators=[Optional(), Length(max=64), Regexp(r"^[A-Za-z0-9._:-]+$")])
+    send_on = HiddenField(validators=[Optional(), Regexp(r"^\d{4}-\d{2}-\d{2}$")])
+    reminder_days = HiddenField(validators=[Optional(), Regexp(r"^[1-9][0-9]?$")])
+
+
+class InvitationSettingsForm(FlaskForm):
+    invitation_daily_cap = IntegerField(_l("At most this many e-mails a day"), validators=[NumberRange(1, 100_000)])
+    invitation_expiry_days = IntegerField(_l("Links work for (days)"), validators=[NumberRange(1, 365)])
+    journey_months = StringField(
+        _l("Journey: months after the start date (e.g. 3, 6, 12)"),
+        validators=[Optional(), Length(max=100), Regexp(r"^\s*\d{1,3}(\s*,\s*\d{1,3})*\s*$")],
+    )
+    journey_every_months = IntegerField(
+        _l("Journey: and every N months (empty: no)"), validators=[Optional(), NumberRange(1, 60)]
+    )
+    ask_again_after_resolved_days = IntegerField(
+        _l("Ask a detractor again this many days after their follow-up is resolved (empty: never)"),
+        validators=[Optional(), NumberRange(1, 365)],
     )

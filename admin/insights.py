@@ -10,7 +10,8 @@ from admin import bp
 from admin.auth import safe_next
 from admin.forms import FollowUpForm, WebhookForm
 from admin.owner import owned_site_or_404, owner_required
-from core import charts, stats, webhooks
+from core import charts, invitations, stats, webhooks
+from core.enums import FollowUpStatus
 from core.followups import NEXT_STEP, due_by, is_overdue, worklist
 from core.invalid import Invalid
 from core.query_args import stats_query_args
@@ -99,6 +100,8 @@ def update_followup(response_id: int):
     owned_site_or_404(response.site.key)  # 403 unless this owner has the site
     form = FollowUpForm()
     if form.validate_on_submit():
+        if form.status.data == FollowUpStatus.RESOLVED and response.followup_status != FollowUpStatus.RESOLVED:
+            invitations.ask_again_after_resolution(response)  # when the site asks: to see whether it helped
         response.followup_status = form.status.data
         response.owner_notes = clean_text(form.notes.data or "", multiline=True) or None
         response.followed_up_at = utcnow()

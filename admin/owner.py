@@ -289,6 +289,7 @@ def erase():
                 site,
                 respondent=(form.respondent.data or "").strip() or None,
                 response_id=form.response_id.data,
+                email=(form.email.data or "").strip() or None,
                 actor=actor(),
             )
             db.session.commit()

@@ -6,5 +6,5 @@ from api.parsing import ApiBlueprint
 
 bp = ApiBlueprint("api", __name__, url_prefix="/api/v1", description="NPS surveys and consented testimonials.")
 
-from api import cors, document, insights, moderation, responses, sites, testimonials  # noqa: E402,F401  (routes register on import)
+from api import cors, document, insights, invitations, moderation, responses, sites, testimonials  # noqa: E402,F401  (routes register on import)
 from api.document import SPEC_OPTIONS  # noqa: E402,F401  (the factory's)

@@ -80,14 +80,17 @@ def require_origin(site: Site, *, required: bool, hosted: bool = False) -> None:
         )
 
 
-def answer_channel(site: Site, page_url: str | None) -> Channel:
+def answer_channel(site: Site, page_url: str | None, invited: bool = False) -> Channel:
     """The channel of a new answer (after `require_origin(…, hosted=True)`), from what the
     browser vouches for: Plaudit's own origin on this site's hosted page is `link`; one of the
     site's origins is `web`; Plaudit's origin on any other page, 403. (The demo page is
-    Plaudit's too, on its demo site's origins: `web`, not being the hosted page.) E-mail
-    invitations will open the hosted page with their own proof, and be `email`."""
+    Plaudit's too, on its demo site's origins: `web`, not being the hosted page.) The hosted
+    page opened from an e-mail invitation (`invited`: the body names it; core/invitations.py
+    checks its token) is `email`."""
     if from_plaudit() and is_hosted_page(site.key, page_url):
-        return Channel.LINK
+        return Channel.EMAIL if invited else Channel.LINK
+    if invited:
+        abort(403, description="An invitation is answered on its hosted page only.")
     require_origin(site, required=True)
     return Channel.WEB
 

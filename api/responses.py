@@ -10,10 +10,11 @@ from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
 
 from api import bp
-from api.cors import answer_channel, require_origin
+from api.cors import answer_channel, from_plaudit, require_origin
 from api.parsing import resolved
 from api.schemas import Answer, PhotoUpload, response_create, response_update, view_schema
 from api.sites import site_or_404
+from core import invitations
 from core.enums import Channel
 from core.images import ImageRejected
 from core.links import private_link_token
@@ -25,6 +26,8 @@ from extensions import db, limiter
 from models import Response, Site, utcnow
 
 ANSWER_TOKEN = [{"answer_token": []}]
+# Answers given on Plaudit's own hosted page, whose calls come from Plaudit's origin.
+HOSTED = (Channel.LINK, Channel.EMAIL)
 
 
 def current_visitor(site_key: str) -> str:
@@ -54,7 +57,7 @@ def bearer_response(response_id: int) -> Response:
             "A valid bearer token from the response's creation is required.",
             www_authenticate=WWWAuthenticate("bearer"),
         )
-    require_origin(response.site, required=False, hosted=response.channel == Channel.LINK)
+    require_origin(response.site, required=False, hosted=response.channel in HOSTED)
     return response
 
 
@@ -90,8 +93,12 @@ def testimonial_state(response: Response) -> dict:
 @bp.described(400, 403, 404, 413, 429)
 def create_response(data: dict, key: str, site: Site):
     """Record a score the moment it is chosen (from one of the site's pages)"""
-    channel = answer_channel(site, data.get("page_url"))
-    recorded = record_response(site, data, current_visitor(site.key), channel)
+    channel = answer_channel(site, data.get("page_url"), invited="invitation" in data)
+    if channel == Channel.EMAIL:  # from an invitation's link: its contact, touchpoint and answer
+        invitation = invitations.usable(site, data.pop("invitation"))
+        recorded = invitations.answer(site, invitation, data, current_visitor(site.key))
+    else:
+        recorded = record_response(site, data, current_visitor(site.key), channel)
     return answer(site, recorded, token=recorded.token, respondent_proven=recorded.respondent_proven)
 
 
@@ -140,4 +147,6 @@ def record_view(data: dict, key: str, site: Site):
     no preflight for it (any Content-Type is read as JSON); an empty body is a bare count.
     """
     bump_view(site.id, utcnow().date(), data.get("touchpoint"))  # no commit: batched (core/rollups.py)
+    if data.get("invitation") and from_plaudit():
+        invitations.opened(site, data["invitation"])  # the invitation's page was opened
     return current_app.response_class(status=204)

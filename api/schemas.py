@@ -9,11 +9,13 @@ core.query_args' schemas, which the back office reads too."""
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import UTC
 
 from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, missing, post_load, pre_dump, validate, validates_schema
 
-from core.enums import Channel, FollowUpStatus, TestimonialStatus, values
+from core.contact_upload import ContactSchema
+from core.enums import Channel, FollowUpStatus, InvitationSkip, TestimonialStatus, values
 from core.nps import CATEGORIES
 from core.origins import page_without_query
 from core.query_args import ATTRIBUTE_NAME, LABEL
@@ -89,6 +91,9 @@ class NewAnswer(Schema):
         values=PlainText(validate=validate.Length(max=128)),
         validate=validate.Length(max=20),
     )
+    # The invitation the hosted page was opened from (its link's `i`): the answer is its one
+    # response, with its touchpoint and the contact's reference (core/invitations.py).
+    invitation = fields.String(validate=validate.Length(min=3, max=80))
 
     @validates_schema
     def _proof_of_something(self, data, **kwargs):
@@ -117,6 +122,28 @@ class AnswerUpdate(Schema):
 
 class ViewBeacon(Schema):
     touchpoint = fields.String(validate=[validate.Length(max=64), LABEL])
+    invitation = fields.String(validate=validate.Length(min=3, max=80))
+
+
+MAX_CONTACTS = 1000
+
+
+class InvitationsCreate(Schema):
+    """`POST /sites/KEY/invitations` (CONTRACT.md)."""
+
+    contacts = fields.List(
+        fields.Nested(ContactSchema), required=True, validate=validate.Length(min=1, max=MAX_CONTACTS)
+    )
+    touchpoint = fields.String(validate=[validate.Length(max=64), LABEL])
+    # When to send (ISO 8601; a time without a zone is UTC); now when absent or past.
+    send_at = fields.AwareDateTime(default_timezone=UTC)
+    reminder_days = StrictInteger(validate=validate.Range(min=1, max=60))
+
+    @post_load
+    def _utc(self, data, **kwargs):
+        if "send_at" in data:
+            data["send_at"] = data["send_at"].astimezone(UTC).replace(tzinfo=None)
+        return data
 
 
 class PhotoUpload(Schema):
@@ -360,3 +387,16 @@ class OpenApiDocument(Schema):
 response_create = NewAnswer()
 response_update = AnswerUpdate()
 view_schema = ViewBeacon()
+invitations_create = InvitationsCreate()
+
+
+class Skipped(Schema):
+    email = fields.String(required=True)
+    reason = fields.String(required=True, validate=validate.OneOf(values(InvitationSkip)))
+
+
+class InvitationsScheduled(Schema):
+    """How many invitations were scheduled, and whom they skipped, with why."""
+
+    scheduled = fields.Integer(required=True)
+    skipped = fields.List(fields.Nested(Skipped), required=True)

@@ -97,6 +97,8 @@ class MailKind(StrEnum):
     DIGEST = "digest"
     REPLY = "reply"
     THANK_YOU = "thank_you"
+    INVITATION = "invitation"
+    REMINDER = "reminder"
 
 
 class DigestFrequency(StrEnum):
@@ -105,6 +107,15 @@ class DigestFrequency(StrEnum):
     OFF = "off"
     DAILY = "daily"
     WEEKLY = "weekly"
+
+
+class InvitationSkip(StrEnum):
+    """Why a contact was not invited (the API's `skipped[].reason`, the upload's preview)."""
+
+    UNSUBSCRIBED = "unsubscribed"  # on the site's suppression list, for good
+    ANSWERED_RECENTLY = "answered_recently"  # within the site's resurvey interval, any channel
+    DUPLICATE = "duplicate"  # the same address twice in one upload or call
+    ALREADY_INVITED = "already_invited"  # an invitation to it is still open
 
 
 class Role(StrEnum):

@@ -53,9 +53,18 @@ NO_SERVER = "not sent: no mail server configured"
 UNSUBSCRIBED = "not sent: the recipient unsubscribed"
 NOTHING_TO_SAY = "not sent: nothing to send any more"
 # Messages to respondents, whose address the suppression list covers; the others go to the team.
-TO_RESPONDENTS = (MailKind.REPLY, MailKind.THANK_YOU)
+TO_RESPONDENTS = (MailKind.REPLY, MailKind.THANK_YOU, MailKind.INVITATION, MailKind.REMINDER)
+# An invitation the server refuses for good (5xx) bounced: not retried, and never reminded.
+BOUNCE_ON_REFUSAL = (MailKind.INVITATION, MailKind.REMINDER)
 # Written by a program, not a person (RFC 3834): auto-responders must not answer them.
-AUTOMATIC = (MailKind.DETRACTOR_ALERT, MailKind.MODERATION_ALERT, MailKind.DIGEST, MailKind.THANK_YOU)
+AUTOMATIC = (
+    MailKind.DETRACTOR_ALERT,
+    MailKind.MODERATION_ALERT,
+    MailKind.DIGEST,
+    MailKind.THANK_YOU,
+    MailKind.INVITATION,
+    MailKind.REMINDER,
+)
 
 _outbox = Outbox(MailMessage, CLAIM, log)
 
@@ -160,6 +169,9 @@ def unsubscribe(what: dict) -> None:
     if "h" in what:
         if db.session.get(MailSuppression, (site.id, what["h"])) is None:
             db.session.add(MailSuppression(site_id=site.id, address_hash=what["h"]))
+        from core import invitations  # it queues through this module
+
+        invitations.unsubscribed(site.id, what["h"])
         return
     setting = db.session.get(NotificationSetting, (what.get("u"), site.id))
     user = db.session.get(User, what.get("u"))
@@ -179,7 +191,7 @@ def unsubscribe(what: dict) -> None:
 
 
 def _writers() -> dict[str, Callable[[MailMessage], Written | None]]:
-    from core import notifications, replies  # they queue through this module
+    from core import invitations, notifications, replies  # they queue through this module
 
     return {
         MailKind.DETRACTOR_ALERT: notifications.write_detractor_alert,
@@ -187,6 +199,8 @@ def _writers() -> dict[str, Callable[[MailMessage], Written | None]]:
         MailKind.DIGEST: notifications.write_digest,
         MailKind.REPLY: replies.write_reply,
         MailKind.THANK_YOU: replies.write_thank_you,
+        MailKind.INVITATION: invitations.write,
+        MailKind.REMINDER: invitations.write,
     }
 
 
@@ -300,6 +314,11 @@ def _deliver(mail_id: int) -> bool:
     )
     if error is None:
         outcome = {"delivered_at": utcnow(), "last_error": None}
+    elif code is not None and 500 <= code < 600 and message.kind in BOUNCE_ON_REFUSAL:
+        from core import invitations
+
+        invitations.bounced(message)
+        outcome = {"failed_at": utcnow(), "last_error": error}
     else:
         outcome = _outbox.after_failure(attempts, error, MAX_ATTEMPTS)
     _outbox.settle(mail_id, claim, attempt, attempts=attempts, **outcome)
@@ -362,12 +381,14 @@ class MailWorker(StartedOnce):
             self._thread.join(timeout)
 
     def _run(self, app: Flask, interval: float) -> None:
+        from core.invitations import queue_due
         from core.notifications import queue_due_digests
 
         while not self._stop.is_set():
             try:
                 with app.app_context():
                     queue_due_digests()
+                    queue_due()
                     while deliver_due() and not self._stop.is_set():
                         pass
                     db.session.remove()

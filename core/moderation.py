@@ -183,7 +183,7 @@ def withdraw(testimonial: Testimonial, reason: str) -> None:
 
 
 def erase(
-    site: Site, *, respondent: str | None = None, response_id: int | None = None, actor: str
+    site: Site, *, respondent: str | None = None, response_id: int | None = None, email: str | None = None, actor: str
 ) -> tuple[int, list[str]]:
     """Delete everything a respondent gave: responses, testimonials, tags, their audit events.
 
@@ -195,8 +195,12 @@ def erase(
         query = query.where(Response.respondent == respondent)
     elif response_id is not None:
         query = query.where(Response.id == response_id)
+    elif email:
+        from core import invitations
+
+        query = query.where(Response.id.in_(invitations.answers_of_address(site, email)))
     else:
-        raise ModerationError(_l("Name a respondent reference or a response id."), 422)
+        raise ModerationError(_l("Name a respondent reference, a response id or an e-mail address."), 422)
     responses = db.session.execute(query).scalars().all()
     photos, testimonial_ids = [], []
     for response in responses:
@@ -212,5 +216,10 @@ def erase(
         db.session.execute(db.delete(OutboxEvent).where(OutboxEvent.response_id.in_(ids)))
         # Sent or not, every e-mail about these answers (replies, thanks, alerts quoting them).
         db.session.execute(db.delete(MailMessage).where(MailMessage.response_id.in_(ids)))
+    from core import invitations  # it records answers through core.survey, which imports this
+
+    # The contacts this names (by reference, or by the answers they gave), their invitations
+    # and every e-mail of those.
+    invitations.erase(site, respondent=respondent, response_ids=[r.id for r in responses], email=email)
     log(actor, "erase", site_id=site.id, responses=len(responses), testimonials=len(testimonial_ids))
     return len(responses), photos, testimonial_ids

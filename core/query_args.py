@@ -140,6 +140,9 @@ class HostedQuery(Schema):
     touchpoint = fields.String(validate=[validate.Length(max=64), LABEL])
     lang = fields.String(load_default=None)
     score = fields.String(load_default=None)
+    # An e-mail invitation's token (core/invitations.py), passed on to the widget as it is: the
+    # API checks it when the answer is saved, so a wrong one fails there, not on the page.
+    i = fields.String(load_default=None, validate=validate.Length(max=80))
     attributes = fields.Dict(
         keys=fields.String(validate=ATTRIBUTE_NAME),
         values=fields.String(validate=validate.Length(max=128)),

@@ -9,6 +9,7 @@ import re
 
 from flask import Response, g, render_template, request
 
+from core import invitations
 from core.hosted import hosted_link, qr_png, qr_svg
 from core.http_cache import cached
 from core.query_args import hosted_query_args
@@ -48,8 +49,11 @@ def hosted_page(key: str):
     lang = g.page_lang = g.locale = survey["lang"] or site.default_lang
     color = accent(site)
     inline_css = f":root{{--accent:{color}}}"
+    # An invitation's link that can no longer be answered says so, rather than a survey whose
+    # answer would be refused. Its state changes with time, not settings: never replayed.
+    closed = bool(survey["i"]) and not invitations.answerable(site, survey["i"])
     response = cached(
-        (site.name, color, site.default_lang),
+        (site.name, color, site.default_lang, closed),
         lambda: render_template(
             "public/hosted.html",
             site=site,
@@ -58,6 +62,7 @@ def hosted_page(key: str):
             survey=survey,
             color=color,
             inline_css=inline_css,
+            closed=closed,
         ),
     )
     response.headers["Content-Security-Policy"] = page_policy(inline_css)

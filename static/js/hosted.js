@@ -4,18 +4,33 @@
 // showing the page, chooses the score, and the widget saves it as if the person had tapped it.
 (function () {
   "use strict";
-  var host = document.getElementById("survey"), d = host.dataset, attributes = {};
+  var host = document.getElementById("survey"), attributes = {};
+  if (!host) return; // an invitation that can no longer be answered: the page says so
+  var d = host.dataset;
   [].forEach.call(host.attributes, function (a) {
     if (a.name.indexOf("data-attr-") === 0) attributes[a.name.slice(10)] = a.value;
   });
 
   // The widget shows nothing to a visitor who finished or skipped it within the site's resurvey
   // interval (its localStorage mark); here the page would be empty, so it says why.
+  // An invitation's link is always answered: a second click on another score changes its answer.
   var mark = null;
   try { mark = JSON.parse(localStorage.getItem("plaudit:" + d.site)); } catch (e) {}
-  if (mark && Date.now() - mark.t < mark.days * 864e5) {
+  if (!d.invitation && mark && Date.now() - mark.t < mark.days * 864e5) {
     document.getElementById("answered").hidden = false;
     return;
+  }
+
+  // An invitation's link is always answered (a second click on another score changes its one
+  // answer): an earlier answer's mark on this origin does not hold the widget back, and the draft
+  // of another link (another score, another invitation) does not resume in this tab.
+  if (d.invitation) {
+    try {
+      localStorage.removeItem("plaudit:" + d.site);
+      var link = d.invitation + ":" + d.score;
+      if (sessionStorage.getItem("plaudit:link") != link) sessionStorage.removeItem("plaudit:" + d.site);
+      sessionStorage.setItem("plaudit:link", link);
+    } catch (e) {}
   }
 
   // The widget renders into this shadow root (it takes one that is there): watching it, the
@@ -46,5 +61,5 @@
     }).observe(shadow, { childList: true, subtree: true });
   }
 
-  window.Plaudit.mount(host, { site: d.site, lang: d.lang, touchpoint: d.touchpoint, attributes: attributes });
+  window.Plaudit.mount(host, { site: d.site, lang: d.lang, touchpoint: d.touchpoint, attributes: attributes, invitation: d.invitation });
 })();

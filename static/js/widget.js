@@ -113,7 +113,7 @@
     var seen = new IntersectionObserver(function (entries) {
       if (entries.pop().isIntersecting) {
         seen.disconnect();
-        call("POST", siteApi + "/views", { touchpoint: opts.touchpoint || undefined }, 0, true).catch(Object);
+        call("POST", siteApi + "/views", { touchpoint: opts.touchpoint || undefined, invitation: opts.invitation }, 0, true).catch(Object);
       }
     });
 
@@ -137,7 +137,7 @@
       return {
         score: state.score, page_url: location.href, lang: config.lang, touchpoint: opts.touchpoint || undefined,
         respondent: opts.respondent || undefined, respondent_hash: opts.respondentHash || undefined,
-        attributes: a && Object.keys(a).length ? a : undefined
+        attributes: a && Object.keys(a).length ? a : undefined, invitation: opts.invitation
       };
     }
 
@@ -309,7 +309,7 @@
       get(opts.base + "/widget.css").then(function (r) { return r.text(); })
     ]).then(function (loaded) { render(host, opts, loaded[0], loaded[1]); }, function (err) {
       mounted.delete(host);
-      warn(err.message + (err.httpStatus ? " (HTTP " + err.httpStatus + ", site " + opts.site + " at " + opts.base + ")" : ""));
+      warn(err.message + (err.httpStatus ? " (HTTP " + err.httpStatus + ", site " + opts.site + ")" : ""));
     });
   }
 
@@ -323,7 +323,7 @@
       host = doc.createElement("div");
       // Nothing in <head> is ever shown: the survey goes at the end of the page instead.
       if (doc.head.contains(tag)) {
-        warn("<head> shows nothing: the survey is at the end of <body>.");
+        warn("moved from <head> to the end of <body>");
         doc.body.appendChild(host);
       } else tag.parentNode.insertBefore(host, tag.nextSibling);
     }
