@@ -19,7 +19,7 @@ from core import contact_upload, invitations
 from core.enums import InvitationSkip
 from core.i18n import lazy_gettext as _l
 from extensions import db
-from models import Invitation, Site, utcnow
+from models import Invitation, MailMessage, Site, utcnow
 
 REASONS = {
     InvitationSkip.UNSUBSCRIBED: _l("unsubscribed: never written to again"),
@@ -37,7 +37,8 @@ def waves(site: Site) -> list:
             Invitation.wave,
             db.func.min(Invitation.send_at).label("first"),
             count(Invitation.id).label("invited"),
-            count(Invitation.sent_at).label("sent"),
+            # Sent is delivered: an invitation kept in the outbox (no mail server) is not sent.
+            count(MailMessage.delivered_at).label("sent"),
             count(Invitation.opened_at).label("opened"),
             count(Invitation.response_id).label("answered"),
             count(Invitation.reminded_at).label("reminded"),
@@ -45,6 +46,7 @@ def waves(site: Site) -> list:
             count(Invitation.unsubscribed_at).label("unsubscribed"),
             count(Invitation.cancelled_at).label("cancelled"),
         )
+        .outerjoin(MailMessage, MailMessage.id == Invitation.mail_id)
         .where(Invitation.site_id == site.id)
         .group_by(Invitation.wave)
         .order_by(db.func.min(Invitation.send_at).desc())

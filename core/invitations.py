@@ -355,6 +355,8 @@ def queue_due(now: datetime | None = None) -> int:
                 Invitation.unsubscribed_at.is_(None),
                 Invitation.cancelled_at.is_(None),
                 Invitation.expires_at > now,
+                # Only after the invitation itself went out: none while no mail server sends.
+                Invitation.mail_id.in_(db.select(MailMessage.id).where(MailMessage.delivered_at.is_not(None))),
             )
             .order_by(Invitation.remind_at, Invitation.id)
             .limit(BATCH)
@@ -509,6 +511,9 @@ def answer(site: Site, invitation: Invitation, data: dict, visitor: str) -> Reco
         "attributes": {**(contact.attributes or {}), **(data.get("attributes") or {})},
     }
     data.pop("respondent_hash", None)
+    # The invitation is who answers, not the address it came from: answers to two invitations
+    # from one office's address, or the owner's own test, are two people (never repeats).
+    visitor = sha256_hex(f"{current_app.config['SECRET_KEY']}:invitation:{invitation.id}")
     try:
         recorded = record_response(site, {k: v for k, v in data.items() if v is not None}, visitor, Channel.EMAIL)
     except Exception:

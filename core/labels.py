@@ -6,7 +6,17 @@ JSON exports, webhook payloads, query strings); only what is shown goes through 
 
 from __future__ import annotations
 
-from core.enums import Category, ConsentScope, Event, FollowUpStatus, Language, Role, TestimonialStatus, WebhookFormat
+from core.enums import (
+    Category,
+    ConsentScope,
+    Event,
+    FollowUpStatus,
+    Language,
+    MailKind,
+    Role,
+    TestimonialStatus,
+    WebhookFormat,
+)
 from core.i18n import language_name
 from core.i18n import lazy_gettext as _l
 
@@ -43,6 +53,15 @@ EVENT = {
     Event.TESTIMONIAL_CONSENTED: _l("testimonial offered"),
     Event.TESTIMONIAL_APPROVED: _l("testimonial approved"),
 }
+MAIL_KIND = {
+    MailKind.DETRACTOR_ALERT: _l("detractor alert"),
+    MailKind.MODERATION_ALERT: _l("moderation alert"),
+    MailKind.DIGEST: _l("digest"),
+    MailKind.REPLY: _l("reply"),
+    MailKind.THANK_YOU: _l("thank-you"),
+    MailKind.INVITATION: _l("invitation"),
+    MailKind.REMINDER: _l("reminder"),
+}
 # Each language by its own name, the same whatever the reader's language.
 LANGUAGE = {lang: language_name(lang) for lang in Language}
 # The audit log's actions (core.moderation.log's callers); an action not named here shows as stored.
@@ -66,7 +85,18 @@ AUDIT_ACTION = {
 
 # One value may only ever mean one thing: "all" is "all" in every list that offers it.
 _LABELS: dict[str, object] = {}
-for _mapping in (STATUS, CATEGORY, FOLLOWUP, LIST_CHOICE, CONSENT_SCOPE, WEBHOOK_FORMAT, ROLE, EVENT, LANGUAGE):
+for _mapping in (
+    STATUS,
+    CATEGORY,
+    FOLLOWUP,
+    LIST_CHOICE,
+    CONSENT_SCOPE,
+    WEBHOOK_FORMAT,
+    ROLE,
+    EVENT,
+    LANGUAGE,
+    MAIL_KIND,
+):
     for _value, _text in _mapping.items():
         assert _value not in _LABELS, f"{_value!r} has two labels"
         _LABELS[str(_value)] = _text

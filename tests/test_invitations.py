@@ -508,3 +508,28 @@ def test_an_expired_or_forged_link_says_so_on_the_page_and_offers_no_survey(clie
     db.session.commit()
     expired = client.get(path_of(link)).get_data(as_text=True)
     assert "Cette invitation a expiré" in expired and 'id="survey"' not in expired
+
+
+def test_without_a_mail_server_nothing_counts_as_sent_and_no_reminder_is_kept(app, client, db, site, token):
+    """The outbox keeps the invitation (no MAIL_SERVER): the page says none was sent, and no
+    reminder is written for an invitation nobody received."""
+    app.config["MAIL_SERVER"] = None
+    invite(client, site, token, FIVE[:2], reminder_days=1)
+    send_all()
+    send_all(utcnow() + timedelta(days=2))
+    from admin.invitations import waves
+
+    (wave,) = waves(site)
+    assert wave.invited == 2 and wave.sent == 0 and wave.reminded == 0
+    kinds = db.session.execute(db.select(MailMessage.kind)).scalars().all()
+    assert sorted(kinds) == ["invitation", "invitation"]
+
+
+def test_two_invitations_answered_from_one_address_both_count(client, db, site, token, smtp):
+    """An office behind one address, or the owner trying the links: each invitation is a person."""
+    invite(client, site, token, FIVE[:2])
+    send_all()
+    for address, score in (("ana@example.org", 9), ("bea@example.org", 3)):
+        answer_from_page(client, site, score_links(smtp.messages(address)[0])[score])
+    rows = db.session.execute(db.select(Response.score, Response.is_duplicate)).all()
+    assert sorted(rows) == [(3, False), (9, False)]
