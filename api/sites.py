@@ -49,7 +49,7 @@ def widget_config(site: Site, lang: str, touchpoint: str | None = None) -> dict:
         # category (the follow-up an answer gets back). The widget computes neither, and still
         # shows the follow-up at once, offline too, before its answer is saved.
         "categories": [category(score) for score in range(11)],
-        "follow_up": {cat: follow_up(site, cat, lang) for cat in CATEGORIES},
+        "follow_up": {cat: follow_up(site, cat, lang, texts) for cat in CATEGORIES},
     }
 
 

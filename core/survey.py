@@ -115,9 +115,10 @@ def proves(site: Site, reference: str | None, given: str | None) -> bool:
     return hmac.compare_digest(respondent_hash(site.identity_secret, reference), given.lower())
 
 
-def follow_up(site: Site, category: str, lang: str) -> dict:
-    """What the widget asks next for this answer's category, and how it thanks."""
-    texts = texts_for(lang, site.name, site.texts)
+def follow_up(site: Site, category: str, lang: str, texts: dict[str, str] | None = None) -> dict:
+    """What the widget asks next for this answer's category, and how it thanks. `texts`: the
+    site's texts in `lang` when the caller has them already (the config builds all three)."""
+    texts = texts or texts_for(lang, site.name, site.texts)
     url = (site.cta_urls or {}).get(category)
     return {
         "prompt": texts[f"prompt_{category}"],
