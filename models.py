@@ -317,7 +317,21 @@ class Webhook(db.Model):
     site: Mapped[Site] = relationship()
 
 
-class OutboxEvent(db.Model):
+class Deliverable:
+    """Where a row of an outbox stands (core/outbox.py, shared by webhook events and e-mails):
+    due from `next_attempt_at` while neither delivered nor given up (`failed_at`), claimed by one
+    worker until `locked_until`, `attempts` so far and the last one's error."""
+
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime)
+    failed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+
+
+class OutboxEvent(Deliverable, db.Model):
     """An event to deliver to one webhook, written in the same transaction as the change itself,
     so a receiver that is down loses nothing. Delivered by core.webhooks, retried with backoff."""
 
@@ -332,13 +346,6 @@ class OutboxEvent(db.Model):
     response_id: Mapped[int | None] = mapped_column(Integer, index=True)
     event: Mapped[str] = mapped_column(String(40))
     payload: Mapped[dict] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    next_attempt_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    delivered_at: Mapped[datetime | None] = mapped_column(DateTime)
-    failed_at: Mapped[datetime | None] = mapped_column(DateTime)
-    last_error: Mapped[str | None] = mapped_column(String(500))
 
     webhook: Mapped[Webhook] = relationship()
 
@@ -354,7 +361,7 @@ class DeliveryAttempt(db.Model):
     duration_ms: Mapped[int] = mapped_column(Integer)
 
 
-class MailMessage(db.Model):
+class MailMessage(Deliverable, db.Model):
     """An e-mail to send, written in the same transaction as what causes it, so a mail server
     that is down loses nothing. Delivered by core.mail like webhook events (core.outbox): claimed
     by one worker, retried with backoff. Its words are written (rendered) at the first attempt,
@@ -387,15 +394,8 @@ class MailMessage(db.Model):
     subject: Mapped[str | None] = mapped_column(Text)
     text_body: Mapped[str | None] = mapped_column(Text)
     html_body: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    next_attempt_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    delivered_at: Mapped[datetime | None] = mapped_column(DateTime)
-    # Closed without being sent: given up after the last attempt, or never to be sent (no mail
-    # server configured, the recipient unsubscribed, nothing left to say); last_error says which.
-    failed_at: Mapped[datetime | None] = mapped_column(DateTime)
-    last_error: Mapped[str | None] = mapped_column(String(500))
+    # failed_at, for an e-mail, is also "never to be sent" (no mail server configured, the
+    # recipient unsubscribed, nothing left to say); last_error says which.
 
     site: Mapped[Site] = relationship()
 

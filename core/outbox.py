@@ -3,8 +3,7 @@ up, its time come and claimed by nobody; one worker claims it with an UPDATE tha
 condition, so of the workers or hosts that selected it only one gets it; it records the outcome
 only while the claim is still its own; failures are retried with exponential backoff.
 
-A table using it has the columns `id`, `next_attempt_at`, `locked_until`, `attempts`,
-`delivered_at`, `failed_at` and `last_error`."""
+A table using it is a `models.Deliverable` with an `id`."""
 
 from __future__ import annotations
 
