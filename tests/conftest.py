@@ -199,3 +199,14 @@ def make_testimonial(db):
         return testimonial
 
     return make
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server for one test, on a free port (tests/smtp_server.py)."""
+    from tests.smtp_server import SMTPServer
+
+    server = SMTPServer()
+    server.start()
+    yield server
+    server.stop()

@@ -44,3 +44,8 @@ class SMTPServer:
     def messages(self, to: str | None = None, subject_has: str = "") -> list[EmailMessage]:
         with self.lock:
             return [m for rcpt, m in self.received if (to is None or to in rcpt) and subject_has in m["Subject"]]
+
+
+def sending_to(server: SMTPServer) -> dict:
+    """The app's settings for sending through `server` at once (no grace period)."""
+    return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": server.port, "PLAUDIT_WEBHOOK_GRACE_SECONDS": 0}

@@ -13,7 +13,7 @@ import pytest
 from core import invitations, mail, moderation
 from models import ApiToken, Contact, Invitation, MailMessage, Response, utcnow
 from tests.conftest import ORIGIN
-from tests.smtp_server import SMTPServer
+from tests.smtp_server import sending_to
 
 OWNER = "owner@shop.example"
 PLAUDIT = "http://plaudit.test"
@@ -27,16 +27,8 @@ FIVE = [
 
 
 @pytest.fixture
-def smtp():
-    server = SMTPServer()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def app_config(smtp):
-    return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp.port, "PLAUDIT_WEBHOOK_GRACE_SECONDS": 0}
+    return sending_to(smtp)
 
 
 @pytest.fixture

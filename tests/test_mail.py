@@ -16,22 +16,14 @@ from core.nps import change, summarise
 from core.stats import Filters, site_nps
 from models import MailAttempt, MailMessage, MailSuppression, NotificationSetting, Response, Testimonial, utcnow
 from tests.conftest import ORIGIN, csrf_from, login
-from tests.smtp_server import SMTPServer
+from tests.smtp_server import sending_to
 
 OWNER = "owner@shop.example"
 
 
 @pytest.fixture
-def smtp():
-    server = SMTPServer()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def app_config(smtp):
-    return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp.port, "PLAUDIT_WEBHOOK_GRACE_SECONDS": 0}
+    return sending_to(smtp)
 
 
 @pytest.fixture
