@@ -30,9 +30,9 @@ catalogs: $(CATALOGS)
 
 pot: $(VENV)/.run-deps
 	$(BIN)/pybabel -q extract -F babel.cfg --no-location --sort-output --project Plaudit -c TRANSLATORS: \
-	  -k _l -k lazy_gettext -k lazy_ngettext:1,2 -o $(POT_DIR)/messages.pot .
+	  -k _l -k N_ -k lazy_gettext -k lazy_ngettext:1,2 -o $(POT_DIR)/messages.pot .
 	$(BIN)/pybabel -q extract -F babel-visitor.cfg --no-location --sort-output --project Plaudit -c TRANSLATORS: \
-	  -k _l -k lazy_gettext -k lazy_ngettext:1,2 -o $(POT_DIR)/visitor.pot .
+	  -k _l -k N_ -k lazy_gettext -k lazy_ngettext:1,2 -o $(POT_DIR)/visitor.pot .
 
 messages: pot
 	for domain in $(DOMAINS); do \

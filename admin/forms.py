@@ -44,6 +44,7 @@ from core.enums import (
 from core.i18n import lazy_gettext as _l
 from core.labels import CONSENT_SCOPE, EVENT, FOLLOWUP, LANGUAGE, ROLE, WEBHOOK_FORMAT
 from core.nps import CATEGORIES
+from core.query_args import LABEL_PATTERN
 from core.text import clean_text
 from models import MAX_ROW_ID
 
@@ -220,7 +221,7 @@ class TouchpointQuestionForm(SubForm):
         label = (field.data or "").strip()
         if not label and (self.question.data or "").strip():
             raise ValidationError(_l("Name the touchpoint this question is asked at."))
-        if label and not re.match(owner_texts.TOUCHPOINT_LABEL, label):
+        if label and not re.match(LABEL_PATTERN, label):
             raise ValidationError(_l("Letters, digits, space and _ . : / - only."))
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 
 from core.nps import CATEGORIES
-from core.query_args import LABEL_PATTERN
 from core.strings import default_text, texts_for
 from core.text import clean_text
 from models import Site
@@ -31,8 +30,6 @@ DEFAULT_MAX_LENGTH = 300
 
 # The editor lists every one in every language; a site asks at a handful, never at hundreds.
 MAX_TOUCHPOINTS = 50
-# What a touchpoint label may be (the API refuses answers with any other).
-TOUCHPOINT_LABEL = LABEL_PATTERN
 
 _BRACED = re.compile(r"\{[^{}]*\}")
 _BRACES = re.compile(r"\{[^{}]*\}|[{}]")

@@ -25,9 +25,10 @@ from core.nps import Summary
 LANGUAGES = values(Language)
 
 
-def _l(message: str) -> str:
-    """Marks a text for the catalogs (`make pot` extracts `_l(…)`); `_in` translates it into the
-    language asked for, all of a table under one look-up of that language's catalog."""
+def N_(message: str) -> str:
+    """Marks a text for the catalogs without translating it (gettext's convention; `make pot`
+    extracts `N_(…)`); `_in` translates it into the language asked for, all of a table under one
+    look-up of that language's catalog. Not core.i18n's lazy `_l`, which translates when shown."""
     return message
 
 
@@ -35,41 +36,41 @@ def _l(message: str) -> str:
 # (the label of the field the server refused).
 _WIDGET_TEXTS = {
     # TRANSLATORS: the NPS question. Never hint which score is "good" (no "satisfied", no stars).
-    "question": _l("How likely are you to recommend {name} to a friend or colleague?"),
+    "question": N_("How likely are you to recommend {name} to a friend or colleague?"),
     # TRANSLATORS: under 0, the low end of the scale: says how likely, not whether it is bad.
-    "scale_low": _l("Not at all likely"),
+    "scale_low": N_("Not at all likely"),
     # TRANSLATORS: under 10, the high end of the scale.
-    "scale_high": _l("Extremely likely"),
+    "scale_high": N_("Extremely likely"),
     # TRANSLATORS: what a screen reader says for each radio of the scale, e.g. "9 out of 10".
-    "radio_label": _l("{n} out of 10"),
-    "prompt_promoter": _l("What do you like most?"),
-    "prompt_passive": _l("What could we do to earn one more point?"),
-    "prompt_detractor": _l("What went wrong, and what should we improve?"),
-    "consent": _l("I agree that {name} may publish my answer, with the name below, on its website."),
-    "display_name": _l("Name shown with your words (e.g. Camille D.)"),
-    "role": _l("Your role or company (optional)"),
-    "contact_opt_in": _l("You may contact me about my answer"),
-    "email": _l("Your e-mail address"),
-    "send": _l("Send"),
-    "skip": _l("No thanks"),
-    "thanks_promoter": _l("Thank you! It means a lot to us."),
-    "thanks_passive": _l("Thank you. We read every answer and will work to earn that extra point."),
-    "thanks_detractor": _l("Thank you for telling us. We are sorry, and we will look into it."),
-    "cta_promoter": _l("Recommend {name}"),
-    "cta_passive": _l("See what is new"),
-    "cta_detractor": _l("Contact us"),
-    "withdraw": _l("Changed your mind? Withdraw your testimonial"),
-    "add_photo": _l("Add a photo to your testimonial"),
-    "offline": _l("Your answer is kept here; we will send it when the connection is back."),
-    "error": _l("Something went wrong. Please check your answer and try again."),
+    "radio_label": N_("{n} out of 10"),
+    "prompt_promoter": N_("What do you like most?"),
+    "prompt_passive": N_("What could we do to earn one more point?"),
+    "prompt_detractor": N_("What went wrong, and what should we improve?"),
+    "consent": N_("I agree that {name} may publish my answer, with the name below, on its website."),
+    "display_name": N_("Name shown with your words (e.g. Camille D.)"),
+    "role": N_("Your role or company (optional)"),
+    "contact_opt_in": N_("You may contact me about my answer"),
+    "email": N_("Your e-mail address"),
+    "send": N_("Send"),
+    "skip": N_("No thanks"),
+    "thanks_promoter": N_("Thank you! It means a lot to us."),
+    "thanks_passive": N_("Thank you. We read every answer and will work to earn that extra point."),
+    "thanks_detractor": N_("Thank you for telling us. We are sorry, and we will look into it."),
+    "cta_promoter": N_("Recommend {name}"),
+    "cta_passive": N_("See what is new"),
+    "cta_detractor": N_("Contact us"),
+    "withdraw": N_("Changed your mind? Withdraw your testimonial"),
+    "add_photo": N_("Add a photo to your testimonial"),
+    "offline": N_("Your answer is kept here; we will send it when the connection is back."),
+    "error": N_("Something went wrong. Please check your answer and try again."),
     # TRANSLATORS: announced to screen readers once a score is chosen, e.g. "9 out of 10 selected."
-    "selected": _l("{n} out of 10 selected."),
-    "need_words": _l("Please write the words you agree to publish, or untick the box."),
-    "consent_changed": _l("This text has just changed: please read it again."),
-    "anonymous": _l("Publish without my name"),
-    "need_name": _l("Please give a name to show, or publish without it."),
+    "selected": N_("{n} out of 10 selected."),
+    "need_words": N_("Please write the words you agree to publish, or untick the box."),
+    "consent_changed": N_("This text has just changed: please read it again."),
+    "anonymous": N_("Publish without my name"),
+    "need_name": N_("Please give a name to show, or publish without it."),
     # TRANSLATORS: {field} is the label of the field to check.
-    "check_field": _l("Please check: {field}"),
+    "check_field": N_("Please check: {field}"),
 }
 
 TEXT_KEYS = frozenset(_WIDGET_TEXTS)
@@ -134,24 +135,24 @@ def _named(texts: dict[str, str], name: str) -> dict[str, str]:
 # Texts of the testimonial wall (page and wall.js), the badge and the share cards. `{i}` and `{n}`
 # are filled by wall.js (the slide's position and the number of slides).
 _WALL_TEXTS = {
-    "title": _l("What people say about {name}"),
-    "curated": _l("Testimonials are published with their authors' consent, after moderation."),
-    "nps": _l("Net Promoter Score"),
-    "edited": _l("edited"),
+    "title": N_("What people say about {name}"),
+    "curated": N_("Testimonials are published with their authors' consent, after moderation."),
+    "nps": N_("Net Promoter Score"),
+    "edited": N_("edited"),
     # TRANSLATORS: the score a testimonial's author gave, e.g. "Score 9/10"; {score} is filled by wall.js.
-    "score": _l("Score {score}/10"),
-    "previous": _l("Previous testimonial"),
-    "next": _l("Next testimonial"),
-    "pause": _l("Pause"),
-    "play": _l("Play"),
-    "slide": _l("Testimonial {i} of {n}"),
+    "score": N_("Score {score}/10"),
+    "previous": N_("Previous testimonial"),
+    "next": N_("Next testimonial"),
+    "pause": N_("Pause"),
+    "play": N_("Play"),
+    "slide": N_("Testimonial {i} of {n}"),
     # TRANSLATORS: the name shown with a testimonial published without one.
-    "anonymous": _l("Anonymous"),
-    "position": _l("{i} of {n}"),
-    "more": _l("Read more"),
-    "less": _l("Show less"),
-    "share": _l("Share"),
-    "all": _l("All testimonials"),
+    "anonymous": N_("Anonymous"),
+    "position": N_("{i} of {n}"),
+    "more": N_("Read more"),
+    "less": N_("Show less"),
+    "share": N_("Share"),
+    "all": N_("All testimonials"),
 }
 
 
@@ -220,27 +221,27 @@ def honest_numbers(lang: str, name: str, published: int, summary: Summary, pool:
 
 # Texts of the respondent's pages served by Plaudit itself (not by the widget).
 _PAGE_TEXTS = {
-    "private_title": _l("Your testimonial for {name}"),
-    "withdraw_title": _l("Withdraw your testimonial"),
-    "withdraw_intro": _l("You agreed that {name} may publish these words:"),
-    "state_pending": _l("Awaiting review: {name} has not published your testimonial yet."),
-    "state_approved": _l("Published: {name} shows your testimonial on its pages."),
-    "state_rejected": _l("{name} chose not to publish your testimonial: it is not shown anywhere."),
-    "edited_approved": _l("Published as edited by {name}:"),
-    "edited": _l("As edited by {name}:"),
-    "own_words": _l("Your own words:"),
-    "withdraw_button": _l("Withdraw my testimonial"),
-    "withdraw_done": _l("Your testimonial is withdrawn. It no longer appears anywhere on {name}'s pages."),
-    "photo_title": _l("Add a photo (optional)"),
-    "photo_hint": _l("JPEG, PNG or WebP. It is cropped to a square, and its location and camera data are removed."),
-    "photo_button": _l("Upload the photo"),
-    "photo_done": _l("Your photo is saved. It appears with your words once they are published."),
-    "photo_shown": _l("Your photo is saved. It now shows with your published testimonial."),
-    "photo_closed": _l("This testimonial takes no photo: it was withdrawn, or it will not be published."),
-    "photo_refused": _l("This file could not be used: please choose a JPEG, PNG or WebP photo."),
-    "error_title": _l("Nothing to show"),
-    "error_404": _l("There is nothing to show at this address."),
-    "error_other": _l("This page cannot be shown right now."),
+    "private_title": N_("Your testimonial for {name}"),
+    "withdraw_title": N_("Withdraw your testimonial"),
+    "withdraw_intro": N_("You agreed that {name} may publish these words:"),
+    "state_pending": N_("Awaiting review: {name} has not published your testimonial yet."),
+    "state_approved": N_("Published: {name} shows your testimonial on its pages."),
+    "state_rejected": N_("{name} chose not to publish your testimonial: it is not shown anywhere."),
+    "edited_approved": N_("Published as edited by {name}:"),
+    "edited": N_("As edited by {name}:"),
+    "own_words": N_("Your own words:"),
+    "withdraw_button": N_("Withdraw my testimonial"),
+    "withdraw_done": N_("Your testimonial is withdrawn. It no longer appears anywhere on {name}'s pages."),
+    "photo_title": N_("Add a photo (optional)"),
+    "photo_hint": N_("JPEG, PNG or WebP. It is cropped to a square, and its location and camera data are removed."),
+    "photo_button": N_("Upload the photo"),
+    "photo_done": N_("Your photo is saved. It appears with your words once they are published."),
+    "photo_shown": N_("Your photo is saved. It now shows with your published testimonial."),
+    "photo_closed": N_("This testimonial takes no photo: it was withdrawn, or it will not be published."),
+    "photo_refused": N_("This file could not be used: please choose a JPEG, PNG or WebP photo."),
+    "error_title": N_("Nothing to show"),
+    "error_404": N_("There is nothing to show at this address."),
+    "error_other": N_("This page cannot be shown right now."),
 }
 
 
